@@ -1,0 +1,82 @@
+package org.agentrouter.memory;
+
+import java.util.Arrays;
+
+/**
+ * Memories retrieved for one query, as parallel arrays (structure of arrays) so that a retrieval
+ * operator can allocate one instance per task slot and refill it for every query without garbage.
+ * Rows are ordered by similarity, best first. Unknown numeric values are NaN.
+ */
+public final class CandidateSet {
+    private int size;
+    public final String[] ids;
+    public final float[] similarity;
+    public final long[] createdAtMs;
+    /** 0 when never used. */
+    public final long[] lastUsedAtMs;
+    public final int[] useCount;
+    public final float[] successRate;
+    public final float[] confidence;
+    public final float[] cheapOutcome;
+    public final float[] strongOutcome;
+    public final String[] sessionId;
+    public final String[] kind;
+    /** Tags of each memory; never null, empty when none. */
+    public final String[][] tags;
+
+    public CandidateSet(int capacity) {
+        ids = new String[capacity];
+        similarity = new float[capacity];
+        createdAtMs = new long[capacity];
+        lastUsedAtMs = new long[capacity];
+        useCount = new int[capacity];
+        successRate = new float[capacity];
+        confidence = new float[capacity];
+        cheapOutcome = new float[capacity];
+        strongOutcome = new float[capacity];
+        sessionId = new String[capacity];
+        kind = new String[capacity];
+        tags = new String[capacity][];
+        clear();
+    }
+
+    public int capacity() {
+        return ids.length;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public void clear() {
+        size = 0;
+    }
+
+    /** Appends a row and returns its index; the caller fills the arrays at that index. */
+    public int add(String id, float sim) {
+        if (size == ids.length) {
+            throw new IllegalStateException("candidate set full at " + size);
+        }
+        int i = size++;
+        ids[i] = id;
+        similarity[i] = sim;
+        createdAtMs[i] = 0L;
+        lastUsedAtMs[i] = 0L;
+        useCount[i] = 0;
+        successRate[i] = Float.NaN;
+        confidence[i] = Float.NaN;
+        cheapOutcome[i] = Float.NaN;
+        strongOutcome[i] = Float.NaN;
+        sessionId[i] = null;
+        kind[i] = null;
+        tags[i] = NO_TAGS;
+        return i;
+    }
+
+    public static final String[] NO_TAGS = new String[0];
+
+    @Override
+    public String toString() {
+        return "CandidateSet{size=" + size + ", ids=" + Arrays.toString(Arrays.copyOf(ids, Math.min(size, 5))) + "...}";
+    }
+}
