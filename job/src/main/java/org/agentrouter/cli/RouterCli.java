@@ -1,0 +1,36 @@
+package org.agentrouter.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./router}: every command a user of the router runs. */
+@Command(name = "router", mixinStandardHelpOptions = true, version = "agent-router 0.1.0",
+        description = "Agent query router on Apache Flink: memory retrieval, learned scoring and conformal cheap/strong routing.",
+        subcommands = {
+            DemoCommand.class,
+            RunCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class RouterCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new RouterCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+                    if (System.getenv("ROUTER_DEBUG") != null) e.printStackTrace(cmd.getErr());
+                    return 1;
+                })
+                .execute(args);
+        System.exit(code);
+    }
+}

@@ -1,0 +1,49 @@
+package org.agentrouter.job;
+
+import java.nio.file.Path;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** Execution environments for the job: an in-process MiniCluster with the Flink UI and Prometheus, or the ambient one. */
+public final class FlinkEnvironments {
+    private FlinkEnvironments() {}
+
+    /**
+     * A MiniCluster in this JVM serving the Flink UI on {@code uiPort} and Prometheus metrics on
+     * {@code prometheusPort} (0 disables either).
+     */
+    public static StreamExecutionEnvironment local(JobOptions options, int uiPort, int prometheusPort, Path checkpointDir) {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
+        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(Math.max(2, options.parallelism)));
+        if (prometheusPort > 0) {
+            conf.setString("metrics.reporter.prom.factory.class",
+                    "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            conf.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
+        }
+        StreamExecutionEnvironment env;
+        if (uiPort > 0) {
+            conf.set(RestOptions.PORT, uiPort);
+            conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+            env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        } else {
+            env = StreamExecutionEnvironment.createLocalEnvironment(options.parallelism, conf);
+        }
+        return configure(env, options);
+    }
+
+    /** Checkpointing and parallelism as the options say; object reuse is safe because no function keeps emitted records. */
+    public static StreamExecutionEnvironment configure(StreamExecutionEnvironment env, JobOptions options) {
+        env.setParallelism(options.parallelism);
+        env.getConfig().enableObjectReuse();
+        CheckpointingMode mode = options.deliveryGuarantee() == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE
+                ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE;
+        env.enableCheckpointing(options.checkpointIntervalMs, mode);
+        return env;
+    }
+}

@@ -1,0 +1,46 @@
+package org.agentrouter.job;
+
+import java.nio.file.Path;
+import org.agentrouter.flink.RouterConfig;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import picocli.CommandLine.Option;
+
+/** Options shared by every way of running the job (embedded, local against Kafka, on a cluster). */
+public class JobOptions {
+    @Option(names = "--store", description = "SQLite + sqlite-vec memory store (default: ${DEFAULT-VALUE})")
+    public Path store = Path.of("data/memory.db");
+
+    @Option(names = "--k", description = "memory candidates retrieved per query, at most 128 (default: ${DEFAULT-VALUE})")
+    public int k = 100;
+
+    @Option(names = "--alpha", description = "default quality target: tolerated share of cheap answers that needed the strong model (default: ${DEFAULT-VALUE})")
+    public double alpha = 0.1;
+
+    @Option(names = "--guarantee", description = "at-least-once (low latency) or exactly-once (Kafka transactions; decisions visible per checkpoint) (default: ${DEFAULT-VALUE})")
+    public String guarantee = "at-least-once";
+
+    @Option(names = "--checkpoint-interval-ms", description = "default: ${DEFAULT-VALUE}")
+    public long checkpointIntervalMs = 5_000;
+
+    @Option(names = "--parallelism", description = "default: ${DEFAULT-VALUE}")
+    public int parallelism = 1;
+
+    @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
+    public String groupId = "agent-router";
+
+    public DeliveryGuarantee deliveryGuarantee() {
+        switch (guarantee.toLowerCase()) {
+            case "at-least-once": return DeliveryGuarantee.AT_LEAST_ONCE;
+            case "exactly-once": return DeliveryGuarantee.EXACTLY_ONCE;
+            default: throw new IllegalArgumentException("--guarantee must be at-least-once or exactly-once, got " + guarantee);
+        }
+    }
+
+    public RouterConfig routerConfig() {
+        RouterConfig c = new RouterConfig();
+        c.memoryStorePath = store.toAbsolutePath().toString();
+        c.retrievalK = k;
+        c.defaultAlpha = alpha;
+        return c.validate();
+    }
+}

@@ -1,0 +1,70 @@
+package org.agentrouter.job;
+
+import java.util.Properties;
+import org.agentrouter.flink.KafkaMessage;
+import org.agentrouter.flink.RawRecord;
+import org.agentrouter.runtime.Topics;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** The production sources and sinks of {@link RouterJob}: Kafka topics. */
+public final class KafkaEndpoints {
+    /** Kafka's broker-side default cap on transaction timeouts is 15 minutes; stay under it. */
+    private static final String TRANSACTION_TIMEOUT_MS = "600000";
+
+    private final String bootstrap;
+    private final String groupId;
+    private final DeliveryGuarantee guarantee;
+
+    public KafkaEndpoints(String bootstrap, String groupId, DeliveryGuarantee guarantee) {
+        this.bootstrap = bootstrap;
+        this.groupId = groupId;
+        this.guarantee = guarantee;
+    }
+
+    public RouterJob job(org.agentrouter.flink.RouterConfig config) {
+        return new RouterJob(querySource(), modelSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
+                sink(Topics.DEAD_LETTERS), config);
+    }
+
+    public KafkaSource<RawRecord> querySource() {
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(Topics.AGENT_QUERIES)
+                .setGroupId(groupId)
+                // Resume where the group left off; a new group starts from the beginning so no query is skipped.
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", "30000")
+                .build();
+    }
+
+    public KafkaSource<byte[]> modelSource() {
+        return KafkaSource.<byte[]>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(Topics.ROUTER_MODELS)
+                .setGroupId(groupId + "-models")
+                // Every release on the (compacted) topic is replayed; the scorer keeps only what passes its rules.
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new ModelBytesDeserializer())
+                .build();
+    }
+
+    public KafkaSink<KafkaMessage> sink(String topic) {
+        Properties producer = new Properties();
+        producer.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
+        producer.setProperty("linger.ms", "2");
+        producer.setProperty("enable.idempotence", "true");
+        return KafkaSink.<KafkaMessage>builder()
+                .setBootstrapServers(bootstrap)
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(new KafkaMessageSerializer(topic))
+                .setDeliveryGuarantee(guarantee)
+                .setTransactionalIdPrefix(groupId + "-" + topic)
+                .build();
+    }
+}

@@ -1,0 +1,92 @@
+package org.agentrouter.job;
+
+import org.agentrouter.flink.CandidateScorer;
+import org.agentrouter.flink.KafkaMessage;
+import org.agentrouter.flink.QueryDecoder;
+import org.agentrouter.flink.QueryEmbedder;
+import org.agentrouter.flink.RawRecord;
+import org.agentrouter.flink.RetrievalFunction;
+import org.agentrouter.flink.RouterConfig;
+import org.agentrouter.flink.RouterOutputs;
+import org.agentrouter.flink.RoutingFunction;
+import org.agentrouter.routing.QueryContext;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The routing topology. Sources and sinks are arguments, so the same graph runs on Kafka in
+ * production ({@link KafkaEndpoints}) and on bounded sources in tests.
+ *
+ * <pre>
+ * agent-queries -> decode -> embed -> keyBy(namespace) -> retrieve -> score (+ router-models broadcast) -> route
+ *                     \________\____ dead letters                                                        \-> routing-metrics
+ * </pre>
+ */
+public final class RouterJob {
+    public static final String JOB_NAME = "agent-query-router";
+
+    private final Source<RawRecord, ?, ?> queries;
+    private final Source<byte[], ?, ?> models;
+    private final Sink<KafkaMessage> decisions;
+    private final Sink<KafkaMessage> metrics;
+    private final Sink<KafkaMessage> deadLetters;
+    private final RouterConfig config;
+
+    public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Sink<KafkaMessage> decisions,
+                     Sink<KafkaMessage> metrics, Sink<KafkaMessage> deadLetters, RouterConfig config) {
+        this.queries = queries;
+        this.models = models;
+        this.decisions = decisions;
+        this.metrics = metrics;
+        this.deadLetters = deadLetters;
+        this.config = config.validate();
+    }
+
+    /** Entry point on a Flink cluster: {@code flink run router-job-cluster.jar --bootstrap HOST:PORT [options]}. */
+    public static void main(String[] args) throws Exception {
+        ClusterJobCommand cmd = new ClusterJobCommand();
+        new picocli.CommandLine(cmd).parseArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        FlinkEnvironments.configure(env, cmd.options);
+        new KafkaEndpoints(cmd.bootstrap, cmd.options.groupId, cmd.options.deliveryGuarantee())
+                .job(cmd.options.routerConfig()).build(env);
+        env.execute(JOB_NAME);
+    }
+
+    /** Adds the topology to {@code env}; the caller executes it. */
+    public void build(StreamExecutionEnvironment env) {
+        DataStream<RawRecord> raw = env
+                .fromSource(queries, WatermarkStrategy.noWatermarks(), "agent-queries").uid("agent-queries-source");
+        // One partition, read by one reader, fanned out to every scorer by broadcast.
+        BroadcastStream<byte[]> releases = env
+                .fromSource(models, WatermarkStrategy.noWatermarks(), "router-models").uid("router-models-source")
+                .setParallelism(1)
+                .broadcast(CandidateScorer.MODEL_STATE);
+
+        SingleOutputStreamOperator<QueryContext> decoded = raw
+                .process(new QueryDecoder(config.retrievalK)).name("decode + validate").uid("decode");
+        SingleOutputStreamOperator<QueryContext> embedded = decoded
+                .process(new QueryEmbedder()).name("embed (MiniLM)").uid("embed");
+        SingleOutputStreamOperator<QueryContext> retrieved = embedded
+                .keyBy(q -> q.namespace)
+                .process(new RetrievalFunction(config.memoryStorePath, config.retrievalK))
+                .name("retrieve (sqlite-vec)").uid("retrieve");
+        SingleOutputStreamOperator<QueryContext> scored = retrieved
+                .connect(releases)
+                .process(new CandidateScorer(config.bundledModel)).name("score (ONNX)").uid("score");
+        SingleOutputStreamOperator<KafkaMessage> routed = scored
+                .process(new RoutingFunction(config.pricing, config.defaultAlpha)).name("route (conformal)").uid("route");
+
+        routed.sinkTo(decisions).name("routing-decisions").uid("routing-decisions-sink");
+        routed.getSideOutput(RouterOutputs.ROUTING_METRICS)
+                .sinkTo(metrics).name("routing-metrics").uid("routing-metrics-sink");
+        decoded.getSideOutput(RouterOutputs.DEAD_LETTERS)
+                .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS))
+                .sinkTo(deadLetters).name("agent-queries-dlq").uid("dead-letter-sink");
+    }
+}

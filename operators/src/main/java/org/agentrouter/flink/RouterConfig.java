@@ -1,0 +1,32 @@
+package org.agentrouter.flink;
+
+import java.io.Serializable;
+import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.routing.PricingTable;
+
+/** What the operators need to know, shipped with the job graph. Every field has a working default. */
+public final class RouterConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** SQLite + sqlite-vec memory store each retrieval subtask opens read-only. */
+    public String memoryStorePath = "data/memory.db";
+    /** Candidates retrieved per query (the scorer's input holds at most FeatureLayout.MAX_CANDIDATES). */
+    public int retrievalK = 100;
+    /** Quality target for queries that name none. */
+    public double defaultAlpha = 0.1;
+    public PricingTable pricing = PricingTable.defaults();
+    /** The release the scorer serves until one arrives on the model topic (a classpath directory). */
+    public String bundledModel = "models/default";
+    /** One decision in this many is logged as a JSON line (0 = none). */
+    public int decisionLogSampleEvery = 0;
+
+    public RouterConfig validate() {
+        if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
+            throw new IllegalArgumentException("retrieval k must be in [1, " + FeatureLayout.MAX_CANDIDATES + "], got " + retrievalK);
+        }
+        if (!(defaultAlpha > 0 && defaultAlpha < 1)) {
+            throw new IllegalArgumentException("default alpha must be in (0, 1), got " + defaultAlpha);
+        }
+        return this;
+    }
+}

@@ -1,0 +1,11 @@
+package org.agentrouter.flink;
+
+import org.apache.flink.util.OutputTag;
+
+/** Side outputs shared by the operators. */
+public final class RouterOutputs {
+    private RouterOutputs() {}
+
+    public static final OutputTag<KafkaMessage> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    public static final OutputTag<KafkaMessage> ROUTING_METRICS = new OutputTag<>("routing-metrics") {};
+}

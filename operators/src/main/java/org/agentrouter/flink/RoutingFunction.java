@@ -1,0 +1,195 @@
+package org.agentrouter.flink;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.agentrouter.embedding.TokenCounter;
+import org.agentrouter.routing.ConformalRouter;
+import org.agentrouter.routing.HeuristicRoute;
+import org.agentrouter.routing.PricingTable;
+import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ContextItem;
+import org.agentrouter.schema.FallbackLevel;
+import org.agentrouter.schema.RoutingDecision;
+import org.agentrouter.schema.RoutingMetric;
+import org.agentrouter.wire.AvroWire;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Last stage: the conformal decision from the scorer's p_strong (with the calibration of the same
+ * release), the top context ids, the cost, and the fallback when the scorer could not answer.
+ * Emits the encoded RoutingDecision and, on a side output, the RoutingMetric record.
+ */
+public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage> {
+    private static final long serialVersionUID = 1L;
+
+    private final PricingTable pricing;
+    private final double defaultAlpha;
+
+    private transient TokenCounter tokens;
+    private transient ConformalRouter.Decision decision;
+    private transient double[] labelProbs;
+    private transient double[][] thresholds;
+    private transient MetricGroup metrics;
+    private transient Map<String, Counter> byRoute;
+    private transient Map<FallbackLevel, Counter> byFallback;
+    private transient Counter uncertain;
+    private transient Histogram processingMicros;
+    private transient Histogram endToEndMs;
+    private transient Map<String, Counter[]> costByModel;
+
+    public RoutingFunction(PricingTable pricing, double defaultAlpha) {
+        this.pricing = pricing;
+        this.defaultAlpha = defaultAlpha;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        tokens = new TokenCounter();
+        decision = new ConformalRouter.Decision();
+        labelProbs = new double[pricing.size()];
+        thresholds = new double[pricing.size()][];
+        metrics = getRuntimeContext().getMetricGroup().addGroup("router");
+        byRoute = new HashMap<>();
+        byFallback = new HashMap<>();
+        costByModel = new HashMap<>();
+        for (int i = 0; i < pricing.size(); i++) {
+            PricingTable.Tier t = pricing.tier(i);
+            byRoute.put(t.route, metrics.addGroup("route", t.route).counter("decisions"));
+            MetricGroup m = metrics.addGroup("model", t.model);
+            // Counters hold whole micro-dollars: Flink counters are longs.
+            costByModel.put(t.model, new Counter[] {m.counter("costMicroUsd"), m.counter("savedMicroUsd")});
+        }
+        for (FallbackLevel level : FallbackLevel.values()) {
+            byFallback.put(level, metrics.addGroup("level", level.name()).counter("fallbacks"));
+        }
+        uncertain = metrics.counter("uncertainDecisions");
+        processingMicros = metrics.histogram("processingLatencyUs", new DescriptiveStatisticsHistogram(2048));
+        endToEndMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(2048));
+    }
+
+    @Override
+    public void processElement(QueryContext q, Context ctx, Collector<KafkaMessage> out) {
+        FallbackLevel level = FallbackLevel.NONE;
+        String reason = q.retrievalNote;
+        int route;
+        List<String> set = new ArrayList<>(pricing.size());
+        double confidence;
+        double alphaApplied = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
+        boolean isUncertain;
+        if (q.scoringFailure == null) {
+            decideConformally(q);
+            route = decision.route;
+            for (int k = 0; k < pricing.size(); k++) {
+                if (decision.inSet(k)) set.add(pricing.tier(k).route);
+            }
+            confidence = decision.confidence;
+            alphaApplied = decision.alphaApplied;
+            isUncertain = decision.uncertain;
+            if (decision.note != null) reason = join(reason, decision.note);
+        } else {
+            String strongBecause = HeuristicRoute.strongReason(q.text, q.tags);
+            level = FallbackLevel.HEURISTIC;
+            route = strongBecause != null ? pricing.strongest() : 0;
+            reason = join(q.scoringFailure, strongBecause != null ? "heuristic: " + strongBecause : "heuristic: plain short query");
+            set.add(pricing.tier(route).route);
+            confidence = 0.0;
+            isUncertain = true;
+        }
+
+        int inputTokens = tokens.count(q.text);
+        double cost = pricing.costUsd(route, inputTokens);
+        double strongCost = pricing.costUsd(pricing.strongest(), inputTokens);
+        PricingTable.Tier tier = pricing.tier(route);
+        long now = System.currentTimeMillis();
+        long latencyUs = QueryDecoder.nowMicros() - q.ingestMicros;
+
+        RoutingDecision d = RoutingDecision.newBuilder()
+                .setQueryId(q.queryId)
+                .setNamespace(q.namespace)
+                .setUserId(q.userId == null ? "" : q.userId)
+                .setRoute(tier.route)
+                .setModel(tier.model)
+                .setConfidence(confidence)
+                .setPStrong(Double.isNaN(q.pStrong) ? -1.0 : q.pStrong)
+                .setPredictionSet(set)
+                .setUncertain(isUncertain)
+                .setAlpha(alphaApplied)
+                .setContext(topContext(q))
+                .setCandidatesConsidered(q.candidateCount)
+                .setEstimatedCostUsd(cost)
+                .setStrongCostUsd(strongCost)
+                .setFallbackLevel(level)
+                .setFallbackReason(reason)
+                .setModelVersion(q.modelVersion == null ? "none" : q.modelVersion)
+                .setModelRole(q.modelRole == null ? "none" : q.modelRole)
+                .setEventTimeMs(q.eventTimeMs)
+                .setDecidedAtMs(now)
+                .setProcessingLatencyUs(latencyUs)
+                .build();
+        out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
+
+        RoutingMetric m = RoutingMetric.newBuilder()
+                .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(tier.route).setModel(tier.model)
+                .setEstimatedCostUsd(cost).setStrongCostUsd(strongCost).setSavedUsd(strongCost - cost)
+                .setFallbackLevel(level).setFallbackReason(reason).setModelVersion(d.getModelVersion())
+                .setDecidedAtMs(now).setLatencyUs(latencyUs).build();
+        ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
+
+        byRoute.get(tier.route).inc();
+        if (level != FallbackLevel.NONE) byFallback.get(level).inc();
+        if (isUncertain) uncertain.inc();
+        Counter[] c = costByModel.get(tier.model);
+        c[0].inc(Math.round(cost * 1e6));
+        c[1].inc(Math.round((strongCost - cost) * 1e6));
+        processingMicros.update(latencyUs);
+        endToEndMs.update(Math.max(0, now - q.eventTimeMs));
+    }
+
+    private void decideConformally(QueryContext q) {
+        // Two routes today: P(label = cheap) = 1 - p_strong. More tiers need a scorer output per route.
+        labelProbs[0] = 1.0 - q.pStrong;
+        labelProbs[labelProbs.length - 1] = q.pStrong;
+        thresholds[0] = q.cheapThresholds;
+        thresholds[thresholds.length - 1] = q.strongThresholds;
+        ConformalRouter.decide(labelProbs, q.alpha, defaultAlpha, q.calibrationAlphas, thresholds, decision);
+    }
+
+    /** The contextK most relevant candidates, best first (selection over at most 128 rows). */
+    static List<ContextItem> topContext(QueryContext q) {
+        int want = Math.min(q.contextK, q.candidateCount);
+        List<ContextItem> items = new ArrayList<>(want);
+        if (want == 0) return items;
+        float[] rel = q.relevance;
+        boolean[] taken = new boolean[q.candidateCount];
+        for (int r = 0; r < want; r++) {
+            int best = -1;
+            for (int i = 0; i < q.candidateCount; i++) {
+                // Without scores (scorer down) the retrieval order, by similarity, stands.
+                float s = rel == null ? -i : rel[i];
+                if (!taken[i] && (best < 0 || s > (rel == null ? -best : rel[best]))) best = i;
+            }
+            taken[best] = true;
+            items.add(new ContextItem(q.candidateIds[best], rel == null ? 0f : rel[best]));
+        }
+        return items;
+    }
+
+    private static String join(String a, String b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        return a + "; " + b;
+    }
+
+    @Override
+    public void close() {
+        if (tokens != null) tokens.close();
+    }
+}

@@ -1,0 +1,54 @@
+package org.agentrouter.routing;
+
+/**
+ * One query on its way through the pipeline. Each stage fills its own part; a Flink POJO (public
+ * fields, no-arg constructor) so it crosses network edges with Flink's fast POJO serializer.
+ * Unset doubles are NaN.
+ */
+public class QueryContext {
+    // ---- from the AgentQuery (decode stage) ----
+    public String queryId;
+    public String namespace;
+    public String userId;
+    public String sessionId;
+    public String text;
+    /** Null until the query carries a vector or the embed stage made one. */
+    public float[] embedding;
+    public long eventTimeMs;
+    public double alpha = Double.NaN;
+    public double maxCostUsd = Double.NaN;
+    public int contextK;
+    public String[] tags;
+    /** Where the query came from, for dead letters raised by later stages. */
+    public String sourceTopic;
+    public int sourcePartition;
+    public long sourceOffset;
+    public byte[] original;
+    /** Wall clock (microseconds) when the job decoded the query: processing latency starts here. */
+    public long ingestMicros;
+
+    // ---- retrieval stage ----
+    public int candidateCount;
+    public String[] candidateIds;
+    /** [FeatureLayout.MAX_CANDIDATES x CANDIDATE_WIDTH], row-major, zero-padded. */
+    public float[] candidateFeatures;
+    /** [FeatureLayout.QUERY_WIDTH]. */
+    public float[] queryFeatures;
+    /** Why there is no memory context (store unavailable, empty namespace, ...), else null. */
+    public String retrievalNote;
+
+    // ---- scoring stage ----
+    public double pStrong = Double.NaN;
+    /** Relevance of each candidate, [MAX_CANDIDATES]; null when scoring failed. */
+    public float[] relevance;
+    public String modelVersion;
+    public String modelRole;
+    /** Set when the scorer could not score (no model, runtime failure): the router falls back. */
+    public String scoringFailure;
+    /** Conformal calibration of the model that scored, carried so that routing uses the same release. */
+    public double[] calibrationAlphas;
+    public double[] strongThresholds;
+    public double[] cheapThresholds;
+
+    public QueryContext() {}
+}

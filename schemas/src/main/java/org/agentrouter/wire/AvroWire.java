@@ -1,0 +1,83 @@
+package org.agentrouter.wire;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.agentrouter.schema.AgentQuery;
+import org.agentrouter.schema.DeadLetter;
+import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.schema.ModelRelease;
+import org.agentrouter.schema.RoutingDecision;
+import org.agentrouter.schema.RoutingFeedback;
+import org.agentrouter.schema.RoutingMetric;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecordBase;
+
+/**
+ * The wire format of every topic: Avro single-object encoding (2-byte marker, 8-byte schema
+ * fingerprint, binary body). A reader knows the writer's schema by its fingerprint, so bytes
+ * written with a schema it has never seen are refused as UNKNOWN_SCHEMA instead of misread.
+ * Encoders and decoders are thread-safe and cheap to share.
+ */
+public final class AvroWire<T extends SpecificRecordBase> {
+    public static final AvroWire<AgentQuery> QUERY = new AvroWire<>(AgentQuery.getClassSchema());
+    public static final AvroWire<RoutingDecision> DECISION = new AvroWire<>(RoutingDecision.getClassSchema());
+    public static final AvroWire<RoutingMetric> METRIC = new AvroWire<>(RoutingMetric.getClassSchema());
+    public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<>(ModelRelease.getClassSchema());
+    public static final AvroWire<DeadLetter> DEAD_LETTER = new AvroWire<>(DeadLetter.getClassSchema());
+    public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
+
+    private final Schema schema;
+    private final BinaryMessageEncoder<T> encoder;
+    private final BinaryMessageDecoder<T> decoder;
+
+    public AvroWire(Schema schema) {
+        this.schema = schema;
+        this.encoder = new BinaryMessageEncoder<>(SpecificData.getForSchema(schema), schema);
+        this.decoder = new BinaryMessageDecoder<>(SpecificData.getForSchema(schema), schema);
+    }
+
+    /** Accepts bytes written with an older (or newer) compatible schema too, resolved by Avro's rules. */
+    public AvroWire<T> alsoAccept(Schema writerSchema) {
+        decoder.addSchema(writerSchema);
+        return this;
+    }
+
+    public Schema schema() {
+        return schema;
+    }
+
+    public byte[] encode(T record) {
+        try {
+            ByteBuffer buf = encoder.encode(record);
+            byte[] out = new byte[buf.remaining()];
+            buf.get(out);
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot encode " + schema.getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public T decode(byte[] bytes) throws WireFormatException {
+        if (bytes == null || bytes.length == 0) {
+            throw new WireFormatException(ErrorCategory.MALFORMED_RECORD, "empty record", null);
+        }
+        try {
+            return decoder.decode(bytes);
+        } catch (MissingSchemaException e) {
+            throw new WireFormatException(ErrorCategory.UNKNOWN_SCHEMA,
+                    "unknown schema fingerprint: not a " + schema.getName() + " schema this reader knows", e);
+        } catch (BadHeaderException e) {
+            throw new WireFormatException(ErrorCategory.MALFORMED_RECORD,
+                    "not Avro single-object encoded (" + e.getMessage() + ")", e);
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+            throw new WireFormatException(ErrorCategory.MALFORMED_RECORD,
+                    "truncated or corrupt " + schema.getName() + " body: " + e, e);
+        }
+    }
+}
