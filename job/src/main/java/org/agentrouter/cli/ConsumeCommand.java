@@ -70,7 +70,7 @@ final class ConsumeCommand implements Callable<Integer> {
         switch (topic) {
             case Topics.ROUTING_DECISIONS: return AvroWire.DECISION;
             case Topics.ROUTING_METRICS: return AvroWire.METRIC;
-            case Topics.DEAD_LETTERS: return AvroWire.DEAD_LETTER;
+            case Topics.AGENT_QUERIES_DLQ: return AvroWire.DEAD_LETTER;
             case Topics.AGENT_QUERIES: return AvroWire.QUERY;
             case Topics.ROUTING_FEEDBACK: return AvroWire.FEEDBACK;
             default: throw new IllegalArgumentException("no schema known for topic " + topic);

@@ -117,7 +117,7 @@ class RoutingJobEndToEndTest {
         }
 
         List<DeadLetter> dead = new ArrayList<>();
-        for (byte[] b : io.readUntil(Topics.DEAD_LETTERS, got -> got.size() >= 4, WAIT)) {
+        for (byte[] b : io.readUntil(Topics.AGENT_QUERIES_DLQ, got -> got.size() >= 4, WAIT)) {
             dead.add(AvroWire.DEAD_LETTER.decode(b));
         }
         Map<ErrorCategory, DeadLetter> byCategory = new HashMap<>();
