@@ -1,0 +1,69 @@
+package org.agentrouter.modelbuild;
+
+import static org.agentrouter.features.FeatureLayout.MAX_CANDIDATES;
+
+import ai.onnxruntime.OrtEnvironment;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.scoring.OnnxScorer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cost of one {@link OnnxScorer#score} call on the seed model with 100 present candidates. Not a default
+ * test (the name does not match Surefire's includes); run it alone on a quiet machine:
+ * {@code mvn -o -B -q -pl calibration -am test -Dtest=OnnxScorerBench -Dsurefire.failIfNoSpecifiedTests=false},
+ * results in calibration/target/surefire-reports/org.agentrouter.modelbuild.OnnxScorerBench-output.txt.
+ */
+@Tag("bench")
+class OnnxScorerBench {
+    private static final int WARMUP_CALLS = 20_000;
+    private static final int CALLS = 100_000;
+
+    @Test
+    void seedModel() throws Exception {
+        measure("seed model", SeedModelBuilder.build());
+    }
+
+    /** Fixed cost of a call: a 5-node graph (2 Gemm, Sigmoid, 2 Identity) over the same inputs. */
+    @Test
+    void trivialModel() throws Exception {
+        measure("trivial 5-node model", TestGraphs.linear(FeatureLayout.CANDIDATE_WIDTH, 0.01f, true));
+    }
+
+    private static void measure(String model, byte[] onnx) throws Exception {
+        float[] candidates = CandidateBatches.random(100, new SplittableRandom(99));
+        float[] relevance = new float[MAX_CANDIDATES];
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (OnnxScorer scorer = new OnnxScorer(OrtEnvironment.getEnvironment(), onnx)) {
+            float sink = 0;
+            for (int i = 0; i < WARMUP_CALLS; i++) {
+                sink += scorer.score(candidates, null, relevance);
+            }
+
+            long[] nanos = new long[CALLS];
+            long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+            long start = System.nanoTime();
+            for (int i = 0; i < CALLS; i++) {
+                long t0 = System.nanoTime();
+                sink += scorer.score(candidates, null, relevance);
+                nanos[i] = System.nanoTime() - t0;
+            }
+            long elapsed = System.nanoTime() - start;
+            long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
+
+            Arrays.sort(nanos);
+            System.out.printf("OnnxScorer.score, %s, 100 present candidates, %d calls after %d warm-up:%n",
+                    model, CALLS, WARMUP_CALLS);
+            System.out.printf("  mean %.2f us/call (wall clock over the loop)%n", elapsed / 1e3 / CALLS);
+            System.out.printf("  p50 %.2f us, p99 %.2f us, p99.9 %.2f us, max %.2f us%n",
+                    nanos[CALLS / 2] / 1e3, nanos[CALLS * 99 / 100] / 1e3, nanos[CALLS * 999 / 1000] / 1e3,
+                    nanos[CALLS - 1] / 1e3);
+            System.out.printf("  Java heap allocated: %.1f bytes/call%n", allocated / (double) CALLS);
+            System.out.println("  (checksum " + sink + ")");
+        }
+    }
+}
