@@ -204,7 +204,7 @@ public final class SeedModelBuilder {
                 .setRole(ROLE)
                 .setMetadata(metadata)
                 // Not yet published: whoever puts it on the control topic stamps the time.
-                .setPublishedAtMs(Instant.EPOCH)
+                .setPublishedAtMs(0L)
                 .build();
     }
 

@@ -15,6 +15,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -40,7 +41,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private static final Logger LOG = LoggerFactory.getLogger(CandidateScorer.class);
 
     public static final MapStateDescriptor<String, byte[]> MODEL_STATE =
-            new MapStateDescriptor<>("router-models", Types.STRING, Types.PRIMITIVE_ARRAY(Types.BYTE));
+            new MapStateDescriptor<>("router-models", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
     /** The broadcast-state key of the release that serves all traffic. */
     public static final String CHAMPION = "champion";
 

@@ -138,7 +138,7 @@ public final class ModelReleases {
             root.put("feature_layout_version", release.getFeatureLayoutVersion());
             root.put("sha256", release.getSha256());
             root.put("role", release.getRole());
-            root.put("published_at_ms", release.getPublishedAtMs().toEpochMilli());
+            root.put("published_at_ms", release.getPublishedAtMs());
 
             ConformalCalibration calibration = release.getCalibration();
             ObjectNode cal = root.putObject("calibration");
@@ -180,7 +180,7 @@ public final class ModelReleases {
                     .setRole(root.path("role").asText("champion"))
                     .setMetadata(metadata)
                     // 0 = not yet published: the publisher stamps the time it puts the release on the topic.
-                    .setPublishedAtMs(Instant.ofEpochMilli(root.path("published_at_ms").asLong(0)))
+                    .setPublishedAtMs(root.path("published_at_ms").asLong(0))
                     .build();
         }
 

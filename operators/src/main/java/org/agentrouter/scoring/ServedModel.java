@@ -38,7 +38,7 @@ public final class ServedModel implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ModelRejectedException("bad version", e.getMessage());
         }
-        byte[] onnx = ModelReleases.onnxBytes(release);
+        byte[] onnx = ModelReleases.modelBytes(release);
         String actual = ModelReleases.sha256Hex(onnx);
         if (!actual.equalsIgnoreCase(release.getSha256())) {
             throw new ModelRejectedException("sha256 mismatch",
@@ -64,7 +64,7 @@ public final class ServedModel implements AutoCloseable {
         }
         try {
             scorer.dryRun();
-        } catch (RuntimeException e) {
+        } catch (ModelContractException | RuntimeException e) {
             scorer.close();
             throw new ModelRejectedException("dry run failed", String.valueOf(e.getMessage()));
         }
