@@ -1,0 +1,34 @@
+package org.agentrouter.memory;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Vectors as sqlite-vec reads them: float32, little-endian, packed. One instance owns one reusable
+ * buffer, so encoding a query vector allocates nothing.
+ */
+final class Float32Blob {
+    private final ByteBuffer buffer;
+    private final int dim;
+
+    Float32Blob(int dim) {
+        this.dim = dim;
+        this.buffer = ByteBuffer.allocate(dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Encodes {@code v} into the shared buffer and returns its backing array. The array is overwritten by
+     * the next call; that is safe for JDBC binds because SQLite copies the blob when the statement runs.
+     */
+    byte[] encode(float[] v) {
+        buffer.clear();
+        buffer.asFloatBuffer().put(v, 0, dim);
+        return buffer.array();
+    }
+
+    static float[] decode(byte[] blob) {
+        float[] v = new float[blob.length / Float.BYTES];
+        ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
+    }
+}
