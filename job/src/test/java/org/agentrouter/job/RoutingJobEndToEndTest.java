@@ -54,7 +54,7 @@ class RoutingJobEndToEndTest {
     private static final String NS = "agent-e2e";
 
     @TempDir
-    Path dir;
+    static Path dir;
 
     private TestKafka kafka;
     private JobClient job;
@@ -152,8 +152,8 @@ class RoutingJobEndToEndTest {
         boolean swapped = false;
         while (!swapped && System.currentTimeMillis() < deadline) {
             sent.add(send("during-" + during++));
-            swapped = decodeAll(io.readUntil(Topics.ROUTING_DECISIONS, got -> true, Duration.ofSeconds(2))).stream()
-                    .anyMatch(d -> d.getModelVersion().equals(next));
+            swapped = decodeAll(io.readUntil(Topics.ROUTING_DECISIONS, got -> madeBy(got, next), Duration.ofSeconds(3)))
+                    .stream().anyMatch(d -> d.getModelVersion().equals(next));
         }
         assertTrue(swapped, "a decision made by " + next + " within " + WAIT);
         Set<String> after = new HashSet<>();
@@ -250,6 +250,10 @@ class RoutingJobEndToEndTest {
             store.upsert(records);
         }
         return vectors;
+    }
+
+    private static boolean madeBy(List<byte[]> raw, String version) {
+        return decodeAll(raw).stream().anyMatch(d -> d.getModelVersion().equals(version));
     }
 
     private static int countIds(List<byte[]> raw, Set<String> ids) {
