@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
             "store, the routing job on a Flink MiniCluster (UI on --ui-port, Prometheus on --prometheus-port),",
             "a stream of demo queries, and the decisions printed as they arrive. Ctrl-C or --duration stops it."})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--duration", description = "stop after this long, e.g. 60s or 5m (default: until Ctrl-C)")
+    @Option(names = "--duration", converter = HumanDuration.class, description = "stop after this long, e.g. 60s or 5m (default: until Ctrl-C)")
     Duration duration;
 
     @Option(names = "--rate", description = "demo queries per second (default: ${DEFAULT-VALUE})")

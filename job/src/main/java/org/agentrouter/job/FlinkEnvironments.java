@@ -40,6 +40,9 @@ public final class FlinkEnvironments {
     /** Checkpointing and parallelism as the options say; object reuse is safe because no function keeps emitted records. */
     public static StreamExecutionEnvironment configure(StreamExecutionEnvironment env, JobOptions options) {
         env.setParallelism(options.parallelism);
+        // Flink's default 100 ms buffer timeout adds up to that per network hop at low rates; a decision
+        // is latency-bound, so flush partly filled buffers after a few milliseconds.
+        env.setBufferTimeout(options.bufferTimeoutMs);
         env.getConfig().enableObjectReuse();
         CheckpointingMode mode = options.deliveryGuarantee() == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE
                 ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE;

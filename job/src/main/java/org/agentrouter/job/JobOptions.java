@@ -22,6 +22,9 @@ public class JobOptions {
     @Option(names = "--checkpoint-interval-ms", description = "default: ${DEFAULT-VALUE}")
     public long checkpointIntervalMs = 5_000;
 
+    @Option(names = "--buffer-timeout-ms", description = "network buffer flush interval: lower is faster at low load (default: ${DEFAULT-VALUE})")
+    public long bufferTimeoutMs = 5;
+
     @Option(names = "--parallelism", description = "default: ${DEFAULT-VALUE}")
     public int parallelism = 1;
 
