@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
+            BuildSeedModelCommand.class,
+            CalibrateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {

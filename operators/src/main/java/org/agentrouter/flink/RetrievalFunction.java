@@ -1,7 +1,7 @@
 package org.agentrouter.flink;
 
 import java.nio.file.Path;
-import org.agentrouter.features.FeatureAssembler;
+import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryStore;
@@ -33,7 +33,7 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
     private transient MemoryStore store;
     private transient long nextOpenAttemptMs;
     private transient String storeProblem;
-    private transient CandidateSet candidates;
+    private transient CandidateRetriever retriever;
     private transient Histogram retrievalMicros;
     private transient Counter failures;
 
@@ -44,7 +44,6 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
 
     @Override
     public void open(OpenContext openContext) {
-        candidates = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
         var group = getRuntimeContext().getMetricGroup().addGroup("router");
         retrievalMicros = group.histogram("retrievalLatencyUs", new DescriptiveStatisticsHistogram(1024));
         failures = group.counter("retrievalFailures");
@@ -54,9 +53,11 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
     private void tryOpenStore() {
         try {
             store = MemoryStore.openReadOnly(Path.of(storePath));
+            retriever = new CandidateRetriever(store, k);
             storeProblem = null;
         } catch (RuntimeException e) {
             store = null;
+            retriever = new CandidateRetriever(null, k);
             storeProblem = "memory store unavailable: " + e.getMessage();
             nextOpenAttemptMs = System.currentTimeMillis() + REOPEN_AFTER_MS;
             LOG.error("Cannot open the memory store {}: {}", storePath, e.getMessage());
@@ -68,33 +69,37 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         if (store == null && System.currentTimeMillis() >= nextOpenAttemptMs) {
             tryOpenStore();
         }
-        candidates.clear();
+        q.candidateFeatures = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
+        q.queryFeatures = new float[FeatureLayout.QUERY_WIDTH];
+        CandidateSet found;
         if (store != null) {
             long start = System.nanoTime();
             try {
-                store.topK(q.namespace, q.embedding, k, null, candidates);
-                if (candidates.size() == 0) {
+                found = retriever.retrieve(q.namespace, q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
+                        null, q.candidateFeatures, q.queryFeatures);
+                if (found.size() == 0) {
                     q.retrievalNote = "no memories in namespace " + q.namespace;
                 }
             } catch (RuntimeException e) {
                 failures.inc();
-                candidates.clear();
                 q.retrievalNote = "retrieval failed: " + e.getMessage();
                 closeStore();
                 nextOpenAttemptMs = System.currentTimeMillis() + REOPEN_AFTER_MS;
+                retriever.clearCandidates();
+                found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
+                        q.candidateFeatures, q.queryFeatures);
             }
             retrievalMicros.update((System.nanoTime() - start) / 1_000);
         } else {
             q.retrievalNote = storeProblem;
+            retriever.clearCandidates();
+            found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
+                    q.candidateFeatures, q.queryFeatures);
         }
-        int n = candidates.size();
+        int n = Math.min(found.size(), FeatureLayout.MAX_CANDIDATES);
         q.candidateCount = n;
         q.candidateIds = new String[n];
-        System.arraycopy(candidates.ids, 0, q.candidateIds, 0, n);
-        q.candidateFeatures = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
-        FeatureAssembler.candidates(candidates, q.eventTimeMs, q.tags, q.sessionId, q.candidateFeatures);
-        q.queryFeatures = new float[FeatureLayout.QUERY_WIDTH];
-        FeatureAssembler.query(q.embedding, q.text, n, q.queryFeatures);
+        System.arraycopy(found.ids, 0, q.candidateIds, 0, n);
         out.collect(q);
     }
 

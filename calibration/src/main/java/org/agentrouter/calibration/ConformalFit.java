@@ -1,0 +1,61 @@
+package org.agentrouter.calibration;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.agentrouter.routing.ConformalCalibrator;
+import org.agentrouter.routing.ConformalRouter;
+import org.agentrouter.schema.ConformalCalibration;
+
+/** Conformal thresholds from scored held-out questions, and what they do on a set of scored questions. */
+public final class ConformalFit {
+    private ConformalFit() {}
+
+    public static ConformalCalibration fit(OfflineScoring.Scored s, double[] alphas, boolean mondrian, String dataHash) {
+        double[][] probs = new double[s.size()][];
+        for (int i = 0; i < s.size(); i++) probs[i] = new double[] {1 - s.pStrong()[i], s.pStrong()[i]};
+        double[][] t = ConformalCalibrator.fit(probs, s.labels(), 2, alphas, mondrian);
+        return ConformalCalibration.newBuilder()
+                .setMethod(mondrian ? "mondrian" : "split")
+                .setAlphas(boxed(alphas))
+                .setCheapThresholds(boxed(t[RoutingLabels.CHEAP]))
+                .setStrongThresholds(boxed(t[RoutingLabels.STRONG]))
+                .setCalibrationSize(s.size())
+                .setDataHash(dataHash)
+                .build();
+    }
+
+    /** Outcome of routing {@code s} with {@code c} at one alpha. */
+    public record Outcome(double alpha, int n, double violationRate, double violationsAmongStrongLabels,
+                          double strongShare, double coverage) {}
+
+    public static Outcome apply(OfflineScoring.Scored s, ConformalCalibration c, double alpha) {
+        double[] alphas = unboxed(c.getAlphas());
+        double[][] thresholds = {unboxed(c.getCheapThresholds()), unboxed(c.getStrongThresholds())};
+        ConformalRouter.Decision d = new ConformalRouter.Decision();
+        int violations = 0, strong = 0, covered = 0, strongLabels = 0;
+        for (int i = 0; i < s.size(); i++) {
+            double p = s.pStrong()[i];
+            ConformalRouter.decide(new double[] {1 - p, p}, alpha, alpha, alphas, thresholds, d);
+            int label = s.labels()[i];
+            if (label == RoutingLabels.STRONG) strongLabels++;
+            if (d.route == RoutingLabels.STRONG) strong++;
+            if (d.route == RoutingLabels.CHEAP && label == RoutingLabels.STRONG) violations++;
+            if (d.inSet(label)) covered++;
+        }
+        int n = s.size();
+        return new Outcome(alpha, n, violations / (double) n, strongLabels == 0 ? 0 : violations / (double) strongLabels,
+                strong / (double) n, covered / (double) n);
+    }
+
+    static List<Double> boxed(double[] values) {
+        List<Double> out = new ArrayList<>(values.length);
+        for (double v : values) out.add(v);
+        return out;
+    }
+
+    static double[] unboxed(List<Double> values) {
+        double[] out = new double[values.size()];
+        for (int i = 0; i < out.length; i++) out[i] = values.get(i);
+        return out;
+    }
+}

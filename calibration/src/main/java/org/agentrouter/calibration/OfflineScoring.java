@@ -1,0 +1,58 @@
+package org.agentrouter.calibration;
+
+import ai.onnxruntime.OrtEnvironment;
+import java.nio.file.Path;
+import java.util.function.IntPredicate;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.agentrouter.eval.OutcomeTable;
+import org.agentrouter.features.CandidateRetriever;
+import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.scoring.OnnxScorer;
+
+/**
+ * Scores held-out questions exactly as the job does: the same retrieval from a sqlite-vec store,
+ * the same feature assembly ({@link CandidateRetriever}) and the same ONNX scorer.
+ */
+public final class OfflineScoring {
+    private OfflineScoring() {}
+
+    /** p_strong, label and table row of each scored question, in table order. */
+    public record Scored(double[] pStrong, int[] labels, int[] rows) {
+        public int size() {
+            return rows.length;
+        }
+    }
+
+    public static Scored score(OutcomeTable table, float[][] vectors, Path memoryDb, String namespace, byte[] onnxModel,
+                               int k, double goodAt, IntPredicate include) throws Exception {
+        int n = 0;
+        for (int i = 0; i < table.size(); i++) if (include.test(i)) n++;
+        double[] p = new double[n];
+        int[] labels = new int[n];
+        int[] rows = new int[n];
+        float[] candidates = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
+        float[] query = new float[FeatureLayout.QUERY_WIDTH];
+        float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
+        String[] noTags = new String[0];
+        try (MemoryStore store = MemoryStore.openReadOnly(memoryDb);
+             OnnxScorer scorer = new OnnxScorer(OrtEnvironment.getEnvironment(), onnxModel);
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("routing held-out questions").setInitialMax(n)
+                     .continuousUpdate().build()) {
+            CandidateRetriever retriever = new CandidateRetriever(store, k);
+            int j = 0;
+            for (int i = 0; i < table.size(); i++) {
+                if (!include.test(i)) continue;
+                retriever.retrieve(namespace, vectors[i], table.prompt(i), noTags, null,
+                        OutcomeMemory.REFERENCE_TIME_MS, null, candidates, query);
+                p[j] = scorer.score(candidates, query, relevance);
+                labels[j] = RoutingLabels.label(table.weak(i), table.strong(i), goodAt);
+                rows[j] = i;
+                j++;
+                bar.step();
+            }
+        }
+        return new Scored(p, labels, rows);
+    }
+}

@@ -1,0 +1,48 @@
+package org.agentrouter.features;
+
+import org.agentrouter.memory.CandidateSet;
+import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.RetrievalFilter;
+
+/**
+ * Retrieval plus feature assembly: from a query to the scorer's two input arrays. The Flink
+ * retrieval operator and the offline tools (calibration, evaluation, training) all route through
+ * this class, so a model is calibrated and measured on exactly the inputs it sees in the job.
+ * One per task slot (it reuses its candidate buffer); not thread-safe.
+ */
+public final class CandidateRetriever {
+    private final MemoryStore store;
+    private final int k;
+    private final CandidateSet candidates = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+
+    public CandidateRetriever(MemoryStore store, int k) {
+        this.store = store;
+        this.k = Math.min(k, FeatureLayout.MAX_CANDIDATES);
+    }
+
+    /**
+     * Fills {@code candidateFeatures} [MAX_CANDIDATES * CANDIDATE_WIDTH] and {@code queryFeatures}
+     * [QUERY_WIDTH]; returns the retrieved candidates (valid until the next call).
+     */
+    public CandidateSet retrieve(String namespace, float[] embedding, String text, String[] tags, String sessionId,
+                                 long nowMs, RetrievalFilter filter, float[] candidateFeatures, float[] queryFeatures) {
+        candidates.clear();
+        if (store != null) {
+            store.topK(namespace, embedding, k, filter, candidates);
+        }
+        return assemble(embedding, text, tags, sessionId, nowMs, candidateFeatures, queryFeatures);
+    }
+
+    /** The features of whatever is in the candidate buffer (empty after a failed retrieval). */
+    public CandidateSet assemble(float[] embedding, String text, String[] tags, String sessionId, long nowMs,
+                                 float[] candidateFeatures, float[] queryFeatures) {
+        int n = FeatureAssembler.candidates(candidates, nowMs, tags, sessionId, candidateFeatures);
+        FeatureAssembler.query(embedding, text, n, queryFeatures);
+        return candidates;
+    }
+
+    public CandidateSet clearCandidates() {
+        candidates.clear();
+        return candidates;
+    }
+}

@@ -1,0 +1,79 @@
+package org.agentrouter.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.routing.PricingTable;
+import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.FallbackLevel;
+import org.agentrouter.schema.RoutingDecision;
+import org.agentrouter.schema.RoutingMetric;
+import org.agentrouter.wire.AvroWire;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/** The routing stage alone: conformal decisions, context selection, cost, and the heuristic fallback. */
+class RoutingFunctionTest {
+    private static QueryContext scored(String id, double pStrong) {
+        QueryContext q = new QueryContext();
+        q.queryId = id;
+        q.namespace = "ns";
+        q.text = "What is the capital of Peru?";
+        q.tags = new String[0];
+        q.contextK = 2;
+        q.candidateCount = 3;
+        q.candidateIds = new String[] {"m0", "m1", "m2"};
+        q.relevance = new float[FeatureLayout.MAX_CANDIDATES];
+        q.relevance[0] = 0.2f;
+        q.relevance[1] = 0.9f;
+        q.relevance[2] = 0.5f;
+        q.pStrong = pStrong;
+        q.modelVersion = "1.0.0";
+        q.modelRole = "champion";
+        q.calibrationAlphas = new double[] {0.05, 0.1, 0.2};
+        // strong in the set when 1 - p <= 0.4, cheap when p <= 0.5
+        q.strongThresholds = new double[] {0.4, 0.4, 0.4};
+        q.cheapThresholds = new double[] {0.5, 0.5, 0.5};
+        q.eventTimeMs = System.currentTimeMillis();
+        q.ingestMicros = 1;
+        return q;
+    }
+
+    @Test
+    void decidesCostsAndPicksTheMostRelevantContext() throws Exception {
+        try (OneInputStreamOperatorTestHarness<QueryContext, KafkaMessage> h =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new RoutingFunction(PricingTable.defaults(), 0.1))) {
+            h.processElement(scored("cheap-one", 0.2), 0);
+            h.processElement(scored("strong-one", 0.8), 0);
+            QueryContext failed = scored("fallback", Double.NaN);
+            failed.scoringFailure = "scorer failed: boom";
+            failed.text = "def f(x): return x ** 2  # why is this slow?";
+            h.processElement(failed, 0);
+
+            var out = h.extractOutputValues();
+            RoutingDecision cheap = AvroWire.DECISION.decode(out.get(0).value);
+            assertEquals("cheap", cheap.getRoute());
+            assertEquals(FallbackLevel.NONE, cheap.getFallbackLevel());
+            assertEquals("m1", cheap.getContext().get(0).getMemoryId());
+            assertEquals("m2", cheap.getContext().get(1).getMemoryId());
+            assertTrue(cheap.getEstimatedCostUsd() < cheap.getStrongCostUsd());
+
+            RoutingDecision strong = AvroWire.DECISION.decode(out.get(1).value);
+            assertEquals("strong", strong.getRoute());
+            assertEquals(strong.getStrongCostUsd(), strong.getEstimatedCostUsd(), 1e-12);
+
+            RoutingDecision fallback = AvroWire.DECISION.decode(out.get(2).value);
+            assertEquals(FallbackLevel.HEURISTIC, fallback.getFallbackLevel());
+            assertEquals("strong", fallback.getRoute());
+            assertTrue(fallback.getFallbackReason().contains("boom") && fallback.getFallbackReason().contains("code"),
+                    fallback.getFallbackReason());
+
+            var metrics = h.getSideOutput(RouterOutputs.ROUTING_METRICS);
+            assertEquals(3, metrics.size());
+            RoutingMetric m = AvroWire.METRIC.decode(metrics.peek().getValue().value);
+            assertEquals(m.getStrongCostUsd() - m.getEstimatedCostUsd(), m.getSavedUsd(), 1e-12);
+        }
+    }
+}
