@@ -50,7 +50,9 @@ final class FixedShapeModel {
                 .setDomain("org.agentrouter")
                 .setDocString(docString)
                 .setGraph(fixed);
-        metadata.forEach((key, value) -> model.addMetadataProps(
+        // Sorted: the caller's map may iterate in a different order in every JVM, and the model's bytes
+        // (hence its sha256) must be reproducible.
+        new java.util.TreeMap<>(metadata).forEach((key, value) -> model.addMetadataProps(
                 OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
         return model.build().toByteArray();
     }

@@ -146,7 +146,7 @@ public final class SeedModelBuilder {
         // weights' x gain in one Gemm: alpha = A, C = B.
         ONNXNode evidence = graph.operation(GEMM,
                 List.of(weights, gain, graph.floatTensor("gain_bias", List.of(1, 1), b -> b.put(GAIN_BIAS))),
-                "evidence_logit", Map.of("transA", 1, "alpha", GAIN_SCALE, "beta", 1f));
+                "evidence_logit", attributes("transA", 1, "alpha", GAIN_SCALE, "beta", 1f));
         evidence.apply(SIGMOID).assignTo(pStrongOut);
 
         return FixedShapeModel.serialize(graph,
@@ -156,6 +156,16 @@ public final class SeedModelBuilder {
                 "Seed hand-set weighting for the agent query router (untrained).",
                 Map.of("name", NAME, "version", VERSION,
                         "feature_layout_version", Integer.toString(FeatureLayout.VERSION)));
+    }
+
+    /**
+     * Node attributes in a fixed (sorted) order: Tribuo writes them in map order, and Map.of iterates
+     * differently in every JVM, which would change the model's bytes and sha256 from build to build.
+     */
+    private static Map<String, Object> attributes(Object... keyValues) {
+        Map<String, Object> sorted = new java.util.TreeMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) sorted.put((String) keyValues[i], keyValues[i + 1]);
+        return sorted;
     }
 
     /** Row-major [CANDIDATE_WIDTH x TERMS]. */
