@@ -74,13 +74,13 @@ public final class RouterJob {
                 .process(new QueryEmbedder()).name("embed (MiniLM)").uid("embed");
         SingleOutputStreamOperator<QueryContext> retrieved = embedded
                 .keyBy(q -> q.namespace)
-                .process(new RetrievalFunction(config.memoryStorePath, config.retrievalK))
+                .process(new RetrievalFunction(config.memoryStorePath, config.retrievalK, config.retrievalBreaker))
                 .name("retrieve (sqlite-vec)").uid("retrieve");
         SingleOutputStreamOperator<QueryContext> scored = retrieved
                 .connect(releases)
-                .process(new CandidateScorer(config.bundledModel)).name("score (ONNX)").uid("score");
+                .process(new CandidateScorer(config.bundledModel, config.scorerBreaker)).name("score (ONNX)").uid("score");
         SingleOutputStreamOperator<KafkaMessage> routed = scored
-                .process(new RoutingFunction(config.pricing, config.defaultAlpha)).name("route (conformal)").uid("route");
+                .process(new RoutingFunction(config)).name("route (conformal)").uid("route");
 
         routed.sinkTo(decisions).name("routing-decisions").uid("routing-decisions-sink");
         routed.getSideOutput(RouterOutputs.ROUTING_METRICS)

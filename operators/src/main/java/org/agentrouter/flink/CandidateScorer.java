@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import java.util.HashMap;
 import java.util.Map;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
@@ -46,6 +47,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     public static final String CHAMPION = "champion";
 
     private final String bundledModel;
+    private final CircuitBreaker.Settings breakerSettings;
+    private transient CircuitBreaker breaker;
 
     private transient OrtEnvironment env;
     private transient ServedModel current;
@@ -58,8 +61,9 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private transient Map<String, Counter> modelsRefused;
     private transient MetricGroup metrics;
 
-    public CandidateScorer(String bundledModel) {
+    public CandidateScorer(String bundledModel, CircuitBreaker.Settings breakerSettings) {
         this.bundledModel = bundledModel;
+        this.breakerSettings = breakerSettings;
     }
 
     @Override
@@ -70,6 +74,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         scoringFailures = metrics.counter("scoringFailures");
         modelsAccepted = metrics.counter("modelsAccepted");
         modelsRefused = new HashMap<>();
+        breaker = new CircuitBreaker(breakerSettings);
+        metrics.gauge("scorerBreakerState", () -> breaker.stateCode());
         // Encoded as MAJOR*1e6 + MINOR*1e3 + PATCH so one number plots the version over time.
         metrics.gauge("modelVersion", () -> versionGaugeValue);
         if (bundledModel != null && !bundledModel.isEmpty()) {
@@ -86,16 +92,25 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             return;
         }
         long start = System.nanoTime();
-        try {
-            float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
-            q.pStrong = current.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
-            if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
-                throw new IllegalStateException("model returned p_strong " + q.pStrong);
+        long now = System.currentTimeMillis();
+        if (!breaker.allow(now)) {
+            q.scoringFailure = "scorer circuit open";
+        } else {
+            try {
+                float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
+                q.pStrong = current.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
+                if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
+                    throw new IllegalStateException("model returned p_strong " + q.pStrong);
+                }
+                q.relevance = relevance;
+                breaker.onSuccess();
+            } catch (RuntimeException e) {
+                // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
+                scoringFailures.inc();
+                breaker.onFailure(now);
+                q.pStrong = Double.NaN;
+                q.scoringFailure = "scorer failed: " + e.getMessage();
             }
-            q.relevance = relevance;
-        } catch (Exception e) {
-            scoringFailures.inc();
-            q.scoringFailure = "scorer failed: " + e.getMessage();
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);
         q.modelVersion = current.version.toString();

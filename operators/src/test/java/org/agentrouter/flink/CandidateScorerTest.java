@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
@@ -48,7 +49,7 @@ class CandidateScorerTest {
     }
 
     private static BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new CandidateScorer(BUNDLED), CandidateScorer.MODEL_STATE);
+        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), CandidateScorer.MODEL_STATE);
     }
 
     @Test
@@ -94,12 +95,32 @@ class CandidateScorerTest {
             snapshot = h.snapshot(1L, 1L);
         }
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> restored = new BroadcastOperatorTestHarness<>(
-                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
+                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
             restored.setup();
             restored.initializeState(snapshot);
             restored.open();
             restored.processElement(query("after-restore"), 0);
             assertEquals("1.7.0", restored.extractOutputValues().get(0).modelVersion);
+        }
+    }
+
+    @Test
+    void aScorerThatKeepsFailingOpensItsBreakerAndQueriesFallBack() throws Exception {
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = ProcessFunctionTestHarnesses
+                .forBroadcastProcessFunction(new CandidateScorer(BUNDLED, new CircuitBreaker.Settings(3, 60_000, 60_000)),
+                        CandidateScorer.MODEL_STATE)) {
+            for (int i = 0; i < 3; i++) {
+                QueryContext broken = query("broken-" + i);
+                broken.candidateFeatures = new float[7]; // the session refuses input of the wrong size at run time
+                h.processElement(broken, 0);
+            }
+            h.processElement(query("healthy-but-breaker-open"), 0);
+            List<QueryContext> out = h.extractOutputValues();
+            assertEquals(4, out.size(), "every query goes on, failed or not");
+            for (int i = 0; i < 3; i++) {
+                assertTrue(out.get(i).scoringFailure.startsWith("scorer failed"), out.get(i).scoringFailure);
+            }
+            assertEquals("scorer circuit open", out.get(3).scoringFailure);
         }
     }
 }
