@@ -13,6 +13,7 @@ import org.agentrouter.calibration.OutcomeMemory;
 import org.agentrouter.calibration.PromptEmbeddings;
 import org.agentrouter.calibration.SubjectSplit;
 import org.agentrouter.eval.OutcomeTable;
+import org.agentrouter.eval.RoutingCurve;
 import org.agentrouter.schema.ConformalCalibration;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
@@ -100,12 +101,24 @@ final class CalibrateCommand implements Callable<Integer> {
                 + " subjects (" + memories + " questions), calibration " + split.heldOutSubjects().size()
                 + " subjects (" + scored.size() + " questions), seed " + seed + ", excluded " + exclude);
         metadata.put("calibration.heldout_subjects", String.join(",", split.heldOutSubjects()));
+        double[] weakOut = new double[scored.size()];
+        double[] strongOut = new double[scored.size()];
+        for (int j = 0; j < scored.size(); j++) {
+            weakOut[j] = table.weak(scored.rows()[j]);
+            strongOut[j] = table.strong(scored.rows()[j]);
+        }
+        RoutingCurve curve = RoutingCurve.evaluate(scored.pStrong(), weakOut, strongOut);
+        metadata.put("heldout.apgr", String.format(java.util.Locale.ROOT, "%.4f", curve.apgr()));
+        metadata.put("heldout.cpt50", String.format(java.util.Locale.ROOT, "%.4f", curve.cpt50()));
+        metadata.put("heldout.cpt80", String.format(java.util.Locale.ROOT, "%.4f", curve.cpt80()));
         ModelRelease calibrated = ModelRelease.newBuilder(release).setCalibration(calibration).setMetadata(metadata).build();
         Path target = out == null ? model : out;
         ModelReleases.write(target, calibrated);
 
         System.out.printf("calibrated %s %s on %d held-out questions (%s); written to %s%n",
                 release.getName(), release.getVersion(), scored.size(), method, target);
+        System.out.printf("held-out routing quality (RouteLLM method): APGR %.4f, CPT(50%%) %.2f%%, CPT(80%%) %.2f%%, random APGR %.4f%n",
+                curve.apgr(), 100 * curve.cpt50(), 100 * curve.cpt80(), curve.randomApgr());
         System.out.println("alpha  strong_threshold  cheap_threshold  violation_rate  strong_share  coverage  (in-sample)");
         for (int a = 0; a < alphas.length; a++) {
             ConformalFit.Outcome o = ConformalFit.apply(scored, calibration, alphas[a]);
