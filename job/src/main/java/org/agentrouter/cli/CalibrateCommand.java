@@ -1,6 +1,5 @@
 package org.agentrouter.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.agentrouter.calibration.ConformalFit;
 import org.agentrouter.calibration.OfflineScoring;
-import org.agentrouter.calibration.OutcomeMemory;
+import org.agentrouter.calibration.ShippedMemory;
 import org.agentrouter.calibration.PromptEmbeddings;
 import org.agentrouter.calibration.SubjectSplit;
 import org.agentrouter.eval.OutcomeTable;
@@ -57,19 +56,19 @@ final class CalibrateCommand implements Callable<Integer> {
     String method = "mondrian";
 
     @Option(names = "--held-out-share", description = "share of subjects held out for calibration (default: ${DEFAULT-VALUE})")
-    double heldOutShare = 0.4;
+    double heldOutShare = ShippedMemory.HELD_OUT_SHARE;
 
     @Option(names = "--seed", description = "default: ${DEFAULT-VALUE}")
-    long seed = 7;
+    long seed = ShippedMemory.SEED;
 
     @Option(names = "--exclude", split = ",", description = "subjects left out entirely (default: ${DEFAULT-VALUE}: its strong-model labels are broken, see the data README)")
-    Set<String> exclude = Set.of("high_school_mathematics");
+    Set<String> exclude = ShippedMemory.EXCLUDED;
 
     @Option(names = "--k", description = "memory candidates per question (default: ${DEFAULT-VALUE})")
     int k = 100;
 
     @Option(names = "--memory-out", description = "the memory store built from the memory side (default: ${DEFAULT-VALUE})")
-    Path memoryOut = Path.of(".run/calibration/memory.db");
+    Path memoryOut = ShippedMemory.defaultPath();
 
     @Override
     public Integer call() throws Exception {
@@ -84,13 +83,10 @@ final class CalibrateCommand implements Callable<Integer> {
                 split.memorySubjects().size(), split.heldOutSubjects().size());
 
         float[][] vectors = PromptEmbeddings.of(table.prompts(), PromptEmbeddings.defaultCacheDir());
-        Files.createDirectories(memoryOut.toAbsolutePath().getParent());
-        Files.deleteIfExists(memoryOut);
-        int memories = OutcomeMemory.write(memoryOut, table, vectors, "mmlu", goodAt,
-                i -> split.memorySubjects().contains(table.subject(i)));
+        int memories = ShippedMemory.build(memoryOut, table, vectors, split, goodAt);
 
         ModelRelease release = ModelReleases.read(model);
-        OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memoryOut, "mmlu",
+        OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memoryOut, ShippedMemory.NAMESPACE,
                 ModelReleases.modelBytes(release), k, goodAt, i -> split.heldOutSubjects().contains(table.subject(i)));
         String dataHash = CalibrationDataHash.of(table, split);
         ConformalCalibration calibration = ConformalFit.fit(scored, alphas, method.equals("mondrian"), dataHash);

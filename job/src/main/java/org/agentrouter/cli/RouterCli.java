@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             ConsumeCommand.class,
             BuildSeedModelCommand.class,
             CalibrateCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {
