@@ -17,6 +17,7 @@ import org.agentrouter.schema.ConformalCalibration;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
@@ -25,23 +26,8 @@ import picocli.CommandLine.Option;
             "exactly as the job routes them (MiniLM, sqlite-vec retrieval, the release's ONNX model), and the",
             "thresholds for each alpha are stored in the release."})
 final class CalibrateCommand implements Callable<Integer> {
-    static final String MMLU_WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1";
-    static final String MMLU_STRONG = "gpt-4-1106-preview";
-
-    @Option(names = "--data", description = "CSV file or directory of CSVs (default: ${DEFAULT-VALUE})")
-    Path data = DataPaths.mmlu();
-
-    @Option(names = "--prompt", description = "prompt column (default: ${DEFAULT-VALUE})")
-    String promptColumn = "prompt";
-
-    @Option(names = "--weak", description = "outcome column of the cheap model (default: ${DEFAULT-VALUE})")
-    String weak = MMLU_WEAK;
-
-    @Option(names = "--strong", description = "outcome column of the strong model (default: ${DEFAULT-VALUE})")
-    String strong = MMLU_STRONG;
-
-    @Option(names = "--good-at", description = "an outcome at or above this answered well (default: ${DEFAULT-VALUE})")
-    double goodAt = 0.5;
+    @Mixin
+    OutcomeDataOptions outcomes = new OutcomeDataOptions();
 
     @Option(names = "--model", description = "release directory to calibrate (default: ${DEFAULT-VALUE})")
     Path model = DataPaths.repo().resolve("operators/src/main/resources/models/default");
@@ -75,7 +61,7 @@ final class CalibrateCommand implements Callable<Integer> {
         if (!method.equals("mondrian") && !method.equals("split")) {
             throw new IllegalArgumentException("--method must be mondrian or split");
         }
-        OutcomeTable all = OutcomeTable.load(data, promptColumn, weak, strong);
+        OutcomeTable all = OutcomeTable.load(outcomes.data, outcomes.promptColumn, outcomes.weak, outcomes.strong);
         OutcomeTable table = all.filter(i -> !exclude.contains(all.subject(i)));
         SubjectSplit split = SubjectSplit.of(table.subjects(), heldOutShare, seed);
         System.err.printf("%d questions in %d subjects (%d excluded); memory: %d subjects, held out: %d subjects%n",
@@ -83,16 +69,16 @@ final class CalibrateCommand implements Callable<Integer> {
                 split.memorySubjects().size(), split.heldOutSubjects().size());
 
         float[][] vectors = PromptEmbeddings.of(table.prompts(), PromptEmbeddings.defaultCacheDir());
-        int memories = ShippedMemory.build(memoryOut, table, vectors, split, goodAt);
+        int memories = ShippedMemory.build(memoryOut, table, vectors, split, outcomes.goodAt);
 
         ModelRelease release = ModelReleases.read(model);
         OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memoryOut, ShippedMemory.NAMESPACE,
-                ModelReleases.modelBytes(release), k, goodAt, i -> split.heldOutSubjects().contains(table.subject(i)));
+                ModelReleases.modelBytes(release), k, outcomes.goodAt, i -> split.heldOutSubjects().contains(table.subject(i)));
         String dataHash = CalibrationDataHash.of(table, split);
         ConformalCalibration calibration = ConformalFit.fit(scored, alphas, method.equals("mondrian"), dataHash);
 
         Map<String, String> metadata = new TreeMap<>(release.getMetadata());
-        metadata.put("calibration.data", data.getFileName() + " (" + weak + " vs " + strong + ")");
+        metadata.put("calibration.data", outcomes.data.getFileName() + " (" + outcomes.weak + " vs " + outcomes.strong + ")");
         metadata.put("calibration.protocol", "unseen subjects: memory " + split.memorySubjects().size()
                 + " subjects (" + memories + " questions), calibration " + split.heldOutSubjects().size()
                 + " subjects (" + scored.size() + " questions), seed " + seed + ", excluded " + exclude);

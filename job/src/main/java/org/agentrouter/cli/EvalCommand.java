@@ -20,6 +20,7 @@ import org.agentrouter.routing.PricingTable;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -27,20 +28,8 @@ import picocli.CommandLine.Option;
             "the RouteLLM metrics (APGR, CPT(50%), CPT(80%), 11 decile points with their cost) and, with --alpha,",
             "what the release's conformal calibration does. A prompt never sees its own stored outcome."})
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--data", description = "CSV file or directory (default: ${DEFAULT-VALUE})")
-    Path data = DataPaths.mmlu();
-
-    @Option(names = "--prompt", description = "default: ${DEFAULT-VALUE}")
-    String promptColumn = "prompt";
-
-    @Option(names = "--weak", description = "default: ${DEFAULT-VALUE}")
-    String weak = CalibrateCommand.MMLU_WEAK;
-
-    @Option(names = "--strong", description = "default: ${DEFAULT-VALUE}")
-    String strong = CalibrateCommand.MMLU_STRONG;
-
-    @Option(names = "--good-at", description = "an outcome at or above this answered well (default: ${DEFAULT-VALUE})")
-    double goodAt = 0.5;
+    @Mixin
+    OutcomeDataOptions outcomes = new OutcomeDataOptions();
 
     @Option(names = "--subjects", split = ",", description = "only these subjects (file names without mmlu_ and .csv)")
     Set<String> subjects;
@@ -68,7 +57,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutcomeTable all = OutcomeTable.load(data, promptColumn, weak, strong);
+        OutcomeTable all = OutcomeTable.load(outcomes.data, outcomes.promptColumn, outcomes.weak, outcomes.strong);
         OutcomeTable table = subjects == null ? all : all.filter(i -> subjects.contains(all.subject(i)));
         if (table.size() == 0) throw new IllegalArgumentException("no rows selected (subjects " + subjects + ")");
         ModelRelease release = model == null ? ModelReleases.fromClasspath("models/default") : ModelReleases.read(model);
@@ -76,7 +65,7 @@ final class EvalCommand implements Callable<Integer> {
         if (!Files.isRegularFile(memory)) rebuildShippedMemory();
 
         OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memory, namespace,
-                ModelReleases.modelBytes(release), k, goodAt, i -> true);
+                ModelReleases.modelBytes(release), k, outcomes.goodAt, i -> true);
         double[] w = new double[scored.size()];
         double[] s = new double[scored.size()];
         int[] tokens = new int[scored.size()];
@@ -96,7 +85,7 @@ final class EvalCommand implements Callable<Integer> {
         report.put("subjects_in_calibration_set", inCalibration);
         if (plot != null) {
             CurvePlot.writePng(RoutingCurve.evaluate(scored.pStrong(), w, s), release.getName() + " " + release.getVersion()
-                    + " on " + data.getFileName(), plot);
+                    + " on " + outcomes.data.getFileName(), plot);
         }
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(report));
@@ -120,8 +109,8 @@ final class EvalCommand implements Callable<Integer> {
                     + mmlu + ") is not there; pass --memory");
         }
         System.err.println("rebuilding the shipped model's memory store at " + memory + " ...");
-        OutcomeTable usable = ShippedMemory.usable(OutcomeTable.load(mmlu, "prompt", CalibrateCommand.MMLU_WEAK,
-                CalibrateCommand.MMLU_STRONG), ShippedMemory.EXCLUDED);
+        OutcomeTable usable = ShippedMemory.usable(OutcomeTable.load(mmlu, "prompt", OutcomeDataOptions.MMLU_WEAK,
+                OutcomeDataOptions.MMLU_STRONG), ShippedMemory.EXCLUDED);
         SubjectSplit split = SubjectSplit.of(usable.subjects(), ShippedMemory.HELD_OUT_SHARE, ShippedMemory.SEED);
         ShippedMemory.build(memory, usable, PromptEmbeddings.of(usable.prompts(), PromptEmbeddings.defaultCacheDir()),
                 split, 0.5);
