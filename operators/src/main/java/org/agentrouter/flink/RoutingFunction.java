@@ -34,6 +34,8 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private final PricingTable pricing;
     private final double defaultAlpha;
     private final int defaultRoute;
+    private final int logSampleEvery;
+    private transient DecisionLog decisionLog;
 
     private transient TokenCounter tokens;
     private transient RecentDecisions recent;
@@ -52,12 +54,14 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         this.pricing = config.pricing;
         this.defaultAlpha = config.defaultAlpha;
         this.defaultRoute = config.defaultRouteIndex();
+        this.logSampleEvery = config.decisionLogSampleEvery;
     }
 
     @Override
     public void open(OpenContext openContext) {
         tokens = new TokenCounter();
         recent = RecentDecisions.defaults();
+        decisionLog = new DecisionLog(logSampleEvery);
         decision = new ConformalRouter.Decision();
         labelProbs = new double[pricing.size()];
         thresholds = new double[pricing.size()][];
@@ -155,6 +159,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setProcessingLatencyUs(latencyUs)
                 .build();
         out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
+        decisionLog.record(d, q.text);
 
         RoutingMetric m = RoutingMetric.newBuilder()
                 .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(tier.route).setModel(tier.model)
