@@ -6,6 +6,7 @@ import java.util.Map;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
@@ -127,24 +128,26 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         try {
             release = AvroWire.MODEL_RELEASE.decode(bytes);
         } catch (WireFormatException e) {
-            refuse("undecodable release", e.getMessage());
+            refuse(ctx, null, "undecodable release", e.getMessage());
             return;
         }
         if (current != null && !isNewer(release)) {
-            refuse("version not newer", "release " + release.getVersion() + " is not newer than the serving " + current.version);
+            refuse(ctx, release, "version not newer",
+                    "release " + release.getVersion() + " is not newer than the serving " + current.version);
             return;
         }
         ServedModel candidate;
         try {
             candidate = ServedModel.accept(env, release);
         } catch (ModelRejectedException e) {
-            refuse(e.rule(), release.getName() + " " + release.getVersion() + ": " + e.getMessage());
+            refuse(ctx, release, e.rule(), e.getMessage());
             return;
         }
         BroadcastState<String, byte[]> state = ctx.getBroadcastState(MODEL_STATE);
         state.put(CHAMPION, bytes);
         swapTo(candidate, bytes);
         modelsAccepted.inc();
+        emit(ctx, "accepted", release, null, null);
         LOG.info("Now serving model {} {} on subtask {}", candidate.name, candidate.version,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     }
@@ -181,9 +184,26 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         }
     }
 
-    private void refuse(String rule, String detail) {
+    private void refuse(Context ctx, ModelRelease release, String rule, String detail) {
         modelsRefused.computeIfAbsent(rule, r -> metrics.addGroup("rule", r).counter("modelsRefused")).inc();
-        LOG.warn("Refused model release ({}): {}", rule, detail);
+        LOG.warn("Refused model release {} ({}): {}", release == null ? "?" : release.getName() + " " + release.getVersion(),
+                rule, detail);
+        emit(ctx, "refused", release, rule, detail);
+    }
+
+    private void emit(Context ctx, String event, ModelRelease release, String rule, String reason) {
+        ModelEvent e = ModelEvent.newBuilder()
+                .setEvent(event)
+                .setModelName(release == null ? "?" : release.getName())
+                .setModelVersion(release == null ? "?" : release.getVersion())
+                .setRole(release == null ? "champion" : release.getRole())
+                .setRule(rule)
+                .setReason(reason)
+                .setServingVersion(current == null ? "none" : current.version.toString())
+                .setSubtask(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())
+                .setAtMs(System.currentTimeMillis())
+                .build();
+        ctx.output(RouterOutputs.MODEL_EVENTS, new KafkaMessage(e.getModelName(), AvroWire.MODEL_EVENT.encode(e)));
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.List;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.wire.AvroWire;
@@ -77,6 +78,15 @@ class CandidateScorerTest {
 
             List<QueryContext> out = h.extractOutputValues();
             assertEquals(List.of(v0, v0, "1.4.0", "1.4.0"), out.stream().map(q -> q.modelVersion).toList());
+
+            List<String> events = new java.util.ArrayList<>();
+            for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
+                ModelEvent e = AvroWire.MODEL_EVENT.decode(r.getValue().value);
+                events.add(e.getEvent() + ":" + (e.getRule() == null ? e.getModelVersion() : e.getRule()) + ":" + e.getServingVersion());
+            }
+            assertEquals(List.of("refused:sha256 mismatch:" + v0, "refused:feature layout mismatch:" + v0,
+                    "refused:onnx contract:" + v0, "refused:undecodable release:" + v0,
+                    "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0"), events);
             for (QueryContext q : out) {
                 assertNull(q.scoringFailure);
                 assertTrue(q.pStrong > 0.5 && q.pStrong <= 1.0, "evidence for strong raises p_strong: " + q.pStrong);
