@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             BuildSeedModelCommand.class,
             CalibrateCommand.class,
             EvalCommand.class,
+            PublishModelCommand.class,
+            ModelsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {
