@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             PublishModelCommand.class,
             ModelsCommand.class,
+            MemoryCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {
