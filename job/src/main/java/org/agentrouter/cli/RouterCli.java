@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             RunCommand.class,
+            ClusterCommand.class,
+            SubmitCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
             BuildSeedModelCommand.class,
