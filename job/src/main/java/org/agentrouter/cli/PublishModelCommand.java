@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "publish-model", mixinStandardHelpOptions = true,
         description = {"Check a release directory (model.onnx + release.json) exactly as the job will (sha256, feature",
             "layout, tensor contract, a dry run in ONNX Runtime, calibration) and publish it to router-models.",
-            "The job answers on model-events: see ./router models."})
+            "The job also refuses a version not newer than the serving one (see ./router rollback) and a MAJOR",
+            "change without --allow-major. The job answers on model-events: see ./router models."})
 final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--release", required = true, description = "release directory")
     Path release;
@@ -32,11 +33,14 @@ final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--version", description = "publish under this version instead of the one in release.json")
     String version;
 
+    @Option(names = "--allow-major", description = "let this release change the MAJOR version of the serving model (refused otherwise)")
+    boolean allowMajor;
+
     @Override
     public Integer call() throws Exception {
         ModelRelease r = ModelReleases.read(release);
         if (version != null) r = ModelRelease.newBuilder(r).setVersion(version).build();
-        r = ModelRelease.newBuilder(r).setPublishedAtMs(System.currentTimeMillis()).build();
+        r = ModelRelease.newBuilder(r).setPublishedAtMs(System.currentTimeMillis()).setAllowMajor(allowMajor).build();
         try (ServedModel checked = ServedModel.accept(OrtEnvironment.getEnvironment(), r)) {
             System.err.printf("%s %s passes every check (sha256 %s)%n", r.getName(), checked.version, r.getSha256());
         } catch (ModelRejectedException e) {

@@ -11,6 +11,7 @@ import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.ServedModel;
+import org.agentrouter.scoring.VersionRules;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -124,6 +125,10 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
 
     @Override
     public void processBroadcastElement(byte[] bytes, Context ctx, Collector<QueryContext> out) throws Exception {
+        // The state is the source of truth: the rules compare against what it says serves, even on a slot
+        // that was restored and has not scored a query yet.
+        BroadcastState<String, byte[]> state = ctx.getBroadcastState(MODEL_STATE);
+        syncWithState(state);
         ModelRelease release;
         try {
             release = AvroWire.MODEL_RELEASE.decode(bytes);
@@ -131,33 +136,20 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             refuse(ctx, null, "undecodable release", e.getMessage());
             return;
         }
-        if (current != null && !isNewer(release)) {
-            refuse(ctx, release, "version not newer",
-                    "release " + release.getVersion() + " is not newer than the serving " + current.version);
-            return;
-        }
         ServedModel candidate;
         try {
+            VersionRules.check(current == null ? null : current.version, release);
             candidate = ServedModel.accept(env, release);
         } catch (ModelRejectedException e) {
             refuse(ctx, release, e.rule(), e.getMessage());
             return;
         }
-        BroadcastState<String, byte[]> state = ctx.getBroadcastState(MODEL_STATE);
         state.put(CHAMPION, bytes);
         swapTo(candidate, bytes);
         modelsAccepted.inc();
         emit(ctx, "accepted", release, null, null);
         LOG.info("Now serving model {} {} on subtask {}", candidate.name, candidate.version,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
-    }
-
-    private boolean isNewer(ModelRelease release) {
-        try {
-            return org.agentrouter.scoring.SemanticVersion.parse(release.getVersion()).compareTo(current.version) > 0;
-        } catch (IllegalArgumentException e) {
-            return true; // let the full check refuse it with the precise reason
-        }
     }
 
     /** After a restore (or on a slot that missed nothing) the state may hold a release this slot has not built. */

@@ -59,12 +59,12 @@ class CandidateScorerTest {
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
             h.processElement(query("a"), 0);
 
-            ModelRelease tampered = ModelRelease.newBuilder(bundled()).setVersion("9.0.0")
+            ModelRelease tampered = ModelRelease.newBuilder(bundled()).setVersion("1.9.0")
                     .setSha256("00".repeat(32)).build();
             h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(tampered), 0);
-            ModelRelease wrongLayout = ModelRelease.newBuilder(bundled()).setVersion("9.0.1").setFeatureLayoutVersion(99).build();
+            ModelRelease wrongLayout = ModelRelease.newBuilder(bundled()).setVersion("1.9.1").setFeatureLayoutVersion(99).build();
             h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(wrongLayout), 0);
-            ModelRelease notOnnx = ModelRelease.newBuilder(bundled()).setVersion("9.0.2")
+            ModelRelease notOnnx = ModelRelease.newBuilder(bundled()).setVersion("1.9.2")
                     .setOnnxModel(ByteBuffer.wrap("junk".getBytes()))
                     .setSha256(ModelReleases.sha256Hex("junk".getBytes())).build();
             h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(notOnnx), 0);
@@ -74,10 +74,16 @@ class CandidateScorerTest {
             h.processBroadcastElement(withVersion("1.4.0"), 0);
             h.processElement(query("c"), 0);
             h.processBroadcastElement(withVersion("1.3.9"), 0); // older: refused
+            h.processBroadcastElement(withVersion("1.4.0"), 0); // the same again: refused
             h.processElement(query("d"), 0);
+            h.processBroadcastElement(withVersion("2.0.0"), 0); // MAJOR change without --allow-major: refused
+            h.processElement(query("e"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(
+                    ModelRelease.newBuilder(bundled()).setVersion("2.0.0").setAllowMajor(true).build()), 0);
+            h.processElement(query("f"), 0);
 
             List<QueryContext> out = h.extractOutputValues();
-            assertEquals(List.of(v0, v0, "1.4.0", "1.4.0"), out.stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of(v0, v0, "1.4.0", "1.4.0", "1.4.0", "2.0.0"), out.stream().map(q -> q.modelVersion).toList());
 
             List<String> events = new java.util.ArrayList<>();
             for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
@@ -86,7 +92,8 @@ class CandidateScorerTest {
             }
             assertEquals(List.of("refused:sha256 mismatch:" + v0, "refused:feature layout mismatch:" + v0,
                     "refused:onnx contract:" + v0, "refused:undecodable release:" + v0,
-                    "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0"), events);
+                    "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0", "refused:version not newer:1.4.0",
+                    "refused:major version change:1.4.0", "accepted:2.0.0:2.0.0"), events);
             for (QueryContext q : out) {
                 assertNull(q.scoringFailure);
                 assertTrue(q.pStrong > 0.5 && q.pStrong <= 1.0, "evidence for strong raises p_strong: " + q.pStrong);
