@@ -6,6 +6,8 @@ import java.util.Map;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
@@ -47,6 +49,12 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             new MapStateDescriptor<>("router-models", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
     /** The broadcast-state key of the release that serves all traffic. */
     public static final String CHAMPION = "champion";
+    /**
+     * The broadcast-state key of the release that served before the champion (the bundled one at first):
+     * what a rollback returns to, kept in state so that it survives a restore.
+     */
+    public static final String LAST_KNOWN_GOOD = "champion.previous";
+    public static final String ROLLBACK = "rollback";
 
     private final String bundledModel;
     private final CircuitBreaker.Settings breakerSettings;
@@ -60,6 +68,9 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private transient Histogram scoreMicros;
     private transient Counter scoringFailures;
     private transient Counter modelsAccepted;
+    private transient Counter modelRollbacks;
+    /** The bundled release as state bytes: the last-known-good of the first release accepted. */
+    private transient byte[] bundledRelease;
     private transient Map<String, Counter> modelsRefused;
     private transient MetricGroup metrics;
 
@@ -75,13 +86,16 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         scoreMicros = metrics.histogram("scoringLatencyUs", new DescriptiveStatisticsHistogram(1024));
         scoringFailures = metrics.counter("scoringFailures");
         modelsAccepted = metrics.counter("modelsAccepted");
+        modelRollbacks = metrics.counter("modelRollbacks");
         modelsRefused = new HashMap<>();
         breaker = new CircuitBreaker(breakerSettings);
         metrics.gauge("scorerBreakerState", () -> breaker.stateCode());
         // Encoded as MAJOR*1e6 + MINOR*1e3 + PATCH so one number plots the version over time.
         metrics.gauge("modelVersion", () -> versionGaugeValue);
         if (bundledModel != null && !bundledModel.isEmpty()) {
-            swapTo(ServedModel.accept(env, ModelReleases.fromClasspath(bundledModel)), null);
+            ModelRelease bundled = ModelReleases.fromClasspath(bundledModel);
+            bundledRelease = AvroWire.MODEL_RELEASE.encode(bundled);
+            swapTo(ServedModel.accept(env, bundled), null);
         }
     }
 
@@ -133,7 +147,12 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         try {
             release = AvroWire.MODEL_RELEASE.decode(bytes);
         } catch (WireFormatException e) {
-            refuse(ctx, null, "undecodable release", e.getMessage());
+            ModelControl control = e.category() == ErrorCategory.UNKNOWN_SCHEMA ? asControl(bytes) : null;
+            if (control != null) {
+                onControl(control, state, ctx);
+            } else {
+                refuse(ctx, null, "undecodable release", e.getMessage());
+            }
             return;
         }
         ServedModel candidate;
@@ -144,12 +163,56 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             refuse(ctx, release, e.rule(), e.getMessage());
             return;
         }
+        byte[] previous = state.get(CHAMPION) != null ? state.get(CHAMPION) : bundledRelease;
+        if (previous != null) {
+            state.put(LAST_KNOWN_GOOD, previous);
+        }
         state.put(CHAMPION, bytes);
         swapTo(candidate, bytes);
         modelsAccepted.inc();
         emit(ctx, "accepted", release, null, null);
         LOG.info("Now serving model {} {} on subtask {}", candidate.name, candidate.version,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+    }
+
+    private static ModelControl asControl(byte[] bytes) {
+        try {
+            return AvroWire.MODEL_CONTROL.decode(bytes);
+        } catch (WireFormatException e) {
+            return null;
+        }
+    }
+
+    private void onControl(ModelControl control, BroadcastState<String, byte[]> state, Context ctx) throws Exception {
+        if (!ROLLBACK.equals(control.getAction())) {
+            refuse(ctx, null, "unknown control action", "action '" + control.getAction() + "' (known: " + ROLLBACK + ")");
+            return;
+        }
+        String from = current == null ? "none" : current.version.toString();
+        byte[] target = state.get(LAST_KNOWN_GOOD);
+        if (target == null) {
+            refuse(ctx, null, "nothing to roll back to", "no release served before " + from);
+            return;
+        }
+        ModelRelease release;
+        ServedModel restored;
+        try {
+            release = AvroWire.MODEL_RELEASE.decode(target);
+            // No version rules: going back is the point. The content checks run again, as for any session.
+            restored = ServedModel.accept(env, release);
+        } catch (WireFormatException | ModelRejectedException e) {
+            refuse(ctx, null, "rollback target unusable", e.getMessage());
+            return;
+        }
+        state.put(CHAMPION, target);
+        // One step back only: rolling back again must not re-serve the release just rolled back from.
+        state.remove(LAST_KNOWN_GOOD);
+        swapTo(restored, target);
+        modelRollbacks.inc();
+        String reason = "rolled back from " + from + (control.getReason() == null ? "" : ": " + control.getReason());
+        emit(ctx, "rolled back", release, null, reason);
+        LOG.warn("Model {} {} serves again on subtask {} ({})", restored.name, restored.version,
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), reason);
     }
 
     /** After a restore (or on a slot that missed nothing) the state may hold a release this slot has not built. */

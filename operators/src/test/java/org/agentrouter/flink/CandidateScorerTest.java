@@ -9,6 +9,7 @@ import java.util.List;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
@@ -138,6 +139,77 @@ class CandidateScorerTest {
                 assertTrue(out.get(i).scoringFailure.startsWith("scorer failed"), out.get(i).scoringFailure);
             }
             assertEquals("scorer circuit open", out.get(3).scoringFailure);
+        }
+    }
+
+    private static byte[] rollback() {
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK)
+                .setReason("canary looked bad").setRequestedAtMs(0).build());
+    }
+
+    private static List<String> events(BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h) throws Exception {
+        List<String> events = new java.util.ArrayList<>();
+        for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
+            ModelEvent e = AvroWire.MODEL_EVENT.decode(r.getValue().value);
+            events.add(e.getEvent() + ":" + (e.getRule() == null ? e.getModelVersion() : e.getRule()) + ":" + e.getServingVersion());
+        }
+        return events;
+    }
+
+    @Test
+    void aRollbackReturnsToTheLastKnownGoodReleaseKeptInStateAcrossARestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(withVersion("1.1.0"), 0);
+            h.processBroadcastElement(withVersion("1.2.0"), 0);
+            h.processElement(query("before"), 0);
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> restored = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processBroadcastElement(rollback(), 0); // before any query: the state, not the slot, knows 1.2.0 serves
+            restored.processElement(query("after-rollback"), 0);
+            restored.processBroadcastElement(rollback(), 0); // one step only
+            restored.processElement(query("after-second-rollback"), 0);
+            restored.processBroadcastElement(withVersion("1.2.0"), 0); // newer than 1.1.0 again: accepted
+            restored.processElement(query("after-republish"), 0);
+
+            assertEquals(List.of("1.1.0", "1.1.0", "1.2.0"),
+                    restored.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of("rolled back:1.1.0:1.1.0", "refused:nothing to roll back to:1.1.0", "accepted:1.2.0:1.2.0"),
+                    events(restored));
+            ModelEvent rolledBack = AvroWire.MODEL_EVENT.decode(restored.getSideOutput(RouterOutputs.MODEL_EVENTS).peek().getValue().value);
+            assertEquals("rolled back from 1.2.0: canary looked bad", rolledBack.getReason());
+        }
+    }
+
+    @Test
+    void theFirstAcceptedReleaseRollsBackToTheBundledOneAndAnExplicitRollbackMayGoOlder() throws Exception {
+        String v0 = bundled().getVersion();
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(rollback(), 0); // nothing accepted yet
+            h.processBroadcastElement(withVersion("1.3.0"), 0);
+            h.processElement(query("a"), 0);
+            h.processBroadcastElement(rollback(), 0);
+            h.processElement(query("b"), 0);
+            h.processBroadcastElement(withVersion("1.5.0"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(
+                    ModelRelease.newBuilder(bundled()).setVersion("1.4.0").setRollback(true).build()), 0);
+            h.processElement(query("c"), 0);
+            h.processBroadcastElement(rollback(), 0); // back to what served before the explicit rollback
+            h.processElement(query("d"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction("promote")
+                    .setRequestedAtMs(0).build()), 0);
+            h.processElement(query("e"), 0);
+
+            assertEquals(List.of("1.3.0", v0, "1.4.0", "1.5.0", "1.5.0"),
+                    h.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of("refused:nothing to roll back to:" + v0, "accepted:1.3.0:1.3.0", "rolled back:" + v0 + ":" + v0,
+                    "accepted:1.5.0:1.5.0", "accepted:1.4.0:1.4.0", "rolled back:1.5.0:1.5.0",
+                    "refused:unknown control action:1.5.0"), events(h));
         }
     }
 }
