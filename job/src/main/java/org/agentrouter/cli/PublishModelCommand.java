@@ -30,25 +30,44 @@ final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--allow-major", description = "let this release change the MAJOR version of the serving model (refused otherwise)")
     boolean allowMajor;
 
+    @Option(names = "--role", description = "champion (serves everyone) or challenger (serves --share percent of users, "
+            + "chosen by a consistent hash of the user id) (default: ${DEFAULT-VALUE})")
+    String role = "champion";
+
+    @Option(names = "--share", description = "with --role challenger: percent of users it serves, 100 promotes it (default: 5)")
+    Integer share;
+
     @Override
     public Integer call() throws Exception {
-        return publish(release, version, allowMajor, false, bootstrap);
+        if (!role.equals("champion") && !role.equals("challenger")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--role must be champion or challenger");
+        }
+        if (share != null && (role.equals("champion") || share < 0 || share > 100)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--share takes 0..100 and goes with --role challenger");
+        }
+        int sharePercent = role.equals("challenger") ? (share == null ? 5 : share) : 0;
+        return publish(release, version, allowMajor, false, role, sharePercent, bootstrap);
     }
 
     /** Checks the release locally, then publishes it with the given rollout flags; 2 when the check refuses it. */
-    static int publish(Path dir, String version, boolean allowMajor, boolean rollback, String bootstrap) throws Exception {
+    static int publish(Path dir, String version, boolean allowMajor, boolean rollback, String role, int share,
+            String bootstrap) throws Exception {
         ModelRelease r = ModelReleases.read(dir);
         if (version != null) r = ModelRelease.newBuilder(r).setVersion(version).build();
         r = ModelRelease.newBuilder(r).setPublishedAtMs(System.currentTimeMillis())
-                .setAllowMajor(allowMajor).setRollback(rollback).build();
+                .setAllowMajor(allowMajor).setRollback(rollback).setRole(role).setSharePercent(share).build();
         try (ServedModel checked = ServedModel.accept(OrtEnvironment.getEnvironment(), r)) {
             System.err.printf("%s %s passes every check (sha256 %s)%n", r.getName(), checked.version, r.getSha256());
         } catch (ModelRejectedException e) {
             System.err.println("not published: " + e.getMessage());
             return 2;
         }
-        long offset = RouterModelsTopic.send(bootstrap, r.getName(), AvroWire.MODEL_RELEASE.encode(r));
-        System.out.printf("published %s %s%s to %s offset %d%n", r.getName(), r.getVersion(),
+        // router-models is compacted by key: a challenger has its own key so that it never erases the champion.
+        String key = role.equals("challenger") ? r.getName() + "/challenger" : r.getName();
+        long offset = RouterModelsTopic.send(bootstrap, key, AvroWire.MODEL_RELEASE.encode(r));
+        System.out.printf("published %s %s as %s%s%s to %s offset %d%n", r.getName(), r.getVersion(), role,
+                role.equals("challenger") ? " for " + share + "% of users" : "",
                 rollback ? " (explicit rollback)" : allowMajor ? " (MAJOR change allowed)" : "", Topics.ROUTER_MODELS, offset);
         return 0;
     }

@@ -9,9 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
-        description = {"Return the running job to the release that served before the current one (its last-known-good,",
-            "kept in broadcast state, so it survives restarts). One step only: a second rollback is refused until",
-            "a new release is accepted. With --release, publish that (older) release as an explicit rollback instead.",
+        description = {"With a challenger running: withdraw it, the champion serves every user again. Otherwise: return",
+            "the champion to the release that served before it (its last-known-good, kept in broadcast state, so it",
+            "survives restarts). One step only: a second rollback is refused until a new release is accepted.",
+            "With --release, publish that (older) release as an explicit rollback instead.",
             "The job answers on model-events: see ./router models --history."})
 final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
@@ -32,7 +33,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (release != null) {
-            return PublishModelCommand.publish(release, version, allowMajor, true, bootstrap);
+            return PublishModelCommand.publish(release, version, allowMajor, true, "champion", 0, bootstrap);
         }
         ModelControl control = ModelControl.newBuilder().setAction("rollback").setReason(reason)
                 .setRequestedAtMs(System.currentTimeMillis()).build();

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             PublishModelCommand.class,
             ModelsCommand.class,
             RollbackCommand.class,
+            RolloutCommand.class,
             MemoryCommand.class,
             CommandLine.HelpCommand.class
         })

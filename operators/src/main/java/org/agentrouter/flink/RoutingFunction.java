@@ -48,6 +48,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private transient Counter uncertain;
     private transient Histogram processingMicros;
     private transient Histogram endToEndMs;
+    private transient VariantMetrics variants;
     private transient Map<String, Counter[]> costByModel;
 
     public RoutingFunction(RouterConfig config) {
@@ -82,6 +83,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         uncertain = metrics.counter("uncertainDecisions");
         processingMicros = metrics.histogram("processingLatencyUs", new DescriptiveStatisticsHistogram(2048));
         endToEndMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(2048));
+        variants = new VariantMetrics(metrics, pricing.tier(pricing.strongest()).route);
     }
 
     @Override
@@ -159,6 +161,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setProcessingLatencyUs(latencyUs)
                 .build();
         out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
+        variants.record(d.getModelRole(), tier.route, level != FallbackLevel.NONE, latencyUs);
         decisionLog.record(d, q.text);
 
         RoutingMetric m = RoutingMetric.newBuilder()

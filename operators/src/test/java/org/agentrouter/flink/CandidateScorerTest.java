@@ -212,4 +212,98 @@ class CandidateScorerTest {
                     "refused:unknown control action:1.5.0"), events(h));
         }
     }
+
+    private static QueryContext queryFrom(String user, String id) {
+        QueryContext q = query(id);
+        q.userId = user;
+        return q;
+    }
+
+    private static byte[] challenger(String version, int share) throws Exception {
+        return AvroWire.MODEL_RELEASE.encode(ModelRelease.newBuilder(bundled()).setVersion(version)
+                .setRole(CandidateScorer.ROLE_CHALLENGER).setSharePercent(share).build());
+    }
+
+    private static byte[] rollout(int share) {
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLOUT)
+                .setSharePercent(share).setRequestedAtMs(0).build());
+    }
+
+    /** Scores one query per user and returns "role version" per user. */
+    private static java.util.Map<String, String> variantByUser(BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h,
+            List<String> users, String round) throws Exception {
+        int before = h.extractOutputValues().size();
+        for (String u : users) h.processElement(queryFrom(u, round + "-" + u), 0);
+        List<QueryContext> out = h.extractOutputValues();
+        java.util.Map<String, String> byUser = new java.util.LinkedHashMap<>();
+        for (QueryContext q : out.subList(before, out.size())) {
+            assertNull(q.scoringFailure);
+            byUser.put(q.userId, q.modelRole + " " + q.modelVersion);
+        }
+        return byUser;
+    }
+
+    @Test
+    void aChallengerServesItsShareOfUsersByConsistentHashThenIsPromotedAndSurvivesARestore() throws Exception {
+        String v0 = bundled().getVersion();
+        List<String> users = java.util.stream.IntStream.range(0, 400).mapToObj(i -> "user-" + i).toList();
+        OperatorSubtaskState snapshot;
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processElement(query("warm-up"), 0);
+            h.processBroadcastElement(challenger("1.1.0", 25), 0);
+            var at25 = variantByUser(h, users, "at25");
+            var again = variantByUser(h, users, "again");
+            assertEquals(at25, again, "the same user, the same variant");
+            for (String u : users) {
+                boolean expectChallenger = org.agentrouter.routing.TrafficSplit.toChallenger(u, 25);
+                assertEquals(expectChallenger ? "challenger 1.1.0" : "champion " + v0, at25.get(u), u);
+            }
+            long onChallenger = at25.values().stream().filter(v -> v.startsWith("challenger")).count();
+            assertTrue(onChallenger > 60 && onChallenger < 140, "about a quarter of 400 users: " + onChallenger);
+
+            h.processBroadcastElement(rollout(50), 0);
+            var at50 = variantByUser(h, users, "at50");
+            for (String u : users) {
+                if (at25.get(u).startsWith("challenger")) assertEquals("challenger 1.1.0", at50.get(u), "stays on the challenger: " + u);
+            }
+            assertTrue(at50.values().stream().filter(v -> v.startsWith("challenger")).count() > onChallenger);
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> restored = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            var afterRestore = variantByUser(restored, users, "restored");
+            for (String u : users) {
+                assertEquals(org.agentrouter.routing.TrafficSplit.toChallenger(u, 50) ? "challenger 1.1.0" : "champion " + v0,
+                        afterRestore.get(u), "share 50 restored: " + u);
+            }
+            restored.processBroadcastElement(rollout(100), 0);
+            assertEquals(java.util.Set.of("champion 1.1.0"), new java.util.HashSet<>(variantByUser(restored, users, "promoted").values()));
+            restored.processBroadcastElement(rollback(), 0); // no challenger now: the champion goes back
+            assertEquals(java.util.Set.of("champion " + v0), new java.util.HashSet<>(variantByUser(restored, users, "back").values()));
+            restored.processBroadcastElement(rollout(30), 0); // nothing to roll out
+            assertEquals(List.of("rollout:1.1.0:" + v0, "promoted:1.1.0:1.1.0", "rolled back:" + v0 + ":" + v0,
+                    "refused:no challenger:" + v0), events(restored));
+        }
+    }
+
+    @Test
+    void aRollbackWithdrawsTheChallengerAndBadChallengersAreRefused() throws Exception {
+        String v0 = bundled().getVersion();
+        List<String> users = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "u" + i).toList();
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(challenger("2.0.0", 50), 0); // MAJOR change: refused as a challenger too
+            h.processBroadcastElement(challenger("1.2.0", 140), 0); // not a share
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(ModelRelease.newBuilder(bundled()).setVersion("1.2.0")
+                    .setRole("canary").build()), 0);
+            h.processBroadcastElement(challenger("1.2.0", 100), 0); // share 100 at once: accepted and promoted
+            h.processBroadcastElement(challenger("1.3.0", 5), 0);
+            h.processBroadcastElement(rollback(), 0); // withdraws 1.3.0; the champion 1.2.0 stays
+            assertEquals(java.util.Set.of("champion 1.2.0"), new java.util.HashSet<>(variantByUser(h, users, "r").values()));
+            assertEquals(List.of("refused:major version change:" + v0, "refused:bad share:" + v0, "refused:unknown role:" + v0,
+                    "accepted:1.2.0:" + v0, "promoted:1.2.0:1.2.0", "accepted:1.3.0:1.2.0", "rolled back:1.3.0:1.2.0"), events(h));
+        }
+    }
 }

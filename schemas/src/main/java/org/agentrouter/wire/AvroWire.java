@@ -34,7 +34,7 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<RoutingMetric> METRIC = new AvroWire<>(RoutingMetric.getClassSchema());
     public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<ModelRelease>(ModelRelease.getClassSchema())
             // Releases published (and checkpointed in broadcast state) before the rollout flags existed.
-            .alsoAccept(withoutTrailingFields(ModelRelease.getClassSchema(), "allow_major", "rollback"));
+            .alsoAccept(withoutTrailingFields(ModelRelease.getClassSchema(), "allow_major", "rollback", "share_percent"));
     public static final AvroWire<ModelControl> MODEL_CONTROL = new AvroWire<>(ModelControl.getClassSchema());
     public static final AvroWire<DeadLetter> DEAD_LETTER = new AvroWire<>(DeadLetter.getClassSchema());
     public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<>(ModelEvent.getClassSchema());
