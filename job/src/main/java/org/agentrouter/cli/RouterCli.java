@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ModelsCommand.class,
             RollbackCommand.class,
             RolloutCommand.class,
+            RolloutLatencyCommand.class,
             MemoryCommand.class,
             CommandLine.HelpCommand.class
         })
