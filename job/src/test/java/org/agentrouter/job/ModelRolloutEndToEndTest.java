@@ -30,6 +30,7 @@ import org.agentrouter.cli.RouterCli;
 import org.agentrouter.cluster.TestStore;
 import org.agentrouter.modelbuild.SeedModelBuilder;
 import org.agentrouter.runtime.LocalRouterJob;
+import org.agentrouter.routing.TrafficSplit;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.FallbackLevel;
@@ -49,15 +50,19 @@ import picocli.CommandLine;
  * The roll-out proof, on a real Kafka broker and a real Flink MiniCluster (two scorer subtasks): while
  * queries flow without pause, 20 releases are published in a row, valid ones and bad ones (bad checksum,
  * wrong tensor shapes, a foreign feature layout, bytes that are not ONNX, MAJOR jumps without
- * --allow-major, older or equal versions), then {@code ./router rollback}. No query is lost, none falls
- * back, every decision was made by a version accepted before it, every bad release is refused by both
- * subtasks with the rule that catches it, and the job never restarts.
+ * --allow-major, older or equal versions), then {@code ./router rollback}, then a challenger for 50% of
+ * users and {@code ./router rollout --share 100}. No query is lost, none falls back, every decision was
+ * made by a version accepted before it, every bad release is refused by both subtasks with the rule that
+ * catches it, the rollback and the challenger split hold, and the job never restarts.
  */
 class ModelRolloutEndToEndTest {
     private static final Duration WAIT = Duration.ofSeconds(45);
     private static final int PARALLELISM = 2;
     private static final String ACCEPTED = "accepted";
     private static final String REFUSED = "refused";
+
+    private static final List<String> USERS = java.util.stream.IntStream.range(0, 20).mapToObj(i -> "user-" + i).toList();
+    private static final int CHALLENGER_SHARE = 50;
 
     @TempDir
     Path dir;
@@ -101,7 +106,7 @@ class ModelRolloutEndToEndTest {
         Thread sender = new Thread(() -> {
             try {
                 for (int i = 0; flowing.get(); i++) {
-                    AgentQuery q = store.query("q-" + i);
+                    AgentQuery q = AgentQuery.newBuilder(store.query("q-" + i)).setUserId(USERS.get(i % USERS.size())).build();
                     io.send(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q));
                     sent.add(q.getQueryId());
                     Thread.sleep(4);
@@ -111,6 +116,7 @@ class ModelRolloutEndToEndTest {
             }
         }, "query-stream");
         sender.start();
+        List<ModelEvent> events;
         try {
             // Releases start once decisions flow, so every one of them lands mid-stream.
             assertFalse(io.readUntil(Topics.ROUTING_DECISIONS, got -> !got.isEmpty(), WAIT).isEmpty(), "the job decides");
@@ -126,17 +132,23 @@ class ModelRolloutEndToEndTest {
                 Thread.sleep(250);
             }
             assertEquals(0, cli("rollback", "--reason", "proof test", "--bootstrap", bootstrap));
-            int expectedEvents = (steps.size() + 1) * PARALLELISM;
-            List<ModelEvent> events = decodeEvents(io.readUntil(Topics.MODEL_EVENTS, got -> got.size() >= expectedEvents, WAIT));
+            Thread.sleep(500);
+            Path challengerDir = dir.resolve("release-challenger");
+            ModelReleases.write(challengerDir, seed);
+            assertEquals(0, cli("publish-model", "--release", challengerDir.toString(), "--version", "2.4.0",
+                    "--role", "challenger", "--share", String.valueOf(CHALLENGER_SHARE), "--bootstrap", bootstrap));
+            Thread.sleep(1000);
+            assertEquals(0, cli("rollout", "--share", "100", "--bootstrap", bootstrap));
+            int expectedEvents = (steps.size() + 4) * PARALLELISM; // + rollback, challenger, rollout, promotion
+            events = decodeEvents(io.readUntil(Topics.MODEL_EVENTS, got -> got.size() >= expectedEvents, WAIT));
             assertEquals(expectedEvents, events.size(), "one verdict per release and subtask");
-            Thread.sleep(500); // queries keep flowing after the rollback, too
+            Thread.sleep(500); // queries keep flowing after the promotion, too
         } finally {
             flowing.set(false);
             sender.join();
         }
         assertNull(senderFailure.get(), "the query stream never failed to send");
 
-        List<ModelEvent> events = decodeEvents(io.readUntil(Topics.MODEL_EVENTS, got -> false, Duration.ofSeconds(2)));
         Map<Integer, List<String>> verdictsBySubtask = new TreeMap<>();
         Map<String, Long> firstServedAt = new HashMap<>();
         firstServedAt.put(bundled.getVersion(), Long.MIN_VALUE); // serves from the start
@@ -152,6 +164,9 @@ class ModelRolloutEndToEndTest {
         }
         List<String> expected = new ArrayList<>(steps.stream().map(Step::expected).toList());
         expected.add("rolled back:2.2.0:");
+        expected.add("accepted:2.4.0:");
+        expected.add("rollout:2.4.0:");
+        expected.add("promoted:2.4.0:");
         assertEquals(Set.of(0, 1), verdictsBySubtask.keySet(), "both scorer subtasks answered");
         verdictsBySubtask.forEach((subtask, verdicts) -> assertEquals(expected, verdicts, "verdicts of subtask " + subtask));
 
@@ -172,19 +187,38 @@ class ModelRolloutEndToEndTest {
         byId.values().forEach(d -> versionsSeen.add(d.getModelVersion()));
         assertTrue(versionsSeen.size() >= 4, "the stream saw the swaps: " + versionsSeen);
 
-        // Queries after the rollback are decided by the last-known-good, 2.2.0.
-        long rolledBackAt = events.stream().filter(e -> e.getEvent().equals("rolled back"))
-                .mapToLong(ModelEvent::getAtMs).max().orElseThrow();
-        Set<String> afterRollback = new HashSet<>();
+        // Between the rollback and the challenger, the last-known-good 2.2.0 decides; while the challenger
+        // runs, it decides only for its users; after the promotion, it decides for everyone as champion.
+        long rolledBackAt = lastAt(events, "rolled back");
+        long challengerFrom = events.stream().filter(e -> e.getEvent().equals(ACCEPTED) && e.getModelVersion().equals("2.4.0"))
+                .mapToLong(ModelEvent::getAtMs).min().orElseThrow();
+        long promotedAt = lastAt(events, "promoted");
+        int byChallenger = 0;
+        for (RoutingDecision d : byId.values()) {
+            long at = d.getDecidedAtMs();
+            if (at > rolledBackAt && at < challengerFrom) {
+                assertEquals("champion 2.2.0", d.getModelRole() + " " + d.getModelVersion(), "after the rollback: " + d.getQueryId());
+            }
+            if (d.getModelRole().equals("challenger")) {
+                byChallenger++;
+                assertEquals("2.4.0", d.getModelVersion());
+                assertTrue(TrafficSplit.toChallenger(d.getUserId(), CHALLENGER_SHARE), d.getUserId() + " is not a challenger user");
+            }
+            if (at > promotedAt) {
+                assertEquals("champion 2.4.0", d.getModelRole() + " " + d.getModelVersion(), "after the promotion: " + d.getQueryId());
+            }
+        }
+        assertTrue(byChallenger > 0, "the challenger decided for its users");
+        Set<String> afterPromotion = new HashSet<>();
         for (int i = 0; i < 10; i++) {
-            AgentQuery q = store.query("after-rollback-" + i);
+            AgentQuery q = store.query("after-promotion-" + i);
             io.send(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q));
-            afterRollback.add(q.getQueryId());
+            afterPromotion.add(q.getQueryId());
         }
         for (RoutingDecision d : decodeDecisions(io.readUntil(Topics.ROUTING_DECISIONS,
-                got -> countIds(got, afterRollback) >= afterRollback.size(), WAIT))) {
-            if (afterRollback.contains(d.getQueryId())) {
-                assertEquals("2.2.0", d.getModelVersion(), "decided at " + d.getDecidedAtMs() + " after rollback at " + rolledBackAt);
+                got -> countIds(got, afterPromotion) >= afterPromotion.size(), WAIT))) {
+            if (afterPromotion.contains(d.getQueryId())) {
+                assertEquals("champion 2.4.0", d.getModelRole() + " " + d.getModelVersion());
             }
         }
 
@@ -272,6 +306,10 @@ class ModelRolloutEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return new ObjectMapper().readTree(response.body()).path("exceptionHistory").path("entries");
+    }
+
+    private static long lastAt(List<ModelEvent> events, String event) {
+        return events.stream().filter(e -> e.getEvent().equals(event)).mapToLong(ModelEvent::getAtMs).max().orElseThrow();
     }
 
     private static int freePort() throws Exception {
