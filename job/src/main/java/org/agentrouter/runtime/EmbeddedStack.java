@@ -1,6 +1,9 @@
 package org.agentrouter.runtime;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,14 +118,29 @@ public final class EmbeddedStack implements AutoCloseable {
         return v;
     }
 
-    /** Runs the stack in a temporary directory until stdin closes (the parent process ended or closed the pipe). */
+    /**
+     * Runs the stack until stdin closes (the parent process ended or closed the pipe). Lines on stdin
+     * control the job: {@code cancel-job} and {@code start-job}, each answered with {@code OK <line>}
+     * or {@code ERROR <message>} on stdout.
+     */
     public static void main(String[] args) throws Exception {
         Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("embedded-stack");
         try (EmbeddedStack stack = EmbeddedStack.start(dir)) {
             System.out.println("BOOTSTRAP=" + stack.bootstrap());
             System.out.flush();
-            while (System.in.read() >= 0) {
-                // a line on stdin is ignored; end of input means stop
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                try {
+                    switch (line.trim()) {
+                        case "cancel-job" -> stack.cancelJob();
+                        case "start-job" -> stack.startJob();
+                        default -> throw new IllegalArgumentException("unknown command: " + line);
+                    }
+                    System.out.println("OK " + line.trim());
+                } catch (Exception e) {
+                    System.out.println("ERROR " + e.getMessage());
+                }
+                System.out.flush();
             }
         }
         System.exit(0);
