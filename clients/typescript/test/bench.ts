@@ -1,5 +1,5 @@
 /**
- * Round-trip latency of route() against the embedded stack, open loop, at 100 and 1,000 calls/s.
+ * Round-trip latency of route() against the embedded stack, open loop, at 20, 100 and 1,000 calls/s.
  * Not a test: `npm run bench [-- seconds-per-rate]`. Needs the packaged job like the tests.
  */
 import { RouterClient } from '../src/client';
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
   const client = await RouterClient.connect({ bootstrap: [stack.bootstrap], deadlineMs: 5_000 });
   try {
     await client.route(query(), { deadlineMs: 60_000 });
-    await run(client, 100, 5, 'warm-up');
-    for (const rate of [100, 1000]) await run(client, rate, seconds, 'measured');
+    await run(client, 20, 5, 'warm-up');
+    for (const rate of [20, 100, 1000]) await run(client, rate, seconds, 'measured');
   } finally {
     await client.close();
     await stack.stop();
