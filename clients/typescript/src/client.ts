@@ -44,6 +44,7 @@ export class RouterClient {
   private readonly feedbacks: SingleObjectCodec<RoutingFeedback>;
   private readonly deadlineMs: number;
   private readonly models: FallbackModels;
+  private outbox: { message: { key: string; value: Buffer }; onError: (e: unknown) => void }[] = [];
 
   private constructor(options: RouterClientOptions) {
     const types = loadTypes(options.schemaDir);
@@ -115,9 +116,8 @@ export class RouterClient {
         resolve: (d) => settle(() => resolve(d)),
         reject: (e) => settle(() => reject(e)),
       });
-      this.producer.send({ topic: QUERIES_TOPIC, acks: 1, messages: [{ key: query.namespace, value: bytes }] })
-        .catch((e) => this.pending.get(query.query_id)?.reject(
-          new RetriableRouterError(`broker did not take the query: ${(e as Error).message}`, e)));
+      this.enqueue({ key: query.namespace, value: bytes }, (e) => this.pending.get(query.query_id)?.reject(
+        new RetriableRouterError(`broker did not take the query: ${(e as Error).message}`, e)));
     });
     return answer.then(
       (decision) => { this.breaker.recordSuccess(); return decision; },
@@ -126,6 +126,21 @@ export class RouterClient {
         this.breaker.recordFailure();
         return clientFallback(query, error.message, this.models);
       });
+  }
+
+  /**
+   * kafkajs sends one request per send() call; queries issued in the same event-loop turn go out
+   * together in one request instead, which keeps the event loop free at high call rates.
+   */
+  private enqueue(message: { key: string; value: Buffer }, onError: (e: unknown) => void): void {
+    this.outbox.push({ message, onError });
+    if (this.outbox.length > 1) return;
+    setImmediate(() => {
+      const batch = this.outbox;
+      this.outbox = [];
+      this.producer.send({ topic: QUERIES_TOPIC, acks: 1, messages: batch.map((b) => b.message) })
+        .catch((e) => batch.forEach((b) => b.onError(e)));
+    });
   }
 
   async feedback(outcome: RoutingFeedback): Promise<void> {
