@@ -47,6 +47,44 @@ public final class ConformalFit {
                 strong / (double) n, covered / (double) n);
     }
 
+    /** The route each scored question gets at {@code alpha}. */
+    public static int[] routes(OfflineScoring.Scored s, ConformalCalibration c, double alpha) {
+        double[] alphas = unboxed(c.getAlphas());
+        double[][] thresholds = {unboxed(c.getCheapThresholds()), unboxed(c.getStrongThresholds())};
+        ConformalRouter.Decision d = new ConformalRouter.Decision();
+        int[] out = new int[s.size()];
+        for (int i = 0; i < s.size(); i++) {
+            double p = s.pStrong()[i];
+            ConformalRouter.decide(new double[] {1 - p, p}, alpha, alpha, alphas, thresholds, d);
+            out[i] = d.route;
+        }
+        return out;
+    }
+
+    /**
+     * The smallest strong share a plain threshold on p_strong, tuned on these very questions, needs to
+     * keep the violation rate (among questions that needed the strong model) at or below
+     * {@code violationRate}: what an oracle that saw the answers would pay for the same quality.
+     */
+    public static double oracleStrongShare(OfflineScoring.Scored s, double violationRate) {
+        int n = s.size();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(s.pStrong()[b], s.pStrong()[a]));
+        int strongLabels = 0;
+        for (int l : s.labels()) if (l == RoutingLabels.STRONG) strongLabels++;
+        if (strongLabels == 0) return 0.0;
+        int allowedMisses = (int) Math.floor(violationRate * strongLabels + 1e-9);
+        // Send the top-scored k to strong; misses = strong labels outside the top k.
+        int missed = strongLabels;
+        if (missed <= allowedMisses) return 0.0;
+        for (int k = 1; k <= n; k++) {
+            if (s.labels()[order[k - 1]] == RoutingLabels.STRONG) missed--;
+            if (missed <= allowedMisses) return k / (double) n;
+        }
+        return 1.0;
+    }
+
     static List<Double> boxed(double[] values) {
         List<Double> out = new ArrayList<>(values.length);
         for (double v : values) out.add(v);

@@ -8,6 +8,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryStore;
 import org.agentrouter.scoring.OnnxScorer;
 
@@ -17,6 +18,9 @@ import org.agentrouter.scoring.OnnxScorer;
  */
 public final class OfflineScoring {
     private OfflineScoring() {}
+
+    /** Cosine similarity at which a memory is taken to be the question itself (same text, same vector). */
+    static final float SELF_MATCH = 0.9999f;
 
     /** p_strong, label and table row of each scored question, in table order. */
     public record Scored(double[] pStrong, int[] labels, int[] rows) {
@@ -44,8 +48,13 @@ public final class OfflineScoring {
             int j = 0;
             for (int i = 0; i < table.size(); i++) {
                 if (!include.test(i)) continue;
-                retriever.retrieve(namespace, vectors[i], table.prompt(i), noTags, null,
+                CandidateSet found = retriever.retrieve(namespace, vectors[i], table.prompt(i), noTags, null,
                         OutcomeMemory.REFERENCE_TIME_MS, null, candidates, query);
+                if (found.removeSimilarAtLeast(SELF_MATCH) > 0) {
+                    // The question itself is in memory: its own outcome must not inform its route.
+                    retriever.assemble(vectors[i], table.prompt(i), noTags, null, OutcomeMemory.REFERENCE_TIME_MS,
+                            candidates, query);
+                }
                 p[j] = scorer.score(candidates, query, relevance);
                 labels[j] = RoutingLabels.label(table.weak(i), table.strong(i), goodAt);
                 rows[j] = i;

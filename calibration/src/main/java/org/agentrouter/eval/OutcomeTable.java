@@ -2,6 +2,7 @@ package org.agentrouter.eval;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -211,7 +212,7 @@ public final class OutcomeTable {
                         startLine = parser.getCurrentLineNumber() + 1;
                     }
                 }
-            } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            } catch (IllegalStateException | UncheckedIOException e) {
                 // commons-csv reports malformed quoting this way, without the file name.
                 throw new IllegalArgumentException(file + ": malformed CSV: " + e.getMessage(), e);
             }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -285,7 +286,7 @@ public final class RoutingCurve {
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT,
+        return String.format(Locale.ROOT,
                 "RoutingCurve{n=%d, accWeak=%.4f, accStrong=%.4f, apgr=%.4f, cpt50=%.4f, cpt80=%.4f, randomApgr=%.4f}",
                 n, accWeak, accStrong, apgr, cpt50, cpt80, randomApgr);
     }

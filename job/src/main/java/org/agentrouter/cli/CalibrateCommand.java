@@ -1,6 +1,5 @@
 package org.agentrouter.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -9,14 +8,16 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.agentrouter.calibration.ConformalFit;
 import org.agentrouter.calibration.OfflineScoring;
-import org.agentrouter.calibration.OutcomeMemory;
+import org.agentrouter.calibration.ShippedMemory;
 import org.agentrouter.calibration.PromptEmbeddings;
 import org.agentrouter.calibration.SubjectSplit;
 import org.agentrouter.eval.OutcomeTable;
+import org.agentrouter.eval.RoutingCurve;
 import org.agentrouter.schema.ConformalCalibration;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
@@ -25,23 +26,8 @@ import picocli.CommandLine.Option;
             "exactly as the job routes them (MiniLM, sqlite-vec retrieval, the release's ONNX model), and the",
             "thresholds for each alpha are stored in the release."})
 final class CalibrateCommand implements Callable<Integer> {
-    static final String MMLU_WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1";
-    static final String MMLU_STRONG = "gpt-4-1106-preview";
-
-    @Option(names = "--data", description = "CSV file or directory of CSVs (default: ${DEFAULT-VALUE})")
-    Path data = DataPaths.mmlu();
-
-    @Option(names = "--prompt", description = "prompt column (default: ${DEFAULT-VALUE})")
-    String promptColumn = "prompt";
-
-    @Option(names = "--weak", description = "outcome column of the cheap model (default: ${DEFAULT-VALUE})")
-    String weak = MMLU_WEAK;
-
-    @Option(names = "--strong", description = "outcome column of the strong model (default: ${DEFAULT-VALUE})")
-    String strong = MMLU_STRONG;
-
-    @Option(names = "--good-at", description = "an outcome at or above this answered well (default: ${DEFAULT-VALUE})")
-    double goodAt = 0.5;
+    @Mixin
+    OutcomeDataOptions outcomes = new OutcomeDataOptions();
 
     @Option(names = "--model", description = "release directory to calibrate (default: ${DEFAULT-VALUE})")
     Path model = DataPaths.repo().resolve("operators/src/main/resources/models/default");
@@ -56,26 +42,26 @@ final class CalibrateCommand implements Callable<Integer> {
     String method = "mondrian";
 
     @Option(names = "--held-out-share", description = "share of subjects held out for calibration (default: ${DEFAULT-VALUE})")
-    double heldOutShare = 0.4;
+    double heldOutShare = ShippedMemory.HELD_OUT_SHARE;
 
     @Option(names = "--seed", description = "default: ${DEFAULT-VALUE}")
-    long seed = 7;
+    long seed = ShippedMemory.SEED;
 
     @Option(names = "--exclude", split = ",", description = "subjects left out entirely (default: ${DEFAULT-VALUE}: its strong-model labels are broken, see the data README)")
-    Set<String> exclude = Set.of("high_school_mathematics");
+    Set<String> exclude = ShippedMemory.EXCLUDED;
 
     @Option(names = "--k", description = "memory candidates per question (default: ${DEFAULT-VALUE})")
     int k = 100;
 
     @Option(names = "--memory-out", description = "the memory store built from the memory side (default: ${DEFAULT-VALUE})")
-    Path memoryOut = Path.of(".run/calibration/memory.db");
+    Path memoryOut = ShippedMemory.defaultPath();
 
     @Override
     public Integer call() throws Exception {
         if (!method.equals("mondrian") && !method.equals("split")) {
             throw new IllegalArgumentException("--method must be mondrian or split");
         }
-        OutcomeTable all = OutcomeTable.load(data, promptColumn, weak, strong);
+        OutcomeTable all = OutcomeTable.load(outcomes.data, outcomes.promptColumn, outcomes.weak, outcomes.strong);
         OutcomeTable table = all.filter(i -> !exclude.contains(all.subject(i)));
         SubjectSplit split = SubjectSplit.of(table.subjects(), heldOutShare, seed);
         System.err.printf("%d questions in %d subjects (%d excluded); memory: %d subjects, held out: %d subjects%n",
@@ -83,29 +69,38 @@ final class CalibrateCommand implements Callable<Integer> {
                 split.memorySubjects().size(), split.heldOutSubjects().size());
 
         float[][] vectors = PromptEmbeddings.of(table.prompts(), PromptEmbeddings.defaultCacheDir());
-        Files.createDirectories(memoryOut.toAbsolutePath().getParent());
-        Files.deleteIfExists(memoryOut);
-        int memories = OutcomeMemory.write(memoryOut, table, vectors, "mmlu", goodAt,
-                i -> split.memorySubjects().contains(table.subject(i)));
+        int memories = ShippedMemory.build(memoryOut, table, vectors, split, outcomes.goodAt);
 
         ModelRelease release = ModelReleases.read(model);
-        OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memoryOut, "mmlu",
-                ModelReleases.modelBytes(release), k, goodAt, i -> split.heldOutSubjects().contains(table.subject(i)));
+        OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memoryOut, ShippedMemory.NAMESPACE,
+                ModelReleases.modelBytes(release), k, outcomes.goodAt, i -> split.heldOutSubjects().contains(table.subject(i)));
         String dataHash = CalibrationDataHash.of(table, split);
         ConformalCalibration calibration = ConformalFit.fit(scored, alphas, method.equals("mondrian"), dataHash);
 
         Map<String, String> metadata = new TreeMap<>(release.getMetadata());
-        metadata.put("calibration.data", data.getFileName() + " (" + weak + " vs " + strong + ")");
+        metadata.put("calibration.data", outcomes.data.getFileName() + " (" + outcomes.weak + " vs " + outcomes.strong + ")");
         metadata.put("calibration.protocol", "unseen subjects: memory " + split.memorySubjects().size()
                 + " subjects (" + memories + " questions), calibration " + split.heldOutSubjects().size()
                 + " subjects (" + scored.size() + " questions), seed " + seed + ", excluded " + exclude);
         metadata.put("calibration.heldout_subjects", String.join(",", split.heldOutSubjects()));
+        double[] weakOut = new double[scored.size()];
+        double[] strongOut = new double[scored.size()];
+        for (int j = 0; j < scored.size(); j++) {
+            weakOut[j] = table.weak(scored.rows()[j]);
+            strongOut[j] = table.strong(scored.rows()[j]);
+        }
+        RoutingCurve curve = RoutingCurve.evaluate(scored.pStrong(), weakOut, strongOut);
+        metadata.put("heldout.apgr", String.format(java.util.Locale.ROOT, "%.4f", curve.apgr()));
+        metadata.put("heldout.cpt50", String.format(java.util.Locale.ROOT, "%.4f", curve.cpt50()));
+        metadata.put("heldout.cpt80", String.format(java.util.Locale.ROOT, "%.4f", curve.cpt80()));
         ModelRelease calibrated = ModelRelease.newBuilder(release).setCalibration(calibration).setMetadata(metadata).build();
         Path target = out == null ? model : out;
         ModelReleases.write(target, calibrated);
 
         System.out.printf("calibrated %s %s on %d held-out questions (%s); written to %s%n",
                 release.getName(), release.getVersion(), scored.size(), method, target);
+        System.out.printf("held-out routing quality (RouteLLM method): APGR %.4f, CPT(50%%) %.2f%%, CPT(80%%) %.2f%%, random APGR %.4f%n",
+                curve.apgr(), 100 * curve.cpt50(), 100 * curve.cpt80(), curve.randomApgr());
         System.out.println("alpha  strong_threshold  cheap_threshold  violation_rate  strong_share  coverage  (in-sample)");
         for (int a = 0; a < alphas.length; a++) {
             ConformalFit.Outcome o = ConformalFit.apply(scored, calibration, alphas[a]);

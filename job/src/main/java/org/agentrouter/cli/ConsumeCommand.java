@@ -73,6 +73,7 @@ final class ConsumeCommand implements Callable<Integer> {
             case Topics.AGENT_QUERIES_DLQ: return AvroWire.DEAD_LETTER;
             case Topics.AGENT_QUERIES: return AvroWire.QUERY;
             case Topics.ROUTING_FEEDBACK: return AvroWire.FEEDBACK;
+            case Topics.MODEL_EVENTS: return AvroWire.MODEL_EVENT;
             default: throw new IllegalArgumentException("no schema known for topic " + topic);
         }
     }

@@ -9,10 +9,16 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             RunCommand.class,
+            ClusterCommand.class,
+            SubmitCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
             BuildSeedModelCommand.class,
             CalibrateCommand.class,
+            EvalCommand.class,
+            PublishModelCommand.class,
+            ModelsCommand.class,
+            MemoryCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {

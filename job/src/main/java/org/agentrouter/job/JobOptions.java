@@ -28,6 +28,9 @@ public class JobOptions {
     @Option(names = "--parallelism", description = "default: ${DEFAULT-VALUE}")
     public int parallelism = 1;
 
+    @Option(names = "--log-decisions-every", description = "log one decision in N as a JSON line, 0 for none; fallbacks are always logged (default: ${DEFAULT-VALUE})")
+    public int logDecisionsEvery = 100;
+
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
 
@@ -44,6 +47,7 @@ public class JobOptions {
         c.memoryStorePath = store.toAbsolutePath().toString();
         c.retrievalK = k;
         c.defaultAlpha = alpha;
+        c.decisionLogSampleEvery = logDecisionsEvery;
         return c.validate();
     }
 }

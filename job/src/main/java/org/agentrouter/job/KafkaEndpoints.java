@@ -27,7 +27,7 @@ public final class KafkaEndpoints {
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
         return new RouterJob(querySource(), modelSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
-                sink(Topics.AGENT_QUERIES_DLQ), config);
+                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), config);
     }
 
     public KafkaSource<RawRecord> querySource() {

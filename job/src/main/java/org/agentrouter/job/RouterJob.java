@@ -35,15 +35,18 @@ public final class RouterJob {
     private final Sink<KafkaMessage> decisions;
     private final Sink<KafkaMessage> metrics;
     private final Sink<KafkaMessage> deadLetters;
+    private final Sink<KafkaMessage> modelEvents;
     private final RouterConfig config;
 
     public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Sink<KafkaMessage> decisions,
-                     Sink<KafkaMessage> metrics, Sink<KafkaMessage> deadLetters, RouterConfig config) {
+                     Sink<KafkaMessage> metrics, Sink<KafkaMessage> deadLetters, Sink<KafkaMessage> modelEvents,
+                     RouterConfig config) {
         this.queries = queries;
         this.models = models;
         this.decisions = decisions;
         this.metrics = metrics;
         this.deadLetters = deadLetters;
+        this.modelEvents = modelEvents;
         this.config = config.validate();
     }
 
@@ -74,17 +77,19 @@ public final class RouterJob {
                 .process(new QueryEmbedder()).name("embed (MiniLM)").uid("embed");
         SingleOutputStreamOperator<QueryContext> retrieved = embedded
                 .keyBy(q -> q.namespace)
-                .process(new RetrievalFunction(config.memoryStorePath, config.retrievalK))
+                .process(new RetrievalFunction(config.memoryStorePath, config.retrievalK, config.retrievalBreaker))
                 .name("retrieve (sqlite-vec)").uid("retrieve");
         SingleOutputStreamOperator<QueryContext> scored = retrieved
                 .connect(releases)
-                .process(new CandidateScorer(config.bundledModel)).name("score (ONNX)").uid("score");
+                .process(new CandidateScorer(config.bundledModel, config.scorerBreaker)).name("score (ONNX)").uid("score");
         SingleOutputStreamOperator<KafkaMessage> routed = scored
-                .process(new RoutingFunction(config.pricing, config.defaultAlpha)).name("route (conformal)").uid("route");
+                .process(new RoutingFunction(config)).name("route (conformal)").uid("route");
 
         routed.sinkTo(decisions).name("routing-decisions").uid("routing-decisions-sink");
         routed.getSideOutput(RouterOutputs.ROUTING_METRICS)
                 .sinkTo(metrics).name("routing-metrics").uid("routing-metrics-sink");
+        scored.getSideOutput(RouterOutputs.MODEL_EVENTS)
+                .sinkTo(modelEvents).name("model-events").uid("model-events-sink");
         decoded.getSideOutput(RouterOutputs.DEAD_LETTERS)
                 .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("agent-queries-dlq").uid("dead-letter-sink");

@@ -16,7 +16,7 @@ public final class LocalRouterJob {
     private LocalRouterJob() {}
 
     public static final List<String> REQUIRED_TOPICS = List.of(Topics.AGENT_QUERIES, Topics.ROUTER_MODELS,
-            Topics.ROUTING_DECISIONS, Topics.ROUTING_METRICS, Topics.AGENT_QUERIES_DLQ);
+            Topics.ROUTING_DECISIONS, Topics.ROUTING_METRICS, Topics.AGENT_QUERIES_DLQ, Topics.MODEL_EVENTS);
 
     /**
      * Fails fast, with a message naming what is wrong, when the broker does not answer, a topic is

@@ -24,6 +24,7 @@ import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.DeadLetter;
 import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.schema.RoutingMetric;
@@ -145,6 +146,9 @@ class RoutingJobEndToEndTest {
 
         Set<String> sent = new LinkedHashSet<>();
         for (int i = 0; i < 10; i++) sent.add(send("before-" + i));
+        // A tampered release first: refused with its reason, the current model keeps serving.
+        ModelRelease tampered = ModelRelease.newBuilder(release).setVersion("9.9.9").setSha256("ab".repeat(32)).build();
+        io.send(Topics.ROUTER_MODELS, release.getName(), AvroWire.MODEL_RELEASE.encode(tampered));
         io.send(Topics.ROUTER_MODELS, release.getName(), AvroWire.MODEL_RELEASE.encode(release));
         // keep the stream flowing until the new version shows up in a decision
         long deadline = System.currentTimeMillis() + WAIT.toMillis();
@@ -171,7 +175,15 @@ class RoutingJobEndToEndTest {
         }
         assertEquals(sent, versionById.keySet(), "no query lost across the swap");
         for (String id : after) assertEquals(next, versionById.get(id), "decision after the swap: " + id);
-        assertTrue(Set.of(bundled.getVersion(), next).containsAll(versionById.values()));
+        assertTrue(Set.of(bundled.getVersion(), next).containsAll(versionById.values()), "9.9.9 never served");
+
+        List<ModelEvent> events = new ArrayList<>();
+        for (byte[] b : io.readUntil(Topics.MODEL_EVENTS, got -> got.size() >= 2, WAIT)) events.add(AvroWire.MODEL_EVENT.decode(b));
+        assertEquals("refused", events.get(0).getEvent());
+        assertEquals("9.9.9", events.get(0).getModelVersion());
+        assertEquals("sha256 mismatch", events.get(0).getRule());
+        assertEquals("accepted", events.get(1).getEvent());
+        assertEquals(next, events.get(1).getServingVersion());
         assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
     }
 

@@ -4,7 +4,9 @@ import ai.onnxruntime.OrtEnvironment;
 import java.util.HashMap;
 import java.util.Map;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
@@ -46,6 +48,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     public static final String CHAMPION = "champion";
 
     private final String bundledModel;
+    private final CircuitBreaker.Settings breakerSettings;
+    private transient CircuitBreaker breaker;
 
     private transient OrtEnvironment env;
     private transient ServedModel current;
@@ -58,8 +62,9 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private transient Map<String, Counter> modelsRefused;
     private transient MetricGroup metrics;
 
-    public CandidateScorer(String bundledModel) {
+    public CandidateScorer(String bundledModel, CircuitBreaker.Settings breakerSettings) {
         this.bundledModel = bundledModel;
+        this.breakerSettings = breakerSettings;
     }
 
     @Override
@@ -70,6 +75,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         scoringFailures = metrics.counter("scoringFailures");
         modelsAccepted = metrics.counter("modelsAccepted");
         modelsRefused = new HashMap<>();
+        breaker = new CircuitBreaker(breakerSettings);
+        metrics.gauge("scorerBreakerState", () -> breaker.stateCode());
         // Encoded as MAJOR*1e6 + MINOR*1e3 + PATCH so one number plots the version over time.
         metrics.gauge("modelVersion", () -> versionGaugeValue);
         if (bundledModel != null && !bundledModel.isEmpty()) {
@@ -86,16 +93,25 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             return;
         }
         long start = System.nanoTime();
-        try {
-            float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
-            q.pStrong = current.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
-            if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
-                throw new IllegalStateException("model returned p_strong " + q.pStrong);
+        long now = System.currentTimeMillis();
+        if (!breaker.allow(now)) {
+            q.scoringFailure = "scorer circuit open";
+        } else {
+            try {
+                float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
+                q.pStrong = current.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
+                if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
+                    throw new IllegalStateException("model returned p_strong " + q.pStrong);
+                }
+                q.relevance = relevance;
+                breaker.onSuccess();
+            } catch (RuntimeException e) {
+                // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
+                scoringFailures.inc();
+                breaker.onFailure(now);
+                q.pStrong = Double.NaN;
+                q.scoringFailure = "scorer failed: " + e.getMessage();
             }
-            q.relevance = relevance;
-        } catch (Exception e) {
-            scoringFailures.inc();
-            q.scoringFailure = "scorer failed: " + e.getMessage();
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);
         q.modelVersion = current.version.toString();
@@ -112,24 +128,26 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         try {
             release = AvroWire.MODEL_RELEASE.decode(bytes);
         } catch (WireFormatException e) {
-            refuse("undecodable release", e.getMessage());
+            refuse(ctx, null, "undecodable release", e.getMessage());
             return;
         }
         if (current != null && !isNewer(release)) {
-            refuse("version not newer", "release " + release.getVersion() + " is not newer than the serving " + current.version);
+            refuse(ctx, release, "version not newer",
+                    "release " + release.getVersion() + " is not newer than the serving " + current.version);
             return;
         }
         ServedModel candidate;
         try {
             candidate = ServedModel.accept(env, release);
         } catch (ModelRejectedException e) {
-            refuse(e.rule(), release.getName() + " " + release.getVersion() + ": " + e.getMessage());
+            refuse(ctx, release, e.rule(), e.getMessage());
             return;
         }
         BroadcastState<String, byte[]> state = ctx.getBroadcastState(MODEL_STATE);
         state.put(CHAMPION, bytes);
         swapTo(candidate, bytes);
         modelsAccepted.inc();
+        emit(ctx, "accepted", release, null, null);
         LOG.info("Now serving model {} {} on subtask {}", candidate.name, candidate.version,
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     }
@@ -166,9 +184,26 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         }
     }
 
-    private void refuse(String rule, String detail) {
+    private void refuse(Context ctx, ModelRelease release, String rule, String detail) {
         modelsRefused.computeIfAbsent(rule, r -> metrics.addGroup("rule", r).counter("modelsRefused")).inc();
-        LOG.warn("Refused model release ({}): {}", rule, detail);
+        LOG.warn("Refused model release {} ({}): {}", release == null ? "?" : release.getName() + " " + release.getVersion(),
+                rule, detail);
+        emit(ctx, "refused", release, rule, detail);
+    }
+
+    private void emit(Context ctx, String event, ModelRelease release, String rule, String reason) {
+        ModelEvent e = ModelEvent.newBuilder()
+                .setEvent(event)
+                .setModelName(release == null ? "?" : release.getName())
+                .setModelVersion(release == null ? "?" : release.getVersion())
+                .setRole(release == null ? "champion" : release.getRole())
+                .setRule(rule)
+                .setReason(reason)
+                .setServingVersion(current == null ? "none" : current.version.toString())
+                .setSubtask(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())
+                .setAtMs(System.currentTimeMillis())
+                .build();
+        ctx.output(RouterOutputs.MODEL_EVENTS, new KafkaMessage(e.getModelName(), AvroWire.MODEL_EVENT.encode(e)));
     }
 
     @Override

@@ -5,6 +5,7 @@ import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -29,6 +30,8 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
 
     private final String storePath;
     private final int k;
+    private final CircuitBreaker.Settings breakerSettings;
+    private transient CircuitBreaker breaker;
 
     private transient MemoryStore store;
     private transient long nextOpenAttemptMs;
@@ -37,8 +40,9 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
     private transient Histogram retrievalMicros;
     private transient Counter failures;
 
-    public RetrievalFunction(String storePath, int k) {
+    public RetrievalFunction(String storePath, int k, CircuitBreaker.Settings breakerSettings) {
         this.storePath = storePath;
+        this.breakerSettings = breakerSettings;
         this.k = Math.min(k, FeatureLayout.MAX_CANDIDATES);
     }
 
@@ -47,6 +51,8 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         var group = getRuntimeContext().getMetricGroup().addGroup("router");
         retrievalMicros = group.histogram("retrievalLatencyUs", new DescriptiveStatisticsHistogram(1024));
         failures = group.counter("retrievalFailures");
+        breaker = new CircuitBreaker(breakerSettings);
+        group.gauge("retrievalBreakerState", () -> breaker.stateCode());
         tryOpenStore();
     }
 
@@ -72,19 +78,26 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         q.candidateFeatures = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
         q.queryFeatures = new float[FeatureLayout.QUERY_WIDTH];
         CandidateSet found;
-        if (store != null) {
+        long now = System.currentTimeMillis();
+        if (store != null && !breaker.allow(now)) {
+            q.retrievalNote = "retrieval circuit open";
+            retriever.clearCandidates();
+            found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
+                    q.candidateFeatures, q.queryFeatures);
+        } else if (store != null) {
             long start = System.nanoTime();
             try {
                 found = retriever.retrieve(q.namespace, q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                         null, q.candidateFeatures, q.queryFeatures);
+                breaker.onSuccess();
                 if (found.size() == 0) {
                     q.retrievalNote = "no memories in namespace " + q.namespace;
                 }
             } catch (RuntimeException e) {
                 failures.inc();
+                breaker.onFailure(now);
+                // The breaker decides when to stop asking a failing store; the connection stays open.
                 q.retrievalNote = "retrieval failed: " + e.getMessage();
-                closeStore();
-                nextOpenAttemptMs = System.currentTimeMillis() + REOPEN_AFTER_MS;
                 retriever.clearCandidates();
                 found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                         q.candidateFeatures, q.queryFeatures);

@@ -2,6 +2,7 @@ package org.agentrouter.flink;
 
 import java.io.Serializable;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.PricingTable;
 
 /** What the operators need to know, shipped with the job graph. Every field has a working default. */
@@ -17,6 +18,10 @@ public final class RouterConfig implements Serializable {
     public PricingTable pricing = PricingTable.defaults();
     /** The release the scorer serves until one arrives on the model topic (a classpath directory). */
     public String bundledModel = "models/default";
+    /** Route of the last fallback level; null means the strongest route (quality first). */
+    public String defaultRoute = null;
+    public CircuitBreaker.Settings scorerBreaker = CircuitBreaker.Settings.defaults();
+    public CircuitBreaker.Settings retrievalBreaker = CircuitBreaker.Settings.defaults();
     /** One decision in this many is logged as a JSON line (0 = none). */
     public int decisionLogSampleEvery = 0;
 
@@ -27,6 +32,13 @@ public final class RouterConfig implements Serializable {
         if (!(defaultAlpha > 0 && defaultAlpha < 1)) {
             throw new IllegalArgumentException("default alpha must be in (0, 1), got " + defaultAlpha);
         }
+        if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
+            throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");
+        }
         return this;
+    }
+
+    public int defaultRouteIndex() {
+        return defaultRoute == null ? pricing.strongest() : pricing.indexOf(defaultRoute);
     }
 }

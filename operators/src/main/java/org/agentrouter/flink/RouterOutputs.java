@@ -7,5 +7,6 @@ public final class RouterOutputs {
     private RouterOutputs() {}
 
     public static final OutputTag<KafkaMessage> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    public static final OutputTag<KafkaMessage> MODEL_EVENTS = new OutputTag<>("model-events") {};
     public static final OutputTag<KafkaMessage> ROUTING_METRICS = new OutputTag<>("routing-metrics") {};
 }

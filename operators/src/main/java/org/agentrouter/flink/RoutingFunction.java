@@ -9,6 +9,7 @@ import org.agentrouter.routing.ConformalRouter;
 import org.agentrouter.routing.HeuristicRoute;
 import org.agentrouter.routing.PricingTable;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.routing.RecentDecisions;
 import org.agentrouter.schema.ContextItem;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RoutingDecision;
@@ -32,8 +33,12 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
 
     private final PricingTable pricing;
     private final double defaultAlpha;
+    private final int defaultRoute;
+    private final int logSampleEvery;
+    private transient DecisionLog decisionLog;
 
     private transient TokenCounter tokens;
+    private transient RecentDecisions recent;
     private transient ConformalRouter.Decision decision;
     private transient double[] labelProbs;
     private transient double[][] thresholds;
@@ -45,14 +50,18 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private transient Histogram endToEndMs;
     private transient Map<String, Counter[]> costByModel;
 
-    public RoutingFunction(PricingTable pricing, double defaultAlpha) {
-        this.pricing = pricing;
-        this.defaultAlpha = defaultAlpha;
+    public RoutingFunction(RouterConfig config) {
+        this.pricing = config.pricing;
+        this.defaultAlpha = config.defaultAlpha;
+        this.defaultRoute = config.defaultRouteIndex();
+        this.logSampleEvery = config.decisionLogSampleEvery;
     }
 
     @Override
     public void open(OpenContext openContext) {
         tokens = new TokenCounter();
+        recent = RecentDecisions.defaults();
+        decisionLog = new DecisionLog(logSampleEvery);
         decision = new ConformalRouter.Decision();
         labelProbs = new double[pricing.size()];
         thresholds = new double[pricing.size()][];
@@ -95,12 +104,27 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
             isUncertain = decision.uncertain;
             if (decision.note != null) reason = join(reason, decision.note);
         } else {
-            String strongBecause = HeuristicRoute.strongReason(q.text, q.tags);
-            level = FallbackLevel.HEURISTIC;
-            route = strongBecause != null ? pricing.strongest() : 0;
-            reason = join(q.scoringFailure, strongBecause != null ? "heuristic: " + strongBecause : "heuristic: plain short query");
-            set.add(pricing.tier(route).route);
-            confidence = 0.0;
+            // The fallback ladder: a recent near-identical decision, then the query's own signals, then the default.
+            set.add("");
+            RecentDecisions.Entry same = recent.nearest(q.namespace, q.embedding, System.currentTimeMillis());
+            HeuristicRoute.Opinion opinion = same == null ? HeuristicRoute.opinion(q.text, q.tags) : null;
+            if (same != null) {
+                level = FallbackLevel.RECENT_DECISION;
+                route = same.route();
+                confidence = same.confidence();
+                reason = join(q.scoringFailure, "same route as near-identical query " + same.queryId());
+            } else if (opinion != null) {
+                level = FallbackLevel.HEURISTIC;
+                route = opinion.strong() ? pricing.strongest() : 0;
+                confidence = 0.0;
+                reason = join(q.scoringFailure, "heuristic: " + opinion.reason());
+            } else {
+                level = FallbackLevel.DEFAULT_ROUTE;
+                route = defaultRoute;
+                confidence = 0.0;
+                reason = join(q.scoringFailure, "default route");
+            }
+            set.set(0, pricing.tier(route).route);
             isUncertain = true;
         }
 
@@ -135,6 +159,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setProcessingLatencyUs(latencyUs)
                 .build();
         out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
+        decisionLog.record(d, q.text);
 
         RoutingMetric m = RoutingMetric.newBuilder()
                 .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(tier.route).setModel(tier.model)
@@ -143,6 +168,9 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setDecidedAtMs(now).setLatencyUs(latencyUs).build();
         ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
 
+        if (level == FallbackLevel.NONE && !isUncertain) {
+            recent.remember(q.namespace, q.embedding, route, confidence, now, q.queryId);
+        }
         byRoute.get(tier.route).inc();
         if (level != FallbackLevel.NONE) byFallback.get(level).inc();
         if (isUncertain) uncertain.inc();

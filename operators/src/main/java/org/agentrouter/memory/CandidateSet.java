@@ -73,6 +73,36 @@ public final class CandidateSet {
         return i;
     }
 
+    /**
+     * Removes the rows whose similarity is at least {@code limit}, keeping the order of the rest;
+     * returns how many were removed. Offline evaluation uses it so that a question never sees its own
+     * stored outcome (an identical text has similarity 1).
+     */
+    public int removeSimilarAtLeast(float limit) {
+        int kept = 0;
+        for (int i = 0; i < size; i++) {
+            if (similarity[i] >= limit) continue;
+            if (kept != i) {
+                ids[kept] = ids[i];
+                similarity[kept] = similarity[i];
+                createdAtMs[kept] = createdAtMs[i];
+                lastUsedAtMs[kept] = lastUsedAtMs[i];
+                useCount[kept] = useCount[i];
+                successRate[kept] = successRate[i];
+                confidence[kept] = confidence[i];
+                cheapOutcome[kept] = cheapOutcome[i];
+                strongOutcome[kept] = strongOutcome[i];
+                sessionId[kept] = sessionId[i];
+                kind[kept] = kind[i];
+                tags[kept] = tags[i];
+            }
+            kept++;
+        }
+        int removed = size - kept;
+        size = kept;
+        return removed;
+    }
+
     public static final String[] NO_TAGS = new String[0];
 
     @Override

@@ -58,7 +58,7 @@ public final class ServedModel implements AutoCloseable {
         try {
             scorer = new OnnxScorer(env, onnx);
         } catch (ModelContractException e) {
-            throw new ModelRejectedException("tensor contract", e.getMessage());
+            throw new ModelRejectedException("onnx contract", e.getMessage()); // unloadable bytes or wrong tensors
         } catch (RuntimeException e) {
             throw new ModelRejectedException("not a loadable ONNX model", String.valueOf(e.getMessage()));
         }

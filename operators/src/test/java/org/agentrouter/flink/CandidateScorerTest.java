@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.wire.AvroWire;
@@ -48,7 +50,7 @@ class CandidateScorerTest {
     }
 
     private static BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new CandidateScorer(BUNDLED), CandidateScorer.MODEL_STATE);
+        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), CandidateScorer.MODEL_STATE);
     }
 
     @Test
@@ -76,6 +78,15 @@ class CandidateScorerTest {
 
             List<QueryContext> out = h.extractOutputValues();
             assertEquals(List.of(v0, v0, "1.4.0", "1.4.0"), out.stream().map(q -> q.modelVersion).toList());
+
+            List<String> events = new java.util.ArrayList<>();
+            for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
+                ModelEvent e = AvroWire.MODEL_EVENT.decode(r.getValue().value);
+                events.add(e.getEvent() + ":" + (e.getRule() == null ? e.getModelVersion() : e.getRule()) + ":" + e.getServingVersion());
+            }
+            assertEquals(List.of("refused:sha256 mismatch:" + v0, "refused:feature layout mismatch:" + v0,
+                    "refused:onnx contract:" + v0, "refused:undecodable release:" + v0,
+                    "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0"), events);
             for (QueryContext q : out) {
                 assertNull(q.scoringFailure);
                 assertTrue(q.pStrong > 0.5 && q.pStrong <= 1.0, "evidence for strong raises p_strong: " + q.pStrong);
@@ -94,12 +105,32 @@ class CandidateScorerTest {
             snapshot = h.snapshot(1L, 1L);
         }
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> restored = new BroadcastOperatorTestHarness<>(
-                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
+                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
             restored.setup();
             restored.initializeState(snapshot);
             restored.open();
             restored.processElement(query("after-restore"), 0);
             assertEquals("1.7.0", restored.extractOutputValues().get(0).modelVersion);
+        }
+    }
+
+    @Test
+    void aScorerThatKeepsFailingOpensItsBreakerAndQueriesFallBack() throws Exception {
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = ProcessFunctionTestHarnesses
+                .forBroadcastProcessFunction(new CandidateScorer(BUNDLED, new CircuitBreaker.Settings(3, 60_000, 60_000)),
+                        CandidateScorer.MODEL_STATE)) {
+            for (int i = 0; i < 3; i++) {
+                QueryContext broken = query("broken-" + i);
+                broken.candidateFeatures = new float[7]; // the session refuses input of the wrong size at run time
+                h.processElement(broken, 0);
+            }
+            h.processElement(query("healthy-but-breaker-open"), 0);
+            List<QueryContext> out = h.extractOutputValues();
+            assertEquals(4, out.size(), "every query goes on, failed or not");
+            for (int i = 0; i < 3; i++) {
+                assertTrue(out.get(i).scoringFailure.startsWith("scorer failed"), out.get(i).scoringFailure);
+            }
+            assertEquals("scorer circuit open", out.get(3).scoringFailure);
         }
     }
 }

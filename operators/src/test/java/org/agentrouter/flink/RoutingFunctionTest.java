@@ -44,7 +44,7 @@ class RoutingFunctionTest {
     @Test
     void decidesCostsAndPicksTheMostRelevantContext() throws Exception {
         try (OneInputStreamOperatorTestHarness<QueryContext, KafkaMessage> h =
-                     ProcessFunctionTestHarnesses.forProcessFunction(new RoutingFunction(PricingTable.defaults(), 0.1))) {
+                     ProcessFunctionTestHarnesses.forProcessFunction(new RoutingFunction(new RouterConfig()))) {
             h.processElement(scored("cheap-one", 0.2), 0);
             h.processElement(scored("strong-one", 0.8), 0);
             QueryContext failed = scored("fallback", Double.NaN);
@@ -74,6 +74,48 @@ class RoutingFunctionTest {
             assertEquals(3, metrics.size());
             RoutingMetric m = AvroWire.METRIC.decode(metrics.peek().getValue().value);
             assertEquals(m.getStrongCostUsd() - m.getEstimatedCostUsd(), m.getSavedUsd(), 1e-12);
+        }
+    }
+
+    @Test
+    void theFallbackLadderGoesRecentDecisionThenHeuristicThenDefault() throws Exception {
+        try (OneInputStreamOperatorTestHarness<QueryContext, KafkaMessage> h =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new RoutingFunction(new RouterConfig()))) {
+            float[] v = new float[FeatureLayout.EMBEDDING_DIM];
+            v[0] = 1f;
+            QueryContext confident = scored("seen", 0.05); // confident cheap decision by the scorer
+            confident.embedding = v;
+            h.processElement(confident, 0);
+
+            QueryContext again = scored("same-again", Double.NaN);
+            again.scoringFailure = "scorer circuit open";
+            again.embedding = v.clone();
+            h.processElement(again, 0);
+
+            float[] w = new float[FeatureLayout.EMBEDDING_DIM];
+            w[1] = 1f;
+            QueryContext shortPlain = scored("short", Double.NaN);
+            shortPlain.scoringFailure = "scorer circuit open";
+            shortPlain.embedding = w;
+            h.processElement(shortPlain, 0);
+
+            QueryContext longPlain = scored("long", Double.NaN);
+            longPlain.scoringFailure = "scorer circuit open";
+            longPlain.embedding = w;
+            longPlain.text = "Tell me about the history of the region. ".repeat(20); // 820 chars, no signal
+            h.processElement(longPlain, 0);
+
+            var out = h.extractOutputValues();
+            RoutingDecision recent = AvroWire.DECISION.decode(out.get(1).value);
+            assertEquals(FallbackLevel.RECENT_DECISION, recent.getFallbackLevel());
+            assertEquals("cheap", recent.getRoute());
+            assertTrue(recent.getFallbackReason().contains("seen"), recent.getFallbackReason());
+            RoutingDecision heuristic = AvroWire.DECISION.decode(out.get(2).value);
+            assertEquals(FallbackLevel.HEURISTIC, heuristic.getFallbackLevel());
+            assertEquals("cheap", heuristic.getRoute());
+            RoutingDecision fallbackDefault = AvroWire.DECISION.decode(out.get(3).value);
+            assertEquals(FallbackLevel.DEFAULT_ROUTE, fallbackDefault.getFallbackLevel());
+            assertEquals("strong", fallbackDefault.getRoute());
         }
     }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.DeadLetter;
 import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.schema.RoutingFeedback;
@@ -30,6 +31,7 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<RoutingMetric> METRIC = new AvroWire<>(RoutingMetric.getClassSchema());
     public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<>(ModelRelease.getClassSchema());
     public static final AvroWire<DeadLetter> DEAD_LETTER = new AvroWire<>(DeadLetter.getClassSchema());
+    public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<>(ModelEvent.getClassSchema());
     public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
 
     private final Schema schema;

@@ -1,0 +1,284 @@
+package org.agentrouter.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.agentrouter.job.JobOptions;
+import org.agentrouter.runtime.Topics;
+import org.agentrouter.wire.AvroWire;
+import org.apache.flink.util.FileUtils;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Failure without loss on a real cluster: a JobManager, two TaskManagers and a Kafka broker, each its own
+ * JVM. The job runs at parallelism 2 with a checkpoint per second while queries arrive at a steady rate; the
+ * TaskManager running most of its subtasks is killed with SIGKILL mid-stream. The job must come back on
+ * the surviving TaskManager and every query must get a decision; in exactly-once mode, exactly one.
+ *
+ * <p>Runs in the verify phase (failsafe): it submits the cluster jar that package builds.
+ */
+@Tag("cluster")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TaskManagerFailureIT {
+    private static final int QUERIES_PER_SECOND = 50;
+    private static final int STREAM_SECONDS = 20;
+    private static final int KILL_AFTER_SECONDS = 8;
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Path RUN_DIR = Path.of("target/cluster-it").toAbsolutePath();
+    private static final Path JOB_JAR = Path.of("target/job-0.1.0-SNAPSHOT-cluster.jar").toAbsolutePath();
+
+    private LocalCluster cluster;
+    private FlinkRest rest;
+    private String bootstrap;
+    private KafkaProducer<String, byte[]> producer;
+    private final TestStore store = new TestStore();
+    private final Path storeFile = RUN_DIR.resolve("memory.db");
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is built by mvn package");
+        FileUtils.deleteDirectory(RUN_DIR.toFile());
+        ClusterOptions options = new ClusterOptions();
+        options.taskManagers = 2;
+        options.restPort = freePort();
+        options.rpcPort = freePort();
+        options.kafkaPort = 0;
+        options.taskManagerMemory = "1536m";
+        options.jobManagerMemory = "768m";
+        options.projectConfDir = Path.of("../flink-conf").toAbsolutePath();
+        cluster = new LocalCluster(new ClusterLayout(RUN_DIR));
+        long start = System.nanoTime();
+        cluster.up(options);
+        System.out.printf("cluster up in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        rest = new FlinkRest(cluster.layout().restAddress());
+        bootstrap = cluster.layout().bootstrap();
+        store.write(storeFile, 200);
+
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (producer != null) producer.close();
+        if (cluster != null) cluster.down(Duration.ofSeconds(15));
+    }
+
+    @Test
+    @Order(1)
+    void exactlyOnceLosesNothingAndDuplicatesNothing() throws Exception {
+        FailureRun run = runWithTaskManagerKill("exactly-once");
+        assertEquals(Set.of(), run.missing, "queries without a decision");
+        assertEquals(0, run.duplicates, "duplicated decisions in exactly-once mode");
+    }
+
+    @Test
+    @Order(2)
+    void atLeastOnceLosesNothing() throws Exception {
+        FailureRun run = runWithTaskManagerKill("at-least-once");
+        assertEquals(Set.of(), run.missing, "queries without a decision");
+        // Duplicates are expected here (replay since the last checkpoint): reported, not asserted.
+    }
+
+    private FailureRun runWithTaskManagerKill(String guarantee) throws Exception {
+        ensureTaskManagers(2);
+        String group = "failure-it-" + guarantee;
+        startGroupAtEndOfQueries(group);
+        JobOptions options = new JobOptions();
+        options.store = storeFile;
+        options.parallelism = 2;
+        options.checkpointIntervalMs = 1000;
+        options.guarantee = guarantee;
+        options.groupId = group;
+        String jobId = ClusterJobSubmitter.submit(rest.address(), bootstrap, options, JOB_JAR).toString();
+        await("job " + jobId + " running", () -> fullyRunning(jobId));
+
+        String prefix = guarantee + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        List<String> sent = Collections.synchronizedList(new ArrayList<>());
+        try (DecisionCollector decisions = new DecisionCollector(bootstrap, prefix)) {
+            Thread traffic = new Thread(() -> produce(prefix, sent), "query-traffic");
+            traffic.start();
+            Thread.sleep(KILL_AFTER_SECONDS * 1000L);
+
+            Map<String, Integer> placement = rest.subtasksPerTaskManager(jobId);
+            String victimName = Collections.max(placement.entrySet(), Map.Entry.comparingByValue()).getKey();
+            int decidedBeforeKill = decisions.counts().size();
+            long killEpochMs = System.currentTimeMillis();
+            long killNanos = System.nanoTime();
+            cluster.process(victimName).kill();
+
+            await("failover of " + jobId + " to begin", () -> !fullyRunning(jobId));
+            await("job " + jobId + " running again", () -> fullyRunning(jobId));
+            long runningNanos = System.nanoTime();
+            await("a decision after recovery", () -> decisions.firstArrivalAfter(runningNanos) > 0);
+            long firstDecisionNanos = decisions.firstArrivalAfter(runningNanos);
+
+            traffic.join();
+            Set<String> expected = new TreeSet<>(sent);
+            await("a decision for each of " + expected.size() + " queries",
+                    () -> decisions.counts().keySet().containsAll(expected));
+            // Late duplicates (at-least-once replay) arrive with the rest; give stragglers a moment.
+            Thread.sleep(2_000);
+            rest.cancel(jobId);
+
+            FailureRun run = new FailureRun(guarantee, expected, decisions.counts(), placement, victimName,
+                    decidedBeforeKill, detectionMs(jobId, killEpochMs),
+                    (runningNanos - killNanos) / 1_000_000, (firstDecisionNanos - killNanos) / 1_000_000);
+            run.report(RUN_DIR.resolve("recovery-" + guarantee + ".txt"));
+            await("job " + jobId + " cancelled", () -> "CANCELED".equals(rest.job(jobId).path("state").asText()));
+            return run;
+        }
+    }
+
+    /** Steady traffic: QUERIES_PER_SECOND for STREAM_SECONDS, each send acknowledged by the broker. */
+    private void produce(String prefix, List<String> sent) {
+        long start = System.nanoTime();
+        int total = QUERIES_PER_SECOND * STREAM_SECONDS;
+        for (int i = 0; i < total; i++) {
+            long due = start + i * 1_000_000_000L / QUERIES_PER_SECOND;
+            long wait = due - System.nanoTime();
+            if (wait > 0) sleepNanos(wait);
+            var q = store.query(prefix + i);
+            try {
+                producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q))).get();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not send query " + i, e);
+            }
+            sent.add(q.getQueryId());
+        }
+    }
+
+    /** When the JobManager recorded the failure (from the job's exception history), in ms after the kill; -1 if unknown. */
+    private long detectionMs(String jobId, long killEpochMs) {
+        try {
+            long first = Long.MAX_VALUE;
+            for (JsonNode e : rest.get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries")) {
+                long ts = e.path("timestamp").asLong();
+                if (ts >= killEpochMs) first = Math.min(first, ts);
+            }
+            return first == Long.MAX_VALUE ? -1 : first - killEpochMs;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The previous run's queries stay on the topic: a new consumer group starts after them. */
+    private void startGroupAtEndOfQueries(String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            int partitions = admin.describeTopics(List.of(Topics.AGENT_QUERIES)).allTopicNames().get()
+                    .get(Topics.AGENT_QUERIES).partitions().size();
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            for (int p = 0; p < partitions; p++) latest.put(new TopicPartition(Topics.AGENT_QUERIES, p), OffsetSpec.latest());
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listOffsets(latest).all().get().entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue().offset())));
+            admin.alterConsumerGroupOffsets(group, offsets).all().get();
+        }
+    }
+
+    /** Replaces TaskManagers killed by an earlier test, and waits until the JobManager sees all of them. */
+    private void ensureTaskManagers(int count) throws Exception {
+        for (int i = 1; i <= count; i++) {
+            String name = LocalCluster.TASKMANAGER_PREFIX + i;
+            boolean alive = cluster.processes().stream().anyMatch(p -> p.name().equals(name) && p.isAlive());
+            if (!alive) cluster.startTaskManager(i);
+        }
+        await(count + " TaskManagers registered", () -> {
+            JsonNode o = rest.overview();
+            return o.path("taskmanagers").asInt() == count && o.path("slots-available").asInt() == o.path("slots-total").asInt();
+        });
+    }
+
+    private boolean fullyRunning(String jobId) throws IOException {
+        return rest.fullyRunning(jobId);
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Check check) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting for " + what);
+            Thread.sleep(100);
+        }
+    }
+
+    private static void sleepNanos(long nanos) {
+        try {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ClusterOptions.HOST))) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** What one run with a TaskManager kill delivered, and how long recovery took. */
+    private static final class FailureRun {
+        final String guarantee;
+        final Set<String> missing = new TreeSet<>();
+        final int sent;
+        final int duplicates;
+        final String text;
+
+        FailureRun(String guarantee, Set<String> expected, Map<String, Integer> counts, Map<String, Integer> placement,
+                   String victim, int decidedBeforeKill, long detectedMs, long runningAgainMs, long firstDecisionMs) {
+            this.guarantee = guarantee;
+            this.sent = expected.size();
+            for (String id : expected) if (!counts.containsKey(id)) missing.add(id);
+            this.duplicates = counts.values().stream().mapToInt(n -> n - 1).sum();
+            this.text = String.format("%s: sent %d queries at %d/s, killed %s (subtasks per TaskManager %s) after %d decisions;"
+                            + " failure detected after %s, job running again after %d ms, first new decision after %d ms;"
+                            + " decided %d, missing %d, duplicate decisions %d",
+                    guarantee, sent, QUERIES_PER_SECOND, victim, placement, decidedBeforeKill,
+                    detectedMs < 0 ? "?" : detectedMs + " ms", runningAgainMs, firstDecisionMs,
+                    counts.size(), missing.size(), duplicates);
+        }
+
+        void report(Path file) throws IOException {
+            System.out.println("RECOVERY " + text);
+            Files.writeString(file, text + "\n");
+        }
+    }
+}
