@@ -18,8 +18,7 @@ async function main(): Promise<void> {
     console.log(`route=${decision.route} model=${decision.model} level=${decision.fallback_level}`
       + `${decision.fallback_reason ? ` reason="${decision.fallback_reason}"` : ''} in ${ms.toFixed(1)} ms`);
     // ... call decision.model here, then tell the router how it went:
-    await client.feedback({ query_id: query.query_id, namespace: query.namespace, model: decision.model,
-      route: decision.route, success: true, event_time_ms: Date.now() });
+    await client.feedback(RouterClient.feedbackFor(decision, { success: true }));
   } finally {
     await client.close();
   }

@@ -143,6 +143,24 @@ export class RouterClient {
     });
   }
 
+  /**
+   * Feedback for a decision, filled from it (ids, model, route, and the model version and alpha the job uses
+   * to keep its live violation rate per version); pass the outcome (success or quality).
+   */
+  static feedbackFor(decision: RoutingDecision, outcome: { success?: boolean; quality?: number }): RoutingFeedback {
+    return {
+      query_id: decision.query_id,
+      namespace: decision.namespace,
+      model: decision.model,
+      route: decision.route,
+      success: outcome.success ?? null,
+      quality: outcome.quality ?? null,
+      event_time_ms: Date.now(),
+      model_version: decision.model_version,
+      alpha: decision.alpha > 0 && decision.alpha < 1 ? decision.alpha : null,
+    };
+  }
+
   async feedback(outcome: RoutingFeedback): Promise<void> {
     const bytes = this.feedbacks.encode(outcome);
     try {

@@ -30,8 +30,9 @@ test('concurrent calls get the router\'s decisions, matched by query id', { time
     assert.equal(d.query_id, queries[i].query_id);
     assert.notEqual(d.fallback_level, 'CLIENT_FALLBACK', String(d.fallback_reason));
   });
-  await client.feedback({ query_id: first.query_id, namespace: NAMESPACE, model: first.model, route: first.route,
-    success: true, event_time_ms: Date.now() });
+  const outcome = RouterClient.feedbackFor(first, { success: true });
+  assert.equal(outcome.model_version, first.model_version);
+  await client.feedback(outcome);
   assert.equal(client.breakerState, 'CLOSED');
 });
 

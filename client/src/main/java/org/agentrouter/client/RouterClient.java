@@ -96,6 +96,21 @@ public final class RouterClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Feedback for a decision, filled from it (query id, namespace, model, route, the model version and alpha the
+     * job uses to keep its live violation rate per version); the caller adds the outcome (success or quality).
+     */
+    public static RoutingFeedback.Builder feedbackFor(RoutingDecision decision) {
+        return RoutingFeedback.newBuilder()
+                .setQueryId(decision.getQueryId())
+                .setNamespace(decision.getNamespace())
+                .setModel(decision.getModel())
+                .setRoute(decision.getRoute())
+                .setModelVersion(decision.getModelVersion())
+                .setAlpha(decision.getAlpha() > 0 && decision.getAlpha() < 1 ? decision.getAlpha() : null)
+                .setEventTimeMs(System.currentTimeMillis());
+    }
+
     /** Publishes what happened to a routed query; the future fails with a retriable error when the broker refuses it. */
     public CompletableFuture<Void> feedback(RoutingFeedback outcome) {
         CompletableFuture<Void> done = new CompletableFuture<>();

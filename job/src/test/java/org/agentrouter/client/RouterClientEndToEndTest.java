@@ -131,8 +131,8 @@ class RouterClientEndToEndTest {
     }
 
     private static RoutingFeedback feedback(RoutingDecision d) {
-        return RoutingFeedback.newBuilder().setQueryId(d.getQueryId()).setNamespace(d.getNamespace())
-                .setModel(d.getModel()).setRoute(d.getRoute()).setSuccess(true)
-                .setEventTimeMs(System.currentTimeMillis()).build();
+        RoutingFeedback f = RouterClient.feedbackFor(d).setSuccess(true).build();
+        assertEquals(d.getModelVersion(), f.getModelVersion());
+        return f;
     }
 }
