@@ -31,6 +31,12 @@ public class JobOptions {
     @Option(names = "--log-decisions-every", description = "log one decision in N as a JSON line, 0 for none; fallbacks are always logged (default: ${DEFAULT-VALUE})")
     public int logDecisionsEvery = 100;
 
+    @Option(names = "--feedback-window", description = "outcomes per model version in the live violation-rate window (default: ${DEFAULT-VALUE})")
+    public int feedbackWindow = 500;
+
+    @Option(names = "--feedback-min-outcomes", description = "outcomes needed before the drift flag can be raised (default: ${DEFAULT-VALUE})")
+    public int feedbackMinOutcomes = 50;
+
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
 
@@ -48,6 +54,8 @@ public class JobOptions {
         c.retrievalK = k;
         c.defaultAlpha = alpha;
         c.decisionLogSampleEvery = logDecisionsEvery;
+        c.feedbackWindow = feedbackWindow;
+        c.feedbackMinOutcomes = feedbackMinOutcomes;
         return c.validate();
     }
 }

@@ -26,7 +26,7 @@ public final class KafkaEndpoints {
     }
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
-        return new RouterJob(querySource(), modelSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
+        return new RouterJob(querySource(), modelSource(), feedbackSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
                 sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), config);
     }
 
@@ -36,6 +36,18 @@ public final class KafkaEndpoints {
                 .setTopics(Topics.AGENT_QUERIES)
                 .setGroupId(groupId)
                 // Resume where the group left off; a new group starts from the beginning so no query is skipped.
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", "30000")
+                .build();
+    }
+
+    public KafkaSource<RawRecord> feedbackSource() {
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(Topics.ROUTING_FEEDBACK)
+                .setGroupId(groupId + "-feedback")
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")

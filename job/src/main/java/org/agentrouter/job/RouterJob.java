@@ -1,6 +1,9 @@
 package org.agentrouter.job;
 
 import org.agentrouter.flink.CandidateScorer;
+import org.agentrouter.flink.FeedbackDecoder;
+import org.agentrouter.flink.FeedbackOutcome;
+import org.agentrouter.flink.GuaranteeMonitor;
 import org.agentrouter.flink.KafkaMessage;
 import org.agentrouter.flink.QueryDecoder;
 import org.agentrouter.flink.QueryEmbedder;
@@ -25,6 +28,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  * agent-queries -> decode -> embed -> keyBy(namespace) -> retrieve -> score (+ router-models broadcast) -> route
  *                     \________\____ dead letters                                                        \-> routing-metrics
+ * routing-feedback -> decode -> keyBy(model version) -> guarantee monitor (rolling violation rate) -> model-events
  * </pre>
  */
 public final class RouterJob {
@@ -32,17 +36,20 @@ public final class RouterJob {
 
     private final Source<RawRecord, ?, ?> queries;
     private final Source<byte[], ?, ?> models;
+    private final Source<RawRecord, ?, ?> feedback;
     private final Sink<KafkaMessage> decisions;
     private final Sink<KafkaMessage> metrics;
     private final Sink<KafkaMessage> deadLetters;
     private final Sink<KafkaMessage> modelEvents;
     private final RouterConfig config;
 
-    public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Sink<KafkaMessage> decisions,
+    public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Source<RawRecord, ?, ?> feedback,
+                     Sink<KafkaMessage> decisions,
                      Sink<KafkaMessage> metrics, Sink<KafkaMessage> deadLetters, Sink<KafkaMessage> modelEvents,
                      RouterConfig config) {
         this.queries = queries;
         this.models = models;
+        this.feedback = feedback;
         this.decisions = decisions;
         this.metrics = metrics;
         this.deadLetters = deadLetters;
@@ -85,13 +92,23 @@ public final class RouterJob {
         SingleOutputStreamOperator<KafkaMessage> routed = scored
                 .process(new RoutingFunction(config)).name("route (conformal)").uid("route");
 
+        // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
+        SingleOutputStreamOperator<FeedbackOutcome> outcomes = env
+                .fromSource(feedback, WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source")
+                .process(new FeedbackDecoder(config)).name("decode feedback").uid("decode-feedback");
+        SingleOutputStreamOperator<KafkaMessage> guarantee = outcomes
+                .keyBy(o -> o.modelVersion)
+                .process(new GuaranteeMonitor(config.feedbackWindow, config.feedbackMinOutcomes))
+                .name("guarantee monitor").uid("guarantee-monitor");
+
         routed.sinkTo(decisions).name("routing-decisions").uid("routing-decisions-sink");
         routed.getSideOutput(RouterOutputs.ROUTING_METRICS)
                 .sinkTo(metrics).name("routing-metrics").uid("routing-metrics-sink");
         scored.getSideOutput(RouterOutputs.MODEL_EVENTS)
+                .union(guarantee)
                 .sinkTo(modelEvents).name("model-events").uid("model-events-sink");
         decoded.getSideOutput(RouterOutputs.DEAD_LETTERS)
-                .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS))
+                .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS), outcomes.getSideOutput(RouterOutputs.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("agent-queries-dlq").uid("dead-letter-sink");
     }
 }

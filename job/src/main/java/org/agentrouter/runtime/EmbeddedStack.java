@@ -71,7 +71,22 @@ public final class EmbeddedStack implements AutoCloseable {
     public synchronized void cancelJob() throws Exception {
         if (job == null) return;
         job.cancel().get();
+        // cancel() returns once the request is accepted; tasks may still decide a few queries while they wind
+        // down. Callers (a client's "router is down" test) need the job gone, so wait for the terminal state.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!stopped(job)) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the job did not stop within 60 s");
+            Thread.sleep(50);
+        }
         job = null;
+    }
+
+    private static boolean stopped(JobClient job) {
+        try {
+            return job.getJobStatus().get().isGloballyTerminalState();
+        } catch (Exception e) {
+            return true; // a per-job MiniCluster that has shut down no longer answers: the job is gone
+        }
     }
 
     @Override
