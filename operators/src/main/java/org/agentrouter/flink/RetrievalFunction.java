@@ -75,12 +75,20 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         if (store == null && System.currentTimeMillis() >= nextOpenAttemptMs) {
             tryOpenStore();
         }
+        if (q.probe != null) {
+            q.probe.storeReachable = store != null;
+            q.probe.storeProblem = storeProblem;
+            q.probe.retrievalBreaker = breaker.state().name();
+            out.collect(q);
+            return;
+        }
         q.candidateFeatures = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
         q.queryFeatures = new float[FeatureLayout.QUERY_WIDTH];
         CandidateSet found;
         long now = System.currentTimeMillis();
         if (store != null && !breaker.allow(now)) {
             q.retrievalNote = "retrieval circuit open";
+            q.retrievalFailed = true;
             retriever.clearCandidates();
             found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                     q.candidateFeatures, q.queryFeatures);
@@ -98,6 +106,7 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
                 breaker.onFailure(now);
                 // The breaker decides when to stop asking a failing store; the connection stays open.
                 q.retrievalNote = "retrieval failed: " + e.getMessage();
+                q.retrievalFailed = true;
                 retriever.clearCandidates();
                 found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                         q.candidateFeatures, q.queryFeatures);
@@ -105,6 +114,7 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
             retrievalMicros.update((System.nanoTime() - start) / 1_000);
         } else {
             q.retrievalNote = storeProblem;
+            q.retrievalFailed = true;
             retriever.clearCandidates();
             found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                     q.candidateFeatures, q.queryFeatures);

@@ -24,6 +24,8 @@ public final class RouterConfig implements Serializable {
     public CircuitBreaker.Settings retrievalBreaker = CircuitBreaker.Settings.defaults();
     /** One decision in this many is logged as a JSON line (0 = none). */
     public int decisionLogSampleEvery = 0;
+    /** A health probe passes every stage this often and becomes a RouterHealth record (0 = no probes). */
+    public long healthIntervalMs = 5_000;
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -31,6 +33,9 @@ public final class RouterConfig implements Serializable {
         }
         if (!(defaultAlpha > 0 && defaultAlpha < 1)) {
             throw new IllegalArgumentException("default alpha must be in (0, 1), got " + defaultAlpha);
+        }
+        if (healthIntervalMs < 0) {
+            throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);
         }
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");

@@ -36,6 +36,8 @@ public class QueryContext {
     public float[] queryFeatures;
     /** Why there is no memory context (store unavailable, empty namespace, ...), else null. */
     public String retrievalNote;
+    /** The store could not answer (unavailable, failed, circuit open), as opposed to having nothing. */
+    public boolean retrievalFailed;
 
     // ---- scoring stage ----
     public double pStrong = Double.NaN;
@@ -49,6 +51,10 @@ public class QueryContext {
     public double[] calibrationAlphas;
     public double[] strongThresholds;
     public double[] cheapThresholds;
+
+    // ---- health ----
+    /** Non-null on a health probe: not a query; each stage fills in its status and passes it on. */
+    public HealthProbe probe;
 
     public QueryContext() {}
 }
