@@ -115,6 +115,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             } catch (RuntimeException e) {
                 // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
                 scoringFailures.inc();
+                q.scoringFailed = true;
                 breaker.onFailure(now);
                 q.pStrong = Double.NaN;
                 q.scoringFailure = "scorer failed: " + e.getMessage();

@@ -88,7 +88,6 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         long now = System.currentTimeMillis();
         if (store != null && !breaker.allow(now)) {
             q.retrievalNote = "retrieval circuit open";
-            q.retrievalFailed = true;
             retriever.clearCandidates();
             found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                     q.candidateFeatures, q.queryFeatures);
@@ -114,7 +113,6 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
             retrievalMicros.update((System.nanoTime() - start) / 1_000);
         } else {
             q.retrievalNote = storeProblem;
-            q.retrievalFailed = true;
             retriever.clearCandidates();
             found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                     q.candidateFeatures, q.queryFeatures);

@@ -198,7 +198,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         endToEndMs.update(Math.max(0, now - q.eventTimeMs));
         windowDecisions++;
         if (level != FallbackLevel.NONE) windowFallbacks++;
-        if (q.retrievalFailed || q.scoringFailure != null) windowErrors++;
+        if (q.retrievalFailed || q.scoringFailed) windowErrors++;
         lastDecisionMs = now;
     }
 
