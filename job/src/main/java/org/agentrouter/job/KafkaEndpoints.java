@@ -27,7 +27,23 @@ public final class KafkaEndpoints {
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
         return new RouterJob(querySource(), modelSource(), feedbackSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
-                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), config);
+                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(), config);
+    }
+
+    /**
+     * At-least-once whatever the job's guarantee: a status must be readable when it is made, not when the
+     * next checkpoint commits a transaction (a job whose checkpoints fail would otherwise look silent),
+     * and a duplicate status is harmless (readers keep the latest per subtask).
+     */
+    public KafkaSink<KafkaMessage> healthSink() {
+        Properties producer = new Properties();
+        producer.setProperty("linger.ms", "2");
+        return KafkaSink.<KafkaMessage>builder()
+                .setBootstrapServers(bootstrap)
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(new KafkaMessageSerializer(Topics.ROUTER_HEALTH))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
     }
 
     public KafkaSource<RawRecord> querySource() {

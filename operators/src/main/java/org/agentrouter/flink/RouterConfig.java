@@ -28,6 +28,8 @@ public final class RouterConfig implements Serializable {
     public int feedbackWindow = 500;
     /** Fewer outcomes than this never raise the drift flag. */
     public int feedbackMinOutcomes = 50;
+    /** A health probe passes every stage this often and becomes a RouterHealth record (0 = no probes). */
+    public long healthIntervalMs = 5_000;
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -39,6 +41,9 @@ public final class RouterConfig implements Serializable {
         if (feedbackWindow < 1 || feedbackMinOutcomes < 1 || feedbackMinOutcomes > feedbackWindow) {
             throw new IllegalArgumentException("feedback window and minimum outcomes must be positive, the minimum at most the window; got "
                     + feedbackWindow + " and " + feedbackMinOutcomes);
+        }
+        if (healthIntervalMs < 0) {
+            throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);
         }
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");
