@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             RollbackCommand.class,
             RolloutCommand.class,
             RolloutLatencyCommand.class,
+            HealthCommand.class,
             MemoryCommand.class,
             CommandLine.HelpCommand.class
         })

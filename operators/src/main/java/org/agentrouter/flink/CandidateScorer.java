@@ -123,6 +123,13 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     @Override
     public void processElement(QueryContext q, ReadOnlyContext ctx, Collector<QueryContext> out) throws Exception {
         syncWithState(ctx.getBroadcastState(MODEL_STATE));
+        if (q.probe != null) {
+            q.probe.modelLoaded = current != null;
+            q.probe.modelVersion = current == null ? "none" : current.version.toString();
+            q.probe.scorerBreaker = breaker.state().name();
+            out.collect(q);
+            return;
+        }
         ServedModel model = current;
         if (challenger != null && TrafficSplit.toChallenger(userKey(q), challengerShare)) {
             model = challenger;
@@ -148,6 +155,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             } catch (RuntimeException e) {
                 // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
                 scoringFailures.inc();
+                q.scoringFailed = true;
                 breaker.onFailure(now);
                 q.pStrong = Double.NaN;
                 q.scoringFailure = "scorer failed: " + e.getMessage();
