@@ -94,7 +94,9 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         uncertain = metrics.counter("uncertainDecisions");
         processingMicros = metrics.histogram("processingLatencyUs", new DescriptiveStatisticsHistogram(2048));
         endToEndMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(2048));
-        variants = new VariantMetrics(metrics, pricing.tier(pricing.strongest()).route);
+        List<String> routes = new ArrayList<>(pricing.size());
+        for (int i = 0; i < pricing.size(); i++) routes.add(pricing.tier(i).route);
+        variants = new VariantMetrics(metrics, routes, pricing.tier(pricing.strongest()).route);
         windowStartMs = System.currentTimeMillis();
         lastDecisionMs = -1;
     }
