@@ -106,6 +106,15 @@ public final class SeedModelBuilder {
 
     /** Serialized ONNX model; the same bytes (and sha256) on every call. */
     public static byte[] build() {
+        return build(MAX_CANDIDATES);
+    }
+
+    /**
+     * The same graph for a batch of {@code candidateRows} rows. The serving contract fixes
+     * {@link FeatureLayout#MAX_CANDIDATES} rows, so any other count gives a well-formed model the scorer
+     * must refuse: what roll-out tests publish as a release with the wrong shapes.
+     */
+    public static byte[] build(int candidateRows) {
         ONNXContext graph = new ONNXContext();
         graph.setName("seed_weighting");
         ONNXPlaceholder candidates = graph.floatInput(INPUT_CANDIDATES, CANDIDATE_WIDTH);
@@ -150,8 +159,8 @@ public final class SeedModelBuilder {
         evidence.apply(SIGMOID).assignTo(pStrongOut);
 
         return FixedShapeModel.serialize(graph,
-                Map.of(INPUT_CANDIDATES, new long[] {MAX_CANDIDATES, CANDIDATE_WIDTH},
-                        OUTPUT_RELEVANCE, new long[] {MAX_CANDIDATES, 1},
+                Map.of(INPUT_CANDIDATES, new long[] {candidateRows, CANDIDATE_WIDTH},
+                        OUTPUT_RELEVANCE, new long[] {candidateRows, 1},
                         OUTPUT_P_STRONG, new long[] {1, 1}),
                 "Seed hand-set weighting for the agent query router (untrained).",
                 Map.of("name", NAME, "version", VERSION,

@@ -36,6 +36,7 @@ final class ModelsCommand implements Callable<Integer> {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Map<Integer, ModelEvent> servingBySubtask = new TreeMap<>();
+        Map<Integer, ModelEvent> challengerBySubtask = new TreeMap<>();
         int refused = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.subscribe(List.of(Topics.MODEL_EVENTS));
@@ -57,6 +58,13 @@ final class ModelsCommand implements Callable<Integer> {
                     }
                     if (e.getEvent().equals("refused")) refused++;
                     servingBySubtask.put(e.getSubtask(), e);
+                    if (e.getRole().equals("challenger") && !e.getEvent().equals("refused")) {
+                        challengerBySubtask.put(e.getSubtask(), e);
+                    }
+                    if (e.getEvent().equals("promoted")
+                            || (e.getEvent().equals("rolled back") && e.getRole().equals("challenger"))) {
+                        challengerBySubtask.remove(e.getSubtask());
+                    }
                 }
             }
         }
@@ -64,8 +72,11 @@ final class ModelsCommand implements Callable<Integer> {
             System.out.println("no model events yet: every scorer serves the release bundled in the job");
             return 0;
         }
-        servingBySubtask.forEach((subtask, e) -> System.out.printf("subtask %d serves %s (role %s) since %s%n",
-                subtask, e.getServingVersion(), e.getRole(), Instant.ofEpochMilli(e.getAtMs())));
+        servingBySubtask.forEach((subtask, e) -> {
+            ModelEvent c = challengerBySubtask.get(subtask);
+            System.out.printf("subtask %d serves champion %s since %s%s%n", subtask, e.getServingVersion(),
+                    Instant.ofEpochMilli(e.getAtMs()), c == null ? "" : "; challenger " + c.getModelVersion() + " (" + c.getReason() + ")");
+        });
         System.out.printf("%d refusal event(s) in the topic%s%n", refused, history ? "" : " (--history lists them)");
         return 0;
     }

@@ -2,7 +2,6 @@ package org.agentrouter.cli;
 
 import ai.onnxruntime.OrtEnvironment;
 import java.nio.file.Path;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.ModelRelease;
@@ -10,18 +9,14 @@ import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.wire.AvroWire;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "publish-model", mixinStandardHelpOptions = true,
         description = {"Check a release directory (model.onnx + release.json) exactly as the job will (sha256, feature",
             "layout, tensor contract, a dry run in ONNX Runtime, calibration) and publish it to router-models.",
-            "The job answers on model-events: see ./router models."})
+            "The job also refuses a version not newer than the serving one (see ./router rollback) and a MAJOR",
+            "change without --allow-major. The job answers on model-events: see ./router models."})
 final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--release", required = true, description = "release directory")
     Path release;
@@ -32,27 +27,48 @@ final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--version", description = "publish under this version instead of the one in release.json")
     String version;
 
+    @Option(names = "--allow-major", description = "let this release change the MAJOR version of the serving model (refused otherwise)")
+    boolean allowMajor;
+
+    @Option(names = "--role", description = "champion (serves everyone) or challenger (serves --share percent of users, "
+            + "chosen by a consistent hash of the user id) (default: ${DEFAULT-VALUE})")
+    String role = "champion";
+
+    @Option(names = "--share", description = "with --role challenger: percent of users it serves, 100 promotes it (default: 5)")
+    Integer share;
+
     @Override
     public Integer call() throws Exception {
-        ModelRelease r = ModelReleases.read(release);
+        if (!role.equals("champion") && !role.equals("challenger")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--role must be champion or challenger");
+        }
+        if (share != null && (role.equals("champion") || share < 0 || share > 100)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--share takes 0..100 and goes with --role challenger");
+        }
+        int sharePercent = role.equals("challenger") ? (share == null ? 5 : share) : 0;
+        return publish(release, version, allowMajor, false, role, sharePercent, bootstrap);
+    }
+
+    /** Checks the release locally, then publishes it with the given rollout flags; 2 when the check refuses it. */
+    static int publish(Path dir, String version, boolean allowMajor, boolean rollback, String role, int share,
+            String bootstrap) throws Exception {
+        ModelRelease r = ModelReleases.read(dir);
         if (version != null) r = ModelRelease.newBuilder(r).setVersion(version).build();
-        r = ModelRelease.newBuilder(r).setPublishedAtMs(System.currentTimeMillis()).build();
+        r = ModelRelease.newBuilder(r).setPublishedAtMs(System.currentTimeMillis())
+                .setAllowMajor(allowMajor).setRollback(rollback).setRole(role).setSharePercent(share).build();
         try (ServedModel checked = ServedModel.accept(OrtEnvironment.getEnvironment(), r)) {
             System.err.printf("%s %s passes every check (sha256 %s)%n", r.getName(), checked.version, r.getSha256());
         } catch (ModelRejectedException e) {
             System.err.println("not published: " + e.getMessage());
             return 2;
         }
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
-        // A release is a few kilobytes to a megabyte; the default 1 MB request limit is the broker's too.
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            var meta = producer.send(new ProducerRecord<>(Topics.ROUTER_MODELS, r.getName(), AvroWire.MODEL_RELEASE.encode(r))).get();
-            System.out.printf("published %s %s to %s offset %d%n", r.getName(), r.getVersion(), Topics.ROUTER_MODELS, meta.offset());
-        }
+        // router-models is compacted by key: a challenger has its own key so that it never erases the champion.
+        String key = role.equals("challenger") ? r.getName() + "/challenger" : r.getName();
+        long offset = RouterModelsTopic.send(bootstrap, key, AvroWire.MODEL_RELEASE.encode(r));
+        System.out.printf("published %s %s as %s%s%s to %s offset %d%n", r.getName(), r.getVersion(), role,
+                role.equals("challenger") ? " for " + share + "% of users" : "",
+                rollback ? " (explicit rollback)" : allowMajor ? " (MAJOR change allowed)" : "", Topics.ROUTER_MODELS, offset);
         return 0;
     }
 }

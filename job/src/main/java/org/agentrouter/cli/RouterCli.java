@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             PublishModelCommand.class,
             ModelsCommand.class,
+            RollbackCommand.class,
+            RolloutCommand.class,
+            RolloutLatencyCommand.class,
             HealthCommand.class,
             MemoryCommand.class,
             CommandLine.HelpCommand.class

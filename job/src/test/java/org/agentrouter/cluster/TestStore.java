@@ -13,13 +13,13 @@ import org.agentrouter.schema.AgentQuery;
  * A memory store of random unit vectors in a few namespaces, and queries that carry an embedding near one of
  * them: the job skips MiniLM, so the test measures recovery, not embedding cost.
  */
-final class TestStore {
-    static final List<String> NAMESPACES = List.of("ns-a", "ns-b", "ns-c", "ns-d");
+public final class TestStore {
+    public static final List<String> NAMESPACES = List.of("ns-a", "ns-b", "ns-c", "ns-d");
 
     private final List<float[]> vectors = new ArrayList<>();
     private final Random rnd = new Random(7);
 
-    void write(Path db, int perNamespace) {
+    public void write(Path db, int perNamespace) {
         List<MemoryRecord> records = new ArrayList<>();
         for (String ns : NAMESPACES) {
             for (int i = 0; i < perNamespace; i++) {
@@ -44,7 +44,7 @@ final class TestStore {
         }
     }
 
-    synchronized AgentQuery query(String id) {
+    public synchronized AgentQuery query(String id) {
         float[] base = vectors.get(rnd.nextInt(vectors.size()));
         List<Float> embedding = new ArrayList<>(base.length);
         for (float x : base) embedding.add(x + (float) (rnd.nextGaussian() * 0.01));

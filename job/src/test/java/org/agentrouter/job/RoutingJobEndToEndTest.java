@@ -152,7 +152,7 @@ class RoutingJobEndToEndTest {
         Set<String> sent = new LinkedHashSet<>();
         for (int i = 0; i < 10; i++) sent.add(send("before-" + i));
         // A tampered release first: refused with its reason, the current model keeps serving.
-        ModelRelease tampered = ModelRelease.newBuilder(release).setVersion("9.9.9").setSha256("ab".repeat(32)).build();
+        ModelRelease tampered = ModelRelease.newBuilder(release).setVersion("1.99.9").setSha256("ab".repeat(32)).build();
         io.send(Topics.ROUTER_MODELS, release.getName(), AvroWire.MODEL_RELEASE.encode(tampered));
         io.send(Topics.ROUTER_MODELS, release.getName(), AvroWire.MODEL_RELEASE.encode(release));
         // keep the stream flowing until the new version shows up in a decision
@@ -180,7 +180,7 @@ class RoutingJobEndToEndTest {
         }
         assertEquals(sent, versionById.keySet(), "no query lost across the swap");
         for (String id : after) assertEquals(next, versionById.get(id), "decision after the swap: " + id);
-        assertTrue(Set.of(bundled.getVersion(), next).containsAll(versionById.values()), "9.9.9 never served");
+        assertTrue(Set.of(bundled.getVersion(), next).containsAll(versionById.values()), "1.99.9 never served");
 
         List<ModelEvent> events = new ArrayList<>();
         // Only release events: the guarantee monitor's drift events share the topic.
@@ -189,7 +189,7 @@ class RoutingJobEndToEndTest {
             if (!"guarantee".equals(e.getRule())) events.add(e);
         }
         assertEquals("refused", events.get(0).getEvent());
-        assertEquals("9.9.9", events.get(0).getModelVersion());
+        assertEquals("1.99.9", events.get(0).getModelVersion());
         assertEquals("sha256 mismatch", events.get(0).getRule());
         assertEquals("accepted", events.get(1).getEvent());
         assertEquals(next, events.get(1).getServingVersion());

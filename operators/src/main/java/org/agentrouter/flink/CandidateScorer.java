@@ -1,16 +1,21 @@
 package org.agentrouter.flink;
 
 import ai.onnxruntime.OrtEnvironment;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.routing.TrafficSplit;
+import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.ServedModel;
+import org.agentrouter.scoring.VersionRules;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -34,9 +39,13 @@ import org.slf4j.LoggerFactory;
  * checkpointed: after a restore the slot rebuilds its session from the state before scoring, without
  * waiting for a new message. Until any release arrives, the release bundled in the job jar serves.
  *
- * <p>A new release is checked in full (checksum, layout, contract, dry run) before it replaces the
- * current one; the swap happens between two records on the task thread, so no query is ever scored
- * half by one model and half by another, and the old session is closed right after.
+ * <p>A new release is checked in full (version rules, checksum, layout, contract, dry run) before it
+ * replaces the current one; the swap happens between two records on the task thread, so no query is ever
+ * scored half by one model and half by another, and the old session is closed right after.
+ *
+ * <p>A release with role {@code challenger} serves next to the champion, for a share of users chosen by
+ * a consistent hash of the user id ({@link TrafficSplit}); a rollout to 100% promotes it. A rollback
+ * withdraws the challenger if there is one, else returns the champion to its last-known-good.
  */
 public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte[], QueryContext> {
     private static final long serialVersionUID = 1L;
@@ -44,8 +53,21 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
 
     public static final MapStateDescriptor<String, byte[]> MODEL_STATE =
             new MapStateDescriptor<>("router-models", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-    /** The broadcast-state key of the release that serves all traffic. */
+    /** The broadcast-state key of the release that serves all traffic the challenger does not. */
     public static final String CHAMPION = "champion";
+    /**
+     * The broadcast-state key of the release that served before the champion (the bundled one at first):
+     * what a rollback returns to, kept in state so that it survives a restore.
+     */
+    public static final String LAST_KNOWN_GOOD = "champion.previous";
+    /** The broadcast-state key of the challenger release, and of its share (decimal percent, UTF-8). */
+    public static final String CHALLENGER = "challenger";
+    public static final String CHALLENGER_SHARE = "challenger.share";
+
+    public static final String ROLE_CHAMPION = "champion";
+    public static final String ROLE_CHALLENGER = "challenger";
+    public static final String ROLLBACK = "rollback";
+    public static final String ROLLOUT = "rollout";
 
     private final String bundledModel;
     private final CircuitBreaker.Settings breakerSettings;
@@ -55,12 +77,20 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private transient ServedModel current;
     /** The state bytes the current session was built from (identity check, so restores are noticed). */
     private transient byte[] currentSource;
+    private transient ServedModel challenger;
+    private transient byte[] challengerSource;
+    private transient int challengerShare;
     private transient volatile long versionGaugeValue;
+    private transient volatile long challengerVersionGaugeValue;
     private transient Histogram scoreMicros;
     private transient Counter scoringFailures;
     private transient Counter modelsAccepted;
+    private transient Counter modelRollbacks;
+    private transient Counter modelPromotions;
     private transient Map<String, Counter> modelsRefused;
     private transient MetricGroup metrics;
+    /** The bundled release as state bytes: the last-known-good of the first release accepted. */
+    private transient byte[] bundledRelease;
 
     public CandidateScorer(String bundledModel, CircuitBreaker.Settings breakerSettings) {
         this.bundledModel = bundledModel;
@@ -74,13 +104,19 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         scoreMicros = metrics.histogram("scoringLatencyUs", new DescriptiveStatisticsHistogram(1024));
         scoringFailures = metrics.counter("scoringFailures");
         modelsAccepted = metrics.counter("modelsAccepted");
+        modelRollbacks = metrics.counter("modelRollbacks");
+        modelPromotions = metrics.counter("modelPromotions");
         modelsRefused = new HashMap<>();
         breaker = new CircuitBreaker(breakerSettings);
         metrics.gauge("scorerBreakerState", () -> breaker.stateCode());
-        // Encoded as MAJOR*1e6 + MINOR*1e3 + PATCH so one number plots the version over time.
+        // Encoded as MAJOR*1e6 + MINOR*1e3 + PATCH so one number plots the version over time (0: no challenger).
         metrics.gauge("modelVersion", () -> versionGaugeValue);
+        metrics.gauge("challengerVersion", () -> challengerVersionGaugeValue);
+        metrics.gauge("challengerSharePercent", () -> challengerShare);
         if (bundledModel != null && !bundledModel.isEmpty()) {
-            swapTo(ServedModel.accept(env, ModelReleases.fromClasspath(bundledModel)), null);
+            ModelRelease bundled = ModelReleases.fromClasspath(bundledModel);
+            bundledRelease = AvroWire.MODEL_RELEASE.encode(bundled);
+            swapTo(ServedModel.accept(env, bundled), null);
         }
     }
 
@@ -94,7 +130,11 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             out.collect(q);
             return;
         }
-        if (current == null) {
+        ServedModel model = current;
+        if (challenger != null && TrafficSplit.toChallenger(userKey(q), challengerShare)) {
+            model = challenger;
+        }
+        if (model == null) {
             q.scoringFailure = "no model loaded";
             out.collect(q);
             return;
@@ -106,7 +146,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         } else {
             try {
                 float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
-                q.pStrong = current.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
+                q.pStrong = model.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
                 if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
                     throw new IllegalStateException("model returned p_strong " + q.pStrong);
                 }
@@ -122,53 +162,196 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             }
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);
-        q.modelVersion = current.version.toString();
-        q.modelRole = current.role;
-        q.calibrationAlphas = current.alphas;
-        q.strongThresholds = current.strongThresholds;
-        q.cheapThresholds = current.cheapThresholds;
+        q.modelVersion = model.version.toString();
+        q.modelRole = model == challenger ? ROLE_CHALLENGER : ROLE_CHAMPION;
+        q.calibrationAlphas = model.alphas;
+        q.strongThresholds = model.strongThresholds;
+        q.cheapThresholds = model.cheapThresholds;
         out.collect(q);
+    }
+
+    /** The same user, the same variant; a query without a user id is split on its own id. */
+    private static String userKey(QueryContext q) {
+        return q.userId == null || q.userId.isEmpty() ? String.valueOf(q.queryId) : q.userId;
     }
 
     @Override
     public void processBroadcastElement(byte[] bytes, Context ctx, Collector<QueryContext> out) throws Exception {
+        // The state is the source of truth: the rules compare against what it says serves, even on a slot
+        // that was restored and has not scored a query yet.
+        BroadcastState<String, byte[]> state = ctx.getBroadcastState(MODEL_STATE);
+        syncWithState(state);
         ModelRelease release;
         try {
             release = AvroWire.MODEL_RELEASE.decode(bytes);
         } catch (WireFormatException e) {
-            refuse(ctx, null, "undecodable release", e.getMessage());
+            ModelControl control = e.category() == ErrorCategory.UNKNOWN_SCHEMA ? asControl(bytes) : null;
+            if (control != null) {
+                onControl(control, state, ctx);
+            } else {
+                refuse(ctx, null, "undecodable release", e.getMessage());
+            }
             return;
         }
-        if (current != null && !isNewer(release)) {
-            refuse(ctx, release, "version not newer",
-                    "release " + release.getVersion() + " is not newer than the serving " + current.version);
-            return;
-        }
+        boolean asChallenger = ROLE_CHALLENGER.equals(release.getRole());
         ServedModel candidate;
         try {
+            if (!asChallenger && !ROLE_CHAMPION.equals(release.getRole())) {
+                throw new ModelRejectedException("unknown role", "role '" + release.getRole() + "' (known: "
+                        + ROLE_CHAMPION + ", " + ROLE_CHALLENGER + ")");
+            }
+            if (asChallenger) {
+                checkShare(release.getSharePercent());
+            }
+            // A challenger is held to the same rules against the champion: it is meant to become the champion.
+            VersionRules.check(current == null ? null : current.version, release);
             candidate = ServedModel.accept(env, release);
         } catch (ModelRejectedException e) {
             refuse(ctx, release, e.rule(), e.getMessage());
             return;
         }
-        BroadcastState<String, byte[]> state = ctx.getBroadcastState(MODEL_STATE);
-        state.put(CHAMPION, bytes);
-        swapTo(candidate, bytes);
         modelsAccepted.inc();
-        emit(ctx, "accepted", release, null, null);
-        LOG.info("Now serving model {} {} on subtask {}", candidate.name, candidate.version,
+        if (asChallenger) {
+            state.put(CHALLENGER, bytes);
+            state.put(CHALLENGER_SHARE, shareBytes(release.getSharePercent()));
+            swapChallengerTo(candidate, bytes, release.getSharePercent());
+            emit(ctx, "accepted", release, null, "challenger serves " + challengerShare + "% of users");
+            if (challengerShare == 100) {
+                promote(state, ctx, "published with share 100");
+            }
+        } else {
+            byte[] previous = state.get(CHAMPION) != null ? state.get(CHAMPION) : bundledRelease;
+            if (previous != null) {
+                state.put(LAST_KNOWN_GOOD, previous);
+            }
+            state.put(CHAMPION, bytes);
+            swapTo(candidate, bytes);
+            emit(ctx, "accepted", release, null, null);
+        }
+        LOG.info("Now serving model {} {} as {} on subtask {}", candidate.name, candidate.version, release.getRole(),
                 getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     }
 
-    private boolean isNewer(ModelRelease release) {
-        try {
-            return org.agentrouter.scoring.SemanticVersion.parse(release.getVersion()).compareTo(current.version) > 0;
-        } catch (IllegalArgumentException e) {
-            return true; // let the full check refuse it with the precise reason
+    private static void checkShare(int share) throws ModelRejectedException {
+        if (share < 0 || share > 100) {
+            throw new ModelRejectedException("bad share", "share " + share + "% is not within 0..100");
         }
     }
 
-    /** After a restore (or on a slot that missed nothing) the state may hold a release this slot has not built. */
+    private static byte[] shareBytes(int share) {
+        return Integer.toString(share).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ModelControl asControl(byte[] bytes) {
+        try {
+            return AvroWire.MODEL_CONTROL.decode(bytes);
+        } catch (WireFormatException e) {
+            return null;
+        }
+    }
+
+    private void onControl(ModelControl control, BroadcastState<String, byte[]> state, Context ctx) throws Exception {
+        if (ROLLOUT.equals(control.getAction())) {
+            rollout(control, state, ctx);
+        } else if (!ROLLBACK.equals(control.getAction())) {
+            refuse(ctx, null, "unknown control action", "action '" + control.getAction() + "' (known: " + ROLLBACK
+                    + ", " + ROLLOUT + ")");
+        } else if (challenger != null) {
+            withdrawChallenger(control, state, ctx);
+        } else {
+            rollbackChampion(control, state, ctx);
+        }
+    }
+
+    private void rollout(ModelControl control, BroadcastState<String, byte[]> state, Context ctx) throws Exception {
+        if (challenger == null) {
+            refuse(ctx, null, "no challenger", "a rollout needs a release published with --role challenger first");
+            return;
+        }
+        ModelRelease release = AvroWire.MODEL_RELEASE.decode(challengerSource);
+        try {
+            checkShare(control.getSharePercent());
+        } catch (ModelRejectedException e) {
+            refuse(ctx, release, e.rule(), e.getMessage());
+            return;
+        }
+        int from = challengerShare;
+        challengerShare = control.getSharePercent();
+        state.put(CHALLENGER_SHARE, shareBytes(challengerShare));
+        emit(ctx, ROLLOUT, release, null, "challenger " + challenger.version + " share " + from + "% -> " + challengerShare + "%");
+        if (challengerShare == 100) {
+            promote(state, ctx, "rollout to 100%");
+        }
+    }
+
+    /** The challenger becomes the champion; the champion it replaces becomes the last-known-good. */
+    private void promote(BroadcastState<String, byte[]> state, Context ctx, String why) throws Exception {
+        ModelRelease asChampion = ModelRelease.newBuilder(AvroWire.MODEL_RELEASE.decode(challengerSource))
+                .setRole(ROLE_CHAMPION).setSharePercent(0).build();
+        byte[] bytes = AvroWire.MODEL_RELEASE.encode(asChampion);
+        ServedModel promoted;
+        try {
+            promoted = ServedModel.accept(env, asChampion);
+        } catch (ModelRejectedException e) {
+            refuse(ctx, asChampion, "promotion failed", e.getMessage()); // passed as challenger, so not expected
+            return;
+        }
+        byte[] previous = state.get(CHAMPION) != null ? state.get(CHAMPION) : bundledRelease;
+        if (previous != null) {
+            state.put(LAST_KNOWN_GOOD, previous);
+        }
+        state.put(CHAMPION, bytes);
+        state.remove(CHALLENGER);
+        state.remove(CHALLENGER_SHARE);
+        swapChallengerTo(null, null, 0);
+        String from = current == null ? "none" : current.version.toString();
+        swapTo(promoted, bytes);
+        modelPromotions.inc();
+        emit(ctx, "promoted", asChampion, null, why + "; replaces champion " + from);
+    }
+
+    private void withdrawChallenger(ModelControl control, BroadcastState<String, byte[]> state, Context ctx) throws Exception {
+        ModelRelease release = AvroWire.MODEL_RELEASE.decode(challengerSource);
+        state.remove(CHALLENGER);
+        state.remove(CHALLENGER_SHARE);
+        swapChallengerTo(null, null, 0);
+        modelRollbacks.inc();
+        String reason = "challenger " + release.getVersion() + " withdrawn, champion serves every user"
+                + (control.getReason() == null ? "" : ": " + control.getReason());
+        emit(ctx, "rolled back", release, null, reason);
+        LOG.warn("Challenger {} {} withdrawn on subtask {} ({})", release.getName(), release.getVersion(),
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), reason);
+    }
+
+    private void rollbackChampion(ModelControl control, BroadcastState<String, byte[]> state, Context ctx) throws Exception {
+        String from = current == null ? "none" : current.version.toString();
+        byte[] target = state.get(LAST_KNOWN_GOOD);
+        if (target == null) {
+            refuse(ctx, null, "nothing to roll back to", "no release served before " + from);
+            return;
+        }
+        ModelRelease release;
+        ServedModel restored;
+        try {
+            release = AvroWire.MODEL_RELEASE.decode(target);
+            // No version rules: going back is the point. The content checks run again, as for any session.
+            restored = ServedModel.accept(env, release);
+        } catch (WireFormatException | ModelRejectedException e) {
+            refuse(ctx, null, "rollback target unusable", e.getMessage());
+            return;
+        }
+        state.put(CHAMPION, target);
+        // One step back only: rolling back again must not re-serve the release just rolled back from.
+        state.remove(LAST_KNOWN_GOOD);
+        swapTo(restored, target);
+        modelRollbacks.inc();
+        String reason = "rolled back from " + from + (control.getReason() == null ? "" : ": " + control.getReason());
+        emit(ctx, "rolled back", release, null, reason);
+        LOG.warn("Model {} {} serves again on subtask {} ({})", restored.name, restored.version,
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), reason);
+    }
+
+    /** After a restore (or on a slot that missed nothing) the state may hold releases this slot has not built. */
     private void syncWithState(ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
         byte[] champion = state.get(CHAMPION);
         if (champion != null && champion != currentSource) {
@@ -180,16 +363,48 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
                 currentSource = champion;
             }
         }
+        byte[] next = state.get(CHALLENGER);
+        if (next == null) {
+            if (challenger != null) swapChallengerTo(null, null, 0);
+            return;
+        }
+        byte[] share = state.get(CHALLENGER_SHARE);
+        int shareNow = share == null ? 0 : Integer.parseInt(new String(share, StandardCharsets.UTF_8));
+        if (next != challengerSource) {
+            try {
+                swapChallengerTo(ServedModel.accept(env, AvroWire.MODEL_RELEASE.decode(next)), next, shareNow);
+            } catch (ModelRejectedException | WireFormatException e) {
+                LOG.error("Challenger in broadcast state cannot be served here: {}", e.getMessage());
+                swapChallengerTo(null, next, 0); // the champion serves everyone rather than a broken challenger
+            }
+        } else {
+            challengerShare = shareNow;
+        }
     }
 
     private void swapTo(ServedModel next, byte[] source) {
         ServedModel old = current;
         current = next;
         currentSource = source;
-        versionGaugeValue = next.version.major() * 1_000_000L + next.version.minor() * 1_000L + next.version.patch();
+        versionGaugeValue = gaugeValue(next);
         if (old != null) {
             old.close();
         }
+    }
+
+    private void swapChallengerTo(ServedModel next, byte[] source, int share) {
+        ServedModel old = challenger;
+        challenger = next;
+        challengerSource = source;
+        challengerShare = next == null ? 0 : share;
+        challengerVersionGaugeValue = gaugeValue(next);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private static long gaugeValue(ServedModel m) {
+        return m == null ? 0 : m.version.major() * 1_000_000L + m.version.minor() * 1_000L + m.version.patch();
     }
 
     private void refuse(Context ctx, ModelRelease release, String rule, String detail) {
@@ -204,7 +419,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
                 .setEvent(event)
                 .setModelName(release == null ? "?" : release.getName())
                 .setModelVersion(release == null ? "?" : release.getVersion())
-                .setRole(release == null ? "champion" : release.getRole())
+                .setRole(release == null ? ROLE_CHAMPION : release.getRole())
                 .setRule(rule)
                 .setReason(reason)
                 .setServingVersion(current == null ? "none" : current.version.toString())
@@ -219,6 +434,10 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         if (current != null) {
             current.close();
             current = null;
+        }
+        if (challenger != null) {
+            challenger.close();
+            challenger = null;
         }
     }
 }

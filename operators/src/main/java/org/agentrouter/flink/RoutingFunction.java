@@ -52,6 +52,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private transient Counter uncertain;
     private transient Histogram processingMicros;
     private transient Histogram endToEndMs;
+    private transient VariantMetrics variants;
     private transient Map<String, Counter[]> costByModel;
     // What the next health record reports: counts since the previous probe, and the newest decision.
     private transient long windowStartMs;
@@ -93,6 +94,9 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         uncertain = metrics.counter("uncertainDecisions");
         processingMicros = metrics.histogram("processingLatencyUs", new DescriptiveStatisticsHistogram(2048));
         endToEndMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(2048));
+        List<String> routes = new ArrayList<>(pricing.size());
+        for (int i = 0; i < pricing.size(); i++) routes.add(pricing.tier(i).route);
+        variants = new VariantMetrics(metrics, routes, pricing.tier(pricing.strongest()).route);
         windowStartMs = System.currentTimeMillis();
         lastDecisionMs = -1;
     }
@@ -176,6 +180,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setProcessingLatencyUs(latencyUs)
                 .build();
         out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
+        variants.record(d.getModelRole(), tier.route, level != FallbackLevel.NONE, latencyUs);
         decisionLog.record(d, q.text);
 
         RoutingMetric m = RoutingMetric.newBuilder()

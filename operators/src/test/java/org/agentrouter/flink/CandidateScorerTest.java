@@ -9,6 +9,7 @@ import java.util.List;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelReleases;
@@ -59,12 +60,12 @@ class CandidateScorerTest {
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
             h.processElement(query("a"), 0);
 
-            ModelRelease tampered = ModelRelease.newBuilder(bundled()).setVersion("9.0.0")
+            ModelRelease tampered = ModelRelease.newBuilder(bundled()).setVersion("1.9.0")
                     .setSha256("00".repeat(32)).build();
             h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(tampered), 0);
-            ModelRelease wrongLayout = ModelRelease.newBuilder(bundled()).setVersion("9.0.1").setFeatureLayoutVersion(99).build();
+            ModelRelease wrongLayout = ModelRelease.newBuilder(bundled()).setVersion("1.9.1").setFeatureLayoutVersion(99).build();
             h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(wrongLayout), 0);
-            ModelRelease notOnnx = ModelRelease.newBuilder(bundled()).setVersion("9.0.2")
+            ModelRelease notOnnx = ModelRelease.newBuilder(bundled()).setVersion("1.9.2")
                     .setOnnxModel(ByteBuffer.wrap("junk".getBytes()))
                     .setSha256(ModelReleases.sha256Hex("junk".getBytes())).build();
             h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(notOnnx), 0);
@@ -74,10 +75,16 @@ class CandidateScorerTest {
             h.processBroadcastElement(withVersion("1.4.0"), 0);
             h.processElement(query("c"), 0);
             h.processBroadcastElement(withVersion("1.3.9"), 0); // older: refused
+            h.processBroadcastElement(withVersion("1.4.0"), 0); // the same again: refused
             h.processElement(query("d"), 0);
+            h.processBroadcastElement(withVersion("2.0.0"), 0); // MAJOR change without --allow-major: refused
+            h.processElement(query("e"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(
+                    ModelRelease.newBuilder(bundled()).setVersion("2.0.0").setAllowMajor(true).build()), 0);
+            h.processElement(query("f"), 0);
 
             List<QueryContext> out = h.extractOutputValues();
-            assertEquals(List.of(v0, v0, "1.4.0", "1.4.0"), out.stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of(v0, v0, "1.4.0", "1.4.0", "1.4.0", "2.0.0"), out.stream().map(q -> q.modelVersion).toList());
 
             List<String> events = new java.util.ArrayList<>();
             for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
@@ -86,7 +93,8 @@ class CandidateScorerTest {
             }
             assertEquals(List.of("refused:sha256 mismatch:" + v0, "refused:feature layout mismatch:" + v0,
                     "refused:onnx contract:" + v0, "refused:undecodable release:" + v0,
-                    "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0"), events);
+                    "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0", "refused:version not newer:1.4.0",
+                    "refused:major version change:1.4.0", "accepted:2.0.0:2.0.0"), events);
             for (QueryContext q : out) {
                 assertNull(q.scoringFailure);
                 assertTrue(q.pStrong > 0.5 && q.pStrong <= 1.0, "evidence for strong raises p_strong: " + q.pStrong);
@@ -131,6 +139,171 @@ class CandidateScorerTest {
                 assertTrue(out.get(i).scoringFailure.startsWith("scorer failed"), out.get(i).scoringFailure);
             }
             assertEquals("scorer circuit open", out.get(3).scoringFailure);
+        }
+    }
+
+    private static byte[] rollback() {
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK)
+                .setReason("canary looked bad").setRequestedAtMs(0).build());
+    }
+
+    private static List<String> events(BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h) throws Exception {
+        List<String> events = new java.util.ArrayList<>();
+        for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
+            ModelEvent e = AvroWire.MODEL_EVENT.decode(r.getValue().value);
+            events.add(e.getEvent() + ":" + (e.getRule() == null ? e.getModelVersion() : e.getRule()) + ":" + e.getServingVersion());
+        }
+        return events;
+    }
+
+    @Test
+    void aRollbackReturnsToTheLastKnownGoodReleaseKeptInStateAcrossARestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(withVersion("1.1.0"), 0);
+            h.processBroadcastElement(withVersion("1.2.0"), 0);
+            h.processElement(query("before"), 0);
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> restored = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processBroadcastElement(rollback(), 0); // before any query: the state, not the slot, knows 1.2.0 serves
+            restored.processElement(query("after-rollback"), 0);
+            restored.processBroadcastElement(rollback(), 0); // one step only
+            restored.processElement(query("after-second-rollback"), 0);
+            restored.processBroadcastElement(withVersion("1.2.0"), 0); // newer than 1.1.0 again: accepted
+            restored.processElement(query("after-republish"), 0);
+
+            assertEquals(List.of("1.1.0", "1.1.0", "1.2.0"),
+                    restored.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of("rolled back:1.1.0:1.1.0", "refused:nothing to roll back to:1.1.0", "accepted:1.2.0:1.2.0"),
+                    events(restored));
+            ModelEvent rolledBack = AvroWire.MODEL_EVENT.decode(restored.getSideOutput(RouterOutputs.MODEL_EVENTS).peek().getValue().value);
+            assertEquals("rolled back from 1.2.0: canary looked bad", rolledBack.getReason());
+        }
+    }
+
+    @Test
+    void theFirstAcceptedReleaseRollsBackToTheBundledOneAndAnExplicitRollbackMayGoOlder() throws Exception {
+        String v0 = bundled().getVersion();
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(rollback(), 0); // nothing accepted yet
+            h.processBroadcastElement(withVersion("1.3.0"), 0);
+            h.processElement(query("a"), 0);
+            h.processBroadcastElement(rollback(), 0);
+            h.processElement(query("b"), 0);
+            h.processBroadcastElement(withVersion("1.5.0"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(
+                    ModelRelease.newBuilder(bundled()).setVersion("1.4.0").setRollback(true).build()), 0);
+            h.processElement(query("c"), 0);
+            h.processBroadcastElement(rollback(), 0); // back to what served before the explicit rollback
+            h.processElement(query("d"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction("promote")
+                    .setRequestedAtMs(0).build()), 0);
+            h.processElement(query("e"), 0);
+
+            assertEquals(List.of("1.3.0", v0, "1.4.0", "1.5.0", "1.5.0"),
+                    h.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of("refused:nothing to roll back to:" + v0, "accepted:1.3.0:1.3.0", "rolled back:" + v0 + ":" + v0,
+                    "accepted:1.5.0:1.5.0", "accepted:1.4.0:1.4.0", "rolled back:1.5.0:1.5.0",
+                    "refused:unknown control action:1.5.0"), events(h));
+        }
+    }
+
+    private static QueryContext queryFrom(String user, String id) {
+        QueryContext q = query(id);
+        q.userId = user;
+        return q;
+    }
+
+    private static byte[] challenger(String version, int share) throws Exception {
+        return AvroWire.MODEL_RELEASE.encode(ModelRelease.newBuilder(bundled()).setVersion(version)
+                .setRole(CandidateScorer.ROLE_CHALLENGER).setSharePercent(share).build());
+    }
+
+    private static byte[] rollout(int share) {
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLOUT)
+                .setSharePercent(share).setRequestedAtMs(0).build());
+    }
+
+    /** Scores one query per user and returns "role version" per user. */
+    private static java.util.Map<String, String> variantByUser(BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h,
+            List<String> users, String round) throws Exception {
+        int before = h.extractOutputValues().size();
+        for (String u : users) h.processElement(queryFrom(u, round + "-" + u), 0);
+        List<QueryContext> out = h.extractOutputValues();
+        java.util.Map<String, String> byUser = new java.util.LinkedHashMap<>();
+        for (QueryContext q : out.subList(before, out.size())) {
+            assertNull(q.scoringFailure);
+            byUser.put(q.userId, q.modelRole + " " + q.modelVersion);
+        }
+        return byUser;
+    }
+
+    @Test
+    void aChallengerServesItsShareOfUsersByConsistentHashThenIsPromotedAndSurvivesARestore() throws Exception {
+        String v0 = bundled().getVersion();
+        List<String> users = java.util.stream.IntStream.range(0, 400).mapToObj(i -> "user-" + i).toList();
+        OperatorSubtaskState snapshot;
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processElement(query("warm-up"), 0);
+            h.processBroadcastElement(challenger("1.1.0", 25), 0);
+            var at25 = variantByUser(h, users, "at25");
+            var again = variantByUser(h, users, "again");
+            assertEquals(at25, again, "the same user, the same variant");
+            for (String u : users) {
+                boolean expectChallenger = org.agentrouter.routing.TrafficSplit.toChallenger(u, 25);
+                assertEquals(expectChallenger ? "challenger 1.1.0" : "champion " + v0, at25.get(u), u);
+            }
+            long onChallenger = at25.values().stream().filter(v -> v.startsWith("challenger")).count();
+            assertTrue(onChallenger > 60 && onChallenger < 140, "about a quarter of 400 users: " + onChallenger);
+
+            h.processBroadcastElement(rollout(50), 0);
+            var at50 = variantByUser(h, users, "at50");
+            for (String u : users) {
+                if (at25.get(u).startsWith("challenger")) assertEquals("challenger 1.1.0", at50.get(u), "stays on the challenger: " + u);
+            }
+            assertTrue(at50.values().stream().filter(v -> v.startsWith("challenger")).count() > onChallenger);
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> restored = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            var afterRestore = variantByUser(restored, users, "restored");
+            for (String u : users) {
+                assertEquals(org.agentrouter.routing.TrafficSplit.toChallenger(u, 50) ? "challenger 1.1.0" : "champion " + v0,
+                        afterRestore.get(u), "share 50 restored: " + u);
+            }
+            restored.processBroadcastElement(rollout(100), 0);
+            assertEquals(java.util.Set.of("champion 1.1.0"), new java.util.HashSet<>(variantByUser(restored, users, "promoted").values()));
+            restored.processBroadcastElement(rollback(), 0); // no challenger now: the champion goes back
+            assertEquals(java.util.Set.of("champion " + v0), new java.util.HashSet<>(variantByUser(restored, users, "back").values()));
+            restored.processBroadcastElement(rollout(30), 0); // nothing to roll out
+            assertEquals(List.of("rollout:1.1.0:" + v0, "promoted:1.1.0:1.1.0", "rolled back:" + v0 + ":" + v0,
+                    "refused:no challenger:" + v0), events(restored));
+        }
+    }
+
+    @Test
+    void aRollbackWithdrawsTheChallengerAndBadChallengersAreRefused() throws Exception {
+        String v0 = bundled().getVersion();
+        List<String> users = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "u" + i).toList();
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(challenger("2.0.0", 50), 0); // MAJOR change: refused as a challenger too
+            h.processBroadcastElement(challenger("1.2.0", 140), 0); // not a share
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(ModelRelease.newBuilder(bundled()).setVersion("1.2.0")
+                    .setRole("canary").build()), 0);
+            h.processBroadcastElement(challenger("1.2.0", 100), 0); // share 100 at once: accepted and promoted
+            h.processBroadcastElement(challenger("1.3.0", 5), 0);
+            h.processBroadcastElement(rollback(), 0); // withdraws 1.3.0; the champion 1.2.0 stays
+            assertEquals(java.util.Set.of("champion 1.2.0"), new java.util.HashSet<>(variantByUser(h, users, "r").values()));
+            assertEquals(List.of("refused:major version change:" + v0, "refused:bad share:" + v0, "refused:unknown role:" + v0,
+                    "accepted:1.2.0:" + v0, "promoted:1.2.0:1.2.0", "accepted:1.3.0:1.2.0", "rolled back:1.3.0:1.2.0"), events(h));
         }
     }
 }

@@ -2,9 +2,12 @@ package org.agentrouter.wire;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.DeadLetter;
 import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.schema.RoutingDecision;
@@ -30,7 +33,10 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<AgentQuery> QUERY = new AvroWire<>(AgentQuery.getClassSchema());
     public static final AvroWire<RoutingDecision> DECISION = new AvroWire<>(RoutingDecision.getClassSchema());
     public static final AvroWire<RoutingMetric> METRIC = new AvroWire<>(RoutingMetric.getClassSchema());
-    public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<>(ModelRelease.getClassSchema());
+    public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<ModelRelease>(ModelRelease.getClassSchema())
+            // Releases published (and checkpointed in broadcast state) before the rollout flags existed.
+            .alsoAccept(withoutTrailingFields(ModelRelease.getClassSchema(), "allow_major", "rollback", "share_percent"));
+    public static final AvroWire<ModelControl> MODEL_CONTROL = new AvroWire<>(ModelControl.getClassSchema());
     public static final AvroWire<DeadLetter> DEAD_LETTER = new AvroWire<>(DeadLetter.getClassSchema());
     public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<>(ModelEvent.getClassSchema());
     public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
@@ -50,6 +56,24 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public AvroWire<T> alsoAccept(Schema writerSchema) {
         decoder.addSchema(writerSchema);
         return this;
+    }
+
+    /**
+     * The record schema as it was before {@code added} were appended to it: the fingerprint of single-object
+     * encoding covers field names, types and order (not defaults or docs), so this is exactly the older
+     * writer schema, without keeping a copy of its text.
+     */
+    static Schema withoutTrailingFields(Schema current, String... added) {
+        List<Schema.Field> fields = current.getFields();
+        int keep = fields.size() - added.length;
+        for (int i = 0; i < added.length; i++) {
+            if (!fields.get(keep + i).name().equals(added[i])) {
+                throw new IllegalArgumentException(added[i] + " is not field " + (keep + i) + " of " + current.getFullName());
+            }
+        }
+        List<Schema.Field> older = new ArrayList<>(keep);
+        for (Schema.Field f : fields.subList(0, keep)) older.add(new Schema.Field(f, f.schema()));
+        return Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), current.isError(), older);
     }
 
     public Schema schema() {

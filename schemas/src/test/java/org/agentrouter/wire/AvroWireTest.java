@@ -2,14 +2,23 @@ package org.agentrouter.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.List;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.schema.ModelControl;
+import org.agentrouter.schema.ModelRelease;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RoutingMetric;
 import org.junit.jupiter.api.Test;
@@ -86,5 +95,43 @@ class AvroWireTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> JsonRecords.fromJson("{\"namespace\":\"ns\"}", AgentQuery.getClassSchema()));
         assertTrue(missing.getMessage().contains("query_id"), missing.getMessage());
+    }
+
+    /** ModelRelease exactly as it was before allow_major and rollback: what older topics and checkpoints hold. */
+    private static final String MODEL_RELEASE_V1 = "{\"type\": \"record\", \"name\": \"ModelRelease\", \"namespace\": \"org.agentrouter.schema\", \"doc\": \"A router model on the control topic router-models: the ONNX graph, its identity and its calibration.\", \"fields\": [{\"name\": \"name\", \"type\": \"string\"}, {\"name\": \"version\", \"type\": \"string\", \"doc\": \"Semantic version MAJOR.MINOR.PATCH.\"}, {\"name\": \"feature_layout_version\", \"type\": \"int\", \"doc\": \"Must equal the layout the operator computes (see CandidateFeatures).\"}, {\"name\": \"sha256\", \"type\": \"string\", \"doc\": \"Hex sha256 of onnx_model.\"}, {\"name\": \"onnx_model\", \"type\": \"bytes\"}, {\"name\": \"calibration\", \"type\": {\"type\": \"record\", \"name\": \"ConformalCalibration\", \"fields\": [{\"name\": \"method\", \"type\": \"string\", \"doc\": \"split or mondrian\"}, {\"name\": \"alphas\", \"type\": {\"type\": \"array\", \"items\": \"double\"}}, {\"name\": \"strong_thresholds\", \"type\": {\"type\": \"array\", \"items\": \"double\"}, \"doc\": \"Per alpha: the strong route is in the set when 1 - p_strong <= threshold.\"}, {\"name\": \"cheap_thresholds\", \"type\": {\"type\": \"array\", \"items\": \"double\"}, \"doc\": \"Per alpha: the cheap route is in the set when p_strong <= threshold.\"}, {\"name\": \"calibration_size\", \"type\": \"int\"}, {\"name\": \"data_hash\", \"type\": \"string\", \"default\": \"\"}]}}, {\"name\": \"role\", \"type\": \"string\", \"default\": \"champion\"}, {\"name\": \"metadata\", \"type\": {\"type\": \"map\", \"values\": \"string\"}, \"default\": {}}, {\"name\": \"published_at_ms\", \"type\": \"long\"}]}";
+
+    @Test
+    void readsAReleaseWrittenBeforeTheRolloutFlagsExisted() throws Exception {
+        Schema v1 = new Schema.Parser().parse(MODEL_RELEASE_V1);
+        GenericRecord calibration = new GenericData.Record(v1.getField("calibration").schema());
+        calibration.put("method", "split");
+        calibration.put("alphas", List.of(0.1));
+        calibration.put("strong_thresholds", List.of(0.4));
+        calibration.put("cheap_thresholds", List.of(0.6));
+        calibration.put("calibration_size", 10);
+        calibration.put("data_hash", "");
+        GenericRecord release = new GenericData.Record(v1);
+        release.put("name", "old");
+        release.put("version", "1.2.3");
+        release.put("feature_layout_version", 1);
+        release.put("sha256", "00");
+        release.put("onnx_model", ByteBuffer.wrap(new byte[] {1, 2}));
+        release.put("calibration", calibration);
+        release.put("role", "champion");
+        release.put("metadata", Map.of());
+        release.put("published_at_ms", 7L);
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(release);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+
+        ModelRelease read = AvroWire.MODEL_RELEASE.decode(bytes);
+        assertEquals("1.2.3", read.getVersion());
+        assertEquals(7L, read.getPublishedAtMs());
+        assertFalse(read.getAllowMajor());
+        assertFalse(read.getRollback());
+        // and a control message is not mistaken for a release
+        byte[] control = AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction("rollback").setRequestedAtMs(1).build());
+        assertEquals(ErrorCategory.UNKNOWN_SCHEMA,
+                assertThrows(WireFormatException.class, () -> AvroWire.MODEL_RELEASE.decode(control)).category());
     }
 }
