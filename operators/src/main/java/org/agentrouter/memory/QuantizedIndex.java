@@ -41,7 +41,7 @@ public final class QuantizedIndex implements MemorySearch {
      *                        384-d data, where int8 order alone needed ~105 rows to hold 99 of the top 100
      * @param refreshIntervalMs how stale the index may be: at most this long between checks for new rows
      */
-    public record Settings(int shortlistFactor, long refreshIntervalMs) {
+    public record Settings(int shortlistFactor, long refreshIntervalMs) implements java.io.Serializable {
         public static final Settings DEFAULT = new Settings(4, 1_000);
 
         public Settings {
