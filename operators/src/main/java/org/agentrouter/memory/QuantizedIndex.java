@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
@@ -17,9 +18,9 @@ import java.util.Map;
 
 /**
  * Fast top-k over a {@link MemoryStore}: a memory-resident int8 copy of each namespace is scanned for a
- * shortlist of {@code shortlistFactor * k} rows, which SQLite then rescores exactly with sqlite-vec's
- * {@code vec_distance_cosine} on the stored float vectors (the same function the vec0 index uses), so every
- * returned similarity is the exact one and the order is exact within the shortlist. Measured recall@100
+ * shortlist of {@code shortlistFactor * k} rows, which are then rescored by exact cosine on their float
+ * vectors (held in memory, or read from SQLite by rowid), so every returned similarity is the exact one
+ * and the order is exact within the shortlist; only the best rows' other fields are read from SQLite. Measured recall@100
  * against exact search is in BENCHMARKS.md ("Fast retrieval").
  *
  * <p>Filters: kind, minimum confidence and tag are tested per row during the int8 scan (so a rare tag
@@ -32,17 +33,22 @@ import java.util.Map;
  * int8 copy only when the index is rebuilt (the job reopens it on restart), but rescoring always reads the
  * current row, so a stale copy can cost recall, never a wrong similarity or a row of another namespace.
  *
- * <p>Memory: {@code dim + 17} bytes per memory (401 for 384-d) plus one bit per memory per distinct tag.
+ * <p>Memory: {@code dim + 17} bytes per memory (401 for 384-d) plus one bit per memory per distinct tag;
+ * {@code 4 * dim} more (1,536) with {@link Settings#floatsInMemory()}.
  * Uses the store's connection, so like the store it is one per task slot and not thread-safe.
  */
 public final class QuantizedIndex implements MemorySearch {
     /**
-     * @param shortlistFactor rows rescored exactly per requested row; 4 kept recall@100 at 1.0 on random
-     *                        384-d data, where int8 order alone needed ~105 rows to hold 99 of the top 100
+     * @param shortlistFactor   rows rescored exactly per requested row; on random 384-d data int8 order
+     *                          alone needed ~105 rows to hold 99 of the top 100, so 2-4 keep recall ~1
      * @param refreshIntervalMs how stale the index may be: at most this long between checks for new rows
+     * @param floatsInMemory    also hold the float vectors (4 * dim more bytes per memory) and rescore from
+     *                          them, instead of reading the shortlist's vectors from SQLite by rowid
      */
-    public record Settings(int shortlistFactor, long refreshIntervalMs) implements java.io.Serializable {
-        public static final Settings DEFAULT = new Settings(4, 1_000);
+    public record Settings(int shortlistFactor, long refreshIntervalMs, boolean floatsInMemory)
+            implements java.io.Serializable {
+        /** Sized for 1M memories in a 2 GB TaskManager: int8 only, floats read from SQLite. */
+        public static final Settings DEFAULT = new Settings(4, 1_000, false);
 
         public Settings {
             if (shortlistFactor < 1) {
@@ -63,8 +69,12 @@ public final class QuantizedIndex implements MemorySearch {
     private final Settings settings;
     private final Int8Dot kernel;
     private final Map<String, QuantizedNamespace> namespaces = new HashMap<>();
-    private final PreparedStatement[] rescoreStatements = new PreparedStatement[4];
-    private final Float32Blob queryBlob = new Float32Blob(DIM);
+    private final PreparedStatement[] fieldStatements = new PreparedStatement[4];
+    private PreparedStatement vectorsByRowid;
+    private long[] exactRowid = new long[0];
+    private double[] exactSimilarity = new double[0];
+    private int[] order = new int[0];
+    private long[] sortKeys = new long[0];
     private final float[] vectorBuffer = new float[DIM];
     private final int[] queryCodes = new int[DIM];
     private final byte[] queryBytes = new byte[DIM];
@@ -185,7 +195,7 @@ public final class QuantizedIndex implements MemorySearch {
             return 0;
         }
         try {
-            return rescore(namespace, query, k, f, out);
+            return rescore(ns, namespace, query, k, f, out);
         } catch (SQLException e) {
             throw failure("rescoring the shortlist", e);
         }
@@ -232,71 +242,167 @@ public final class QuantizedIndex implements MemorySearch {
         return heap.size();
     }
 
-    private int rescore(String namespace, float[] query, int k, RetrievalFilter f, CandidateSet out)
-            throws SQLException {
-        QuantizedNamespace ns = namespaces.get(namespace);
+    /**
+     * Exact cosine of every shortlisted row (float vectors from memory, or from SQLite by rowid), then the
+     * stored fields of the best rows, in that order, until k rows pass the filters on their current values.
+     */
+    private int rescore(QuantizedNamespace ns, String namespace, float[] query, int k, RetrievalFilter f,
+                        CandidateSet out) throws SQLException {
         int n = heap.size();
+        ensureRescoreCapacity(n);
+        double queryNorm = Math.sqrt(dot(query, 0, query));
+        int scored = 0;
+        if (ns.floats != null) {
+            for (int i = 0; i < n; i++) {
+                int row = heap.row(i);
+                exactRowid[scored] = ns.rowid[row];
+                exactSimilarity[scored++] = cosine(query, queryNorm, ns.floats, row * DIM);
+            }
+        } else {
+            PreparedStatement ps = vectorsByRowid;
+            if (ps == null) {
+                ps = vectorsByRowid = connection.prepareStatement("WITH shortlist(seq) AS (SELECT value FROM json_each(?))"
+                        + " SELECT m.seq, m.embedding FROM shortlist CROSS JOIN memories m ON m.seq = shortlist.seq");
+            }
+            ps.setString(1, rowidJson(i -> ns.rowid[heap.row(i)], n));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    FloatBuffer floats = ByteBuffer.wrap(rs.getBytes(2)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                    if (floats.remaining() != DIM) {
+                        continue;
+                    }
+                    floats.get(vectorBuffer);
+                    exactRowid[scored] = rs.getLong(1);
+                    exactSimilarity[scored++] = cosine(query, queryNorm, vectorBuffer, 0);
+                }
+            }
+        }
+        sortBySimilarity(scored);
+        String tag = f.hasTag() ? f.tag() : null;
+        int next = 0;
+        while (out.size() < k && next < scored) {
+            int from = next;
+            int to = Math.min(scored, next + (k - out.size()));
+            next = to;
+            PreparedStatement ps = fieldsStatement(f);
+            int p = 1;
+            ps.setString(p++, rowidJson(i -> exactRowid[order[from + i]], to - from));
+            ps.setString(p++, namespace);
+            if (f.hasKind()) {
+                ps.setString(p++, f.kind());
+            }
+            if (f.hasMinConfidence()) {
+                ps.setDouble(p, f.minConfidence());
+            }
+            int pos = from;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long seq = rs.getLong(1);
+                    while (exactRowid[order[pos]] != seq) {
+                        pos++; // rows in between failed the re-check (changed since they were indexed)
+                    }
+                    String[] tags = TagsJson.decode(rs.getString(12));
+                    if (tag != null && !TagsJson.contains(tags, tag)) {
+                        continue;
+                    }
+                    int i = out.add(rs.getString(2), (float) exactSimilarity[order[pos]]);
+                    out.createdAtMs[i] = rs.getLong(3);
+                    out.lastUsedAtMs[i] = rs.getLong(4);
+                    out.useCount[i] = rs.getInt(5);
+                    out.successRate[i] = KnnSearch.nullableFloat(rs, 6);
+                    out.confidence[i] = KnnSearch.nullableFloat(rs, 7);
+                    out.cheapOutcome[i] = KnnSearch.nullableFloat(rs, 8);
+                    out.strongOutcome[i] = KnnSearch.nullableFloat(rs, 9);
+                    out.sessionId[i] = rs.getString(10);
+                    out.kind[i] = MemoryKinds.canonical(rs.getString(11));
+                    out.tags[i] = tags;
+                }
+            }
+        }
+        return out.size();
+    }
+
+    private PreparedStatement fieldsStatement(RetrievalFilter f) throws SQLException {
+        int slot = (f.hasKind() ? KIND_BIT : 0) | (f.hasMinConfidence() ? CONFIDENCE_BIT : 0);
+        PreparedStatement ps = fieldStatements[slot];
+        if (ps == null) {
+            ps = connection.prepareStatement(fieldsSql(f.hasKind(), f.hasMinConfidence()));
+            fieldStatements[slot] = ps;
+        }
+        return ps;
+    }
+
+    static String fieldsSql(boolean byKind, boolean byConfidence) {
+        // CROSS JOIN pins the loop order (each listed rowid is one primary-key lookup; the planner could
+        // otherwise scan the namespace index), and ORDER BY key returns rows in the caller's order. The
+        // filters are checked again on the current row, because the int8 copy may predate a re-upsert.
+        return "WITH shortlist AS (SELECT key, value FROM json_each(?))"
+                + " SELECT m.seq, m.id, m.created_at_ms, m.last_used_at_ms, m.use_count, m.success_rate,"
+                + " m.confidence, m.cheap_outcome, m.strong_outcome, m.session_id, m.kind, m.tags"
+                + " FROM shortlist CROSS JOIN memories m ON m.seq = shortlist.value"
+                + " WHERE m.namespace = ?"
+                + (byKind ? " AND m.kind = ?" : "")
+                + (byConfidence ? " AND m.confidence >= ?" : "")
+                + " ORDER BY shortlist.key";
+    }
+
+    private String rowidJson(java.util.function.IntToLongFunction rowid, int n) {
         rowidJson.setLength(0);
         rowidJson.append('[');
         for (int i = 0; i < n; i++) {
             if (i > 0) {
                 rowidJson.append(',');
             }
-            rowidJson.append(ns.rowid[heap.row(i)]);
+            rowidJson.append(rowid.applyAsLong(i));
         }
-        rowidJson.append(']');
-        int slot = (f.hasKind() ? KIND_BIT : 0) | (f.hasMinConfidence() ? CONFIDENCE_BIT : 0);
-        PreparedStatement ps = rescoreStatements[slot];
-        if (ps == null) {
-            ps = connection.prepareStatement(rescoreSql(f.hasKind(), f.hasMinConfidence()));
-            rescoreStatements[slot] = ps;
-        }
-        int p = 1;
-        ps.setString(p++, rowidJson.toString());
-        ps.setBytes(p++, queryBlob.encode(query));
-        ps.setString(p++, namespace);
-        if (f.hasKind()) {
-            ps.setString(p++, f.kind());
-        }
-        if (f.hasMinConfidence()) {
-            ps.setDouble(p, f.minConfidence());
-        }
-        String tag = f.hasTag() ? f.tag() : null;
-        try (ResultSet rs = ps.executeQuery()) {
-            while (out.size() < k && rs.next()) {
-                String[] tags = TagsJson.decode(rs.getString(12));
-                if (tag != null && !TagsJson.contains(tags, tag)) {
-                    continue; // the row changed since it was indexed
-                }
-                int i = out.add(rs.getString(1), (float) (1.0 - rs.getDouble(2)));
-                out.createdAtMs[i] = rs.getLong(3);
-                out.lastUsedAtMs[i] = rs.getLong(4);
-                out.useCount[i] = rs.getInt(5);
-                out.successRate[i] = KnnSearch.nullableFloat(rs, 6);
-                out.confidence[i] = KnnSearch.nullableFloat(rs, 7);
-                out.cheapOutcome[i] = KnnSearch.nullableFloat(rs, 8);
-                out.strongOutcome[i] = KnnSearch.nullableFloat(rs, 9);
-                out.sessionId[i] = rs.getString(10);
-                out.kind[i] = MemoryKinds.canonical(rs.getString(11));
-                out.tags[i] = tags;
-            }
-        }
-        return out.size();
+        return rowidJson.append(']').toString();
     }
 
-    static String rescoreSql(boolean byKind, boolean byConfidence) {
-        // CROSS JOIN pins the loop order: the shortlist drives, each row is one rowid lookup. Letting the
-        // planner choose could scan the namespace index instead. The filters are checked again on the
-        // current row, because the int8 copy may predate a re-upsert.
-        return "WITH shortlist(seq) AS (SELECT value FROM json_each(?))"
-                + " SELECT m.id, vec_distance_cosine(m.embedding, ?) AS distance, m.created_at_ms,"
-                + " m.last_used_at_ms, m.use_count, m.success_rate, m.confidence, m.cheap_outcome,"
-                + " m.strong_outcome, m.session_id, m.kind, m.tags"
-                + " FROM shortlist CROSS JOIN memories m ON m.seq = shortlist.seq"
-                + " WHERE m.namespace = ?"
-                + (byKind ? " AND m.kind = ?" : "")
-                + (byConfidence ? " AND m.confidence >= ?" : "")
-                + " ORDER BY distance, m.id";
+    private void ensureRescoreCapacity(int n) {
+        if (exactRowid.length < n) {
+            exactRowid = new long[n];
+            exactSimilarity = new double[n];
+            order = new int[n];
+        }
+    }
+
+    /** Fills {@link #order}[0, n) with indexes into the exact arrays, best similarity first. */
+    private void sortBySimilarity(int n) {
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        // Insertion sort from a heap-ordered start is quadratic in the worst case; a boxed sort allocates.
+        // Sorting (similarity, index) pairs packed in longs keeps it O(n log n) and allocation-free.
+        long[] keys = sortKeys.length >= n ? sortKeys : (sortKeys = new long[n]);
+        for (int i = 0; i < n; i++) {
+            // Larger similarity -> smaller key: flip the float's ordered bits, index in the low 32 bits.
+            int bits = Float.floatToIntBits((float) exactSimilarity[i]);
+            int ordered = bits >= 0 ? bits : bits ^ 0x7fffffff;
+            keys[i] = ((long) ~ordered << 32) | i;
+        }
+        Arrays.sort(keys, 0, n);
+        for (int i = 0; i < n; i++) {
+            order[i] = (int) keys[i];
+        }
+    }
+
+    private static double dot(float[] a, int offset, float[] b) {
+        double s = 0;
+        for (int i = 0; i < DIM; i++) {
+            s += (double) a[offset + i] * b[i];
+        }
+        return s;
+    }
+
+    private static double cosine(float[] query, double queryNorm, float[] data, int offset) {
+        double d = 0;
+        double nn = 0;
+        for (int i = 0; i < DIM; i++) {
+            double x = data[offset + i];
+            d += x * query[i];
+            nn += x * x;
+        }
+        return nn == 0 || queryNorm == 0 ? 0 : d / (Math.sqrt(nn) * queryNorm);
     }
 
     /**
@@ -342,7 +448,7 @@ public final class QuantizedIndex implements MemorySearch {
             if (count == 0) {
                 return null;
             }
-            QuantizedNamespace ns = new QuantizedNamespace(DIM, count);
+            QuantizedNamespace ns = new QuantizedNamespace(DIM, count, settings.floatsInMemory());
             try (PreparedStatement ps = connection.prepareStatement("SELECT seq, kind, confidence, tags, embedding"
                     + " FROM memories WHERE namespace = ? AND seq <= ? ORDER BY seq")) {
                 ps.setString(1, namespace);
@@ -371,14 +477,20 @@ public final class QuantizedIndex implements MemorySearch {
 
     /** Closes the statements this index prepared; the store stays open. */
     public void close() {
-        for (int i = 0; i < rescoreStatements.length; i++) {
-            if (rescoreStatements[i] != null) {
-                try {
-                    rescoreStatements[i].close();
-                } catch (SQLException e) {
-                    // closing a statement of a healthy connection does not fail; nothing to recover
-                }
-                rescoreStatements[i] = null;
+        for (int i = 0; i < fieldStatements.length; i++) {
+            closeQuietly(fieldStatements[i]);
+            fieldStatements[i] = null;
+        }
+        closeQuietly(vectorsByRowid);
+        vectorsByRowid = null;
+    }
+
+    private static void closeQuietly(PreparedStatement ps) {
+        if (ps != null) {
+            try {
+                ps.close();
+            } catch (SQLException e) {
+                // closing a statement of a healthy connection does not fail; nothing to recover
             }
         }
     }

@@ -27,12 +27,15 @@ final class QuantizedNamespace {
     byte[] kind;
     /** {@link MemorySchema#UNKNOWN_CONFIDENCE} when unknown, so no minimum passes it (as in vec0). */
     float[] confidence;
+    /** The float vectors too (row i at {@code i * dim}) when the index rescores from memory; else null. */
+    float[] floats;
     /** tag -> rows carrying it. */
     final Map<String, BitSet> tagRows = new HashMap<>();
 
-    QuantizedNamespace(int dim, int initialCapacity) {
+    QuantizedNamespace(int dim, int initialCapacity, boolean keepFloats) {
         this.dim = dim;
         int cap = Math.max(16, initialCapacity);
+        floats = keepFloats ? new float[cap * dim] : null;
         codes = new byte[cap * dim];
         scale = new float[cap];
         rowid = new long[cap];
@@ -54,6 +57,9 @@ final class QuantizedNamespace {
         }
         int row = size++;
         quantize(v, codes, row * dim, dim, scale, row);
+        if (floats != null) {
+            System.arraycopy(v, 0, floats, row * dim, dim);
+        }
         rowid[row] = id;
         kind[row] = kindCode(kindName);
         confidence[row] = Float.isNaN(conf) ? MemorySchema.UNKNOWN_CONFIDENCE : conf;
@@ -79,6 +85,9 @@ final class QuantizedNamespace {
     private void grow() {
         int cap = scale.length + (scale.length >> 1);
         codes = Arrays.copyOf(codes, cap * dim);
+        if (floats != null) {
+            floats = Arrays.copyOf(floats, cap * dim);
+        }
         scale = Arrays.copyOf(scale, cap);
         rowid = Arrays.copyOf(rowid, cap);
         kind = Arrays.copyOf(kind, cap);
@@ -87,7 +96,7 @@ final class QuantizedNamespace {
 
     /** Heap bytes held (allocated capacity, tag bitsets included). */
     long bytes() {
-        long b = (long) codes.length + 4L * scale.length + 8L * rowid.length + kind.length + 4L * confidence.length;
+        long b = (long) codes.length + (floats == null ? 0L : 4L * floats.length) + 4L * scale.length + 8L * rowid.length + kind.length + 4L * confidence.length;
         for (BitSet bits : tagRows.values()) {
             b += bits.size() / 8;
         }

@@ -106,7 +106,7 @@ class RetrievalFunctionTest {
     void candidatesAreTheExactTopKAndNewMemoriesAppearAfterOpen() throws Exception {
         Path db = store(500);
         var function = new RetrievalFunction(db.toString(), 20, new CircuitBreaker.Settings(5, 60_000, 60_000),
-                new QuantizedIndex.Settings(4, 0));
+                new QuantizedIndex.Settings(4, 0, false));
         try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(function, q -> q.namespace, Types.STRING);
              MemoryStore exact = MemoryStore.openWritable(db)) {
             CandidateSet want = new CandidateSet(FeatureLayout.MAX_CANDIDATES);

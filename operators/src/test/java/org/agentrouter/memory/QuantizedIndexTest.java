@@ -73,6 +73,13 @@ class QuantizedIndexTest {
     }
 
     @Test
+    void floatsInMemoryGiveTheSameResults() {
+        QuantizedIndex index = QuantizedIndex.over(reader, new QuantizedIndex.Settings(2, 1_000, true));
+        assertSameAsExact(index);
+        assertTrue(index.heapBytes() >= index.loadedMemories() * (QuantizedIndex.bytesPerMemory() + 4L * DIM));
+    }
+
+    @Test
     void scalarKernelGivesTheSameResults() {
         QuantizedIndex index = QuantizedIndex.withScalarKernel(reader, QuantizedIndex.Settings.DEFAULT);
         assertEquals("scalar", index.kernelName());
@@ -105,8 +112,8 @@ class QuantizedIndexTest {
         try (MemoryStore writer = MemoryStore.openWritable(f)) {
             writer.upsert(List.of(MemoryStoreTest.record("old", "ns", MemoryStoreTest.randomUnit(rnd))));
             try (MemoryStore ro = MemoryStore.openReadOnly(f)) {
-                QuantizedIndex lazy = QuantizedIndex.over(ro, new QuantizedIndex.Settings(4, 3_600_000));
-                QuantizedIndex eager = QuantizedIndex.over(ro, new QuantizedIndex.Settings(4, 0));
+                QuantizedIndex lazy = QuantizedIndex.over(ro, new QuantizedIndex.Settings(4, 3_600_000, false));
+                QuantizedIndex eager = QuantizedIndex.over(ro, new QuantizedIndex.Settings(4, 0, true));
                 float[] v = MemoryStoreTest.randomUnit(rnd);
                 CandidateSet out = new CandidateSet(10);
                 assertEquals(1, lazy.topK("ns", v, 5, null, out));
@@ -136,7 +143,7 @@ class QuantizedIndexTest {
         try (MemoryStore writer = MemoryStore.openWritable(f)) {
             MemoryRecord r = MemoryStoreTest.record("m", "a", MemoryStoreTest.randomUnit(rnd));
             writer.upsert(List.of(r, MemoryStoreTest.record("n", "a", MemoryStoreTest.randomUnit(rnd))));
-            QuantizedIndex index = QuantizedIndex.over(writer, new QuantizedIndex.Settings(4, 0));
+            QuantizedIndex index = QuantizedIndex.over(writer, new QuantizedIndex.Settings(4, 0, true));
             CandidateSet out = new CandidateSet(10);
             assertEquals(2, index.topK("a", r.embedding, 5, null, out));
             r.namespace = "b";
