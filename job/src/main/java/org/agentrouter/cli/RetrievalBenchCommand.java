@@ -2,6 +2,8 @@ package org.agentrouter.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -111,7 +113,8 @@ final class RetrievalBenchCommand implements Callable<Integer> {
         for (int i = 0; i < warmup + queries; i++) {
             queryVectors.add(randomUnit(rnd));
         }
-        System.out.printf("%-40s %10s %10s %10s %12s%n", "approach", "p50 ms", "p95 ms", "p99 ms", "recall@" + k);
+        System.out.printf("%-40s %10s %10s %10s %12s %12s%n", "approach", "p50 ms", "p95 ms", "p99 ms", "cpu p50 ms",
+                "recall@" + k);
         // vec0's exact float search answers first; its ids are every other approach's ground truth.
         String[][] truth = new String[queryVectors.size()][];
         try (MemoryStore store = MemoryStore.openReadOnly(file)) {
@@ -149,16 +152,23 @@ final class RetrievalBenchCommand implements Callable<Integer> {
     private void measure(String name, MemorySearch search, List<float[]> queryVectors, String[][] truth, boolean isTruth) {
         CandidateSet out = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
         Histogram latency = new Histogram(60_000_000_000L, 3);
+        // CPU time of this thread (SQLite runs in it too): on a machine shared with other builds the wall
+        // clock also counts time spent waiting for a core.
+        Histogram cpu = new Histogram(60_000_000_000L, 3);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         double recallSum = 0;
         for (int i = 0; i < queryVectors.size(); i++) {
             String ns = "ns" + (i % namespaces);
+            long startCpu = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             int n = search.topK(ns, queryVectors.get(i), k, null, out);
             long took = System.nanoTime() - start;
+            long tookCpu = threads.getCurrentThreadCpuTime() - startCpu;
             if (i < warmup) {
                 continue;
             }
             latency.recordValue(took);
+            cpu.recordValue(Math.max(0, tookCpu));
             if (isTruth) {
                 truth[i] = Arrays.copyOf(out.ids, n);
             } else {
@@ -170,8 +180,9 @@ final class RetrievalBenchCommand implements Callable<Integer> {
                 recallSum += want.isEmpty() ? 1 : hit / (double) want.size();
             }
         }
-        System.out.printf("%-40s %10.3f %10.3f %10.3f %12s%n", name, latency.getValueAtPercentile(50) / 1e6,
+        System.out.printf("%-40s %10.3f %10.3f %10.3f %12.3f %12s%n", name, latency.getValueAtPercentile(50) / 1e6,
                 latency.getValueAtPercentile(95) / 1e6, latency.getValueAtPercentile(99) / 1e6,
+                cpu.getValueAtPercentile(50) / 1e6,
                 isTruth ? "(truth)" : String.format("%.4f", recallSum / queries));
     }
 
