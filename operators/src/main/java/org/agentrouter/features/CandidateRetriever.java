@@ -1,7 +1,7 @@
 package org.agentrouter.features;
 
 import org.agentrouter.memory.CandidateSet;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.MemorySearch;
 import org.agentrouter.memory.RetrievalFilter;
 
 /**
@@ -11,11 +11,15 @@ import org.agentrouter.memory.RetrievalFilter;
  * One per task slot (it reuses its candidate buffer); not thread-safe.
  */
 public final class CandidateRetriever {
-    private final MemoryStore store;
+    private final MemorySearch store;
     private final int k;
     private final CandidateSet candidates = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
 
-    public CandidateRetriever(MemoryStore store, int k) {
+    /**
+     * @param store exact search ({@code MemoryStore}) or the fast one ({@code QuantizedIndex}, same top-k);
+     *              null: no memory context
+     */
+    public CandidateRetriever(MemorySearch store, int k) {
         this.store = store;
         this.k = Math.min(k, FeatureLayout.MAX_CANDIDATES);
     }

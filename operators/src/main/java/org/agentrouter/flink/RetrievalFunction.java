@@ -1,16 +1,21 @@
 package org.agentrouter.flink;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
+import org.agentrouter.memory.MemorySearch;
 import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.QuantizedIndex;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -21,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * connection per task slot), turned into the scorer's feature rows. Keyed by namespace so that a
  * namespace is always served by the same subtask. When the store cannot answer, the query goes on
  * without memory context and says why: the router still decides.
+ *
+ * <p>Searches go through a {@link QuantizedIndex} (int8 copy in memory, exact rescoring in SQLite; same
+ * top-k as exact search, see BENCHMARKS.md): open() loads the namespaces this subtask owns under Flink's
+ * key-group assignment, so each subtask holds only its share; a namespace that appears later loads on its
+ * first query, and new memories appear within the index's refresh interval.
  */
 public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext, QueryContext> {
     private static final long serialVersionUID = 1L;
@@ -31,9 +41,11 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
     private final String storePath;
     private final int k;
     private final CircuitBreaker.Settings breakerSettings;
+    private final QuantizedIndex.Settings indexSettings;
     private transient CircuitBreaker breaker;
 
     private transient MemoryStore store;
+    private transient QuantizedIndex index;
     private transient long nextOpenAttemptMs;
     private transient String storeProblem;
     private transient CandidateRetriever retriever;
@@ -41,8 +53,14 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
     private transient Counter failures;
 
     public RetrievalFunction(String storePath, int k, CircuitBreaker.Settings breakerSettings) {
+        this(storePath, k, breakerSettings, QuantizedIndex.Settings.DEFAULT);
+    }
+
+    public RetrievalFunction(String storePath, int k, CircuitBreaker.Settings breakerSettings,
+                             QuantizedIndex.Settings indexSettings) {
         this.storePath = storePath;
         this.breakerSettings = breakerSettings;
+        this.indexSettings = indexSettings;
         this.k = Math.min(k, FeatureLayout.MAX_CANDIDATES);
     }
 
@@ -59,11 +77,13 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
     private void tryOpenStore() {
         try {
             store = MemoryStore.openReadOnly(Path.of(storePath));
-            retriever = new CandidateRetriever(store, k);
+            index = QuantizedIndex.over(store, indexSettings);
+            preloadOwnedNamespaces();
+            retriever = new CandidateRetriever(index, k);
             storeProblem = null;
         } catch (RuntimeException e) {
-            store = null;
-            retriever = new CandidateRetriever(null, k);
+            closeStore();
+            retriever = new CandidateRetriever((MemorySearch) null, k);
             storeProblem = "memory store unavailable: " + e.getMessage();
             nextOpenAttemptMs = System.currentTimeMillis() + REOPEN_AFTER_MS;
             LOG.error("Cannot open the memory store {}: {}", storePath, e.getMessage());
@@ -124,7 +144,28 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         out.collect(q);
     }
 
+    /** Loads the namespaces whose key group this subtask owns, so their first queries do not wait for a load. */
+    private void preloadOwnedNamespaces() {
+        var task = getRuntimeContext().getTaskInfo();
+        List<String> owned = new ArrayList<>();
+        for (String ns : index.namespacesInStore()) {
+            if (KeyGroupRangeAssignment.assignKeyToParallelOperator(ns, task.getMaxNumberOfParallelSubtasks(),
+                    task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask()) {
+                owned.add(ns);
+            }
+        }
+        long start = System.nanoTime();
+        index.preload(owned);
+        LOG.info("Memory index of subtask {}: {} namespaces, {} memories, {} MB ({} int8 kernel) loaded in {} ms",
+                task.getIndexOfThisSubtask(), owned.size(), index.loadedMemories(), index.heapBytes() >> 20,
+                index.kernelName(), (System.nanoTime() - start) / 1_000_000);
+    }
+
     private void closeStore() {
+        if (index != null) {
+            index.close();
+            index = null;
+        }
         if (store != null) {
             try {
                 store.close();

@@ -21,7 +21,7 @@ import org.sqlite.SQLiteErrorCode;
  * <b>not thread-safe</b>: open one per task slot. Several read-only stores and one writable store may
  * share a file; WAL mode lets readers go on while the writer commits.
  */
-public final class MemoryStore implements AutoCloseable {
+public final class MemoryStore implements MemorySearch, AutoCloseable {
     private static final int BUSY_TIMEOUT_MS = 5_000;
     /**
      * Every search reads all vectors of a namespace; memory-mapping the file instead of copying pages
@@ -132,6 +132,7 @@ public final class MemoryStore implements AutoCloseable {
      *
      * @param k 1..4096 (sqlite-vec's limit) and at most {@code out.capacity()}
      */
+    @Override
     public int topK(String namespace, float[] query, int k, RetrievalFilter filter, CandidateSet out) {
         try {
             return search.topK(namespace, query, k, filter, out);
@@ -216,6 +217,11 @@ public final class MemoryStore implements AutoCloseable {
         } catch (SQLException e) {
             throw failure("countsByNamespaceAndKind", e);
         }
+    }
+
+    /** The store's connection, for {@link QuantizedIndex} (same thread, same life). */
+    Connection connection() {
+        return connection;
     }
 
     public Path file() {

@@ -1,5 +1,6 @@
 package org.agentrouter.flink;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.QuantizedIndex;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -96,6 +99,36 @@ class RetrievalFunctionTest {
             assertEquals(1f, out.candidateFeatures[FeatureLayout.C_PRESENT]);
             assertEquals(0f, out.candidateFeatures[20 * FeatureLayout.CANDIDATE_WIDTH + FeatureLayout.C_PRESENT]);
             assertEquals(20f / FeatureLayout.MAX_CANDIDATES, out.queryFeatures[FeatureLayout.Q_CANDIDATE_FILL]);
+        }
+    }
+
+    @Test
+    void candidatesAreTheExactTopKAndNewMemoriesAppearAfterOpen() throws Exception {
+        Path db = store(500);
+        var function = new RetrievalFunction(db.toString(), 20, new CircuitBreaker.Settings(5, 60_000, 60_000),
+                new QuantizedIndex.Settings(4, 0, false));
+        try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(function, q -> q.namespace, Types.STRING);
+             MemoryStore exact = MemoryStore.openWritable(db)) {
+            CandidateSet want = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+            for (int i = 0; i < 10; i++) {
+                QueryContext q = query("q" + i);
+                h.processElement(q, 0);
+                QueryContext out = h.extractOutputValues().get(i);
+                assertEquals(20, exact.topK("ns", q.embedding, 20, null, want));
+                assertArrayEquals(java.util.Arrays.copyOf(want.ids, 20), out.candidateIds, "query " + i);
+            }
+            // Written while the operator runs: the index picks it up on its next refresh (interval 0 here).
+            QueryContext q = query("after-write");
+            MemoryRecord added = new MemoryRecord();
+            added.id = "added";
+            added.namespace = "ns";
+            added.kind = "episode";
+            added.text = "new";
+            added.tags = new String[0];
+            added.embedding = q.embedding.clone();
+            exact.upsert(List.of(added));
+            h.processElement(q, 0);
+            assertEquals("added", h.extractOutputValues().get(10).candidateIds[0]);
         }
     }
 

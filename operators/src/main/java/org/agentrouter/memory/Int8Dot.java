@@ -1,0 +1,37 @@
+package org.agentrouter.memory;
+
+/**
+ * Dot product of an int8 vector stored in a shared array with an int8 query held as ints. Two
+ * implementations: one on the JDK Vector API (module {@code jdk.incubator.vector}, present only when the
+ * JVM was started with {@code --add-modules jdk.incubator.vector}) and a plain-Java one that works on any
+ * JVM. {@link #best()} picks the first that can run here.
+ */
+interface Int8Dot {
+    /** Sum over i in [0, dim) of {@code data[offset + i] * query[i]}. */
+    int dot(byte[] data, int offset, int[] query, int dim);
+
+    /** A short name for logs and benchmark output. */
+    String name();
+
+    /** True when the Vector API module is in the boot layer (the JVM was started with it). */
+    static boolean vectorApiPresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** The Vector API kernel when the module is present and wide enough vectors exist, else the scalar one. */
+    static Int8Dot best() {
+        if (vectorApiPresent()) {
+            try {
+                // Loaded by name so that this class never links against the incubator module when it is absent.
+                Class<?> c = Class.forName("org.agentrouter.memory.VectorInt8Dot");
+                Object kernel = c.getDeclaredMethod("createIfSupported").invoke(null);
+                if (kernel != null) {
+                    return (Int8Dot) kernel;
+                }
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // Falls through to the scalar kernel: slower, same results.
+            }
+        }
+        return new ScalarInt8Dot();
+    }
+}
