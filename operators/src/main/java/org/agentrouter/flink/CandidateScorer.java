@@ -3,13 +3,13 @@ package org.agentrouter.flink;
 import ai.onnxruntime.OrtEnvironment;
 import java.util.HashMap;
 import java.util.Map;
-import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
+import org.agentrouter.scoring.QueryScoring;
 import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
@@ -98,12 +98,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             q.scoringFailure = "scorer circuit open";
         } else {
             try {
-                float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
-                q.pStrong = current.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
-                if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
-                    throw new IllegalStateException("model returned p_strong " + q.pStrong);
-                }
-                q.relevance = relevance;
+                QueryScoring.score(current, q);
                 breaker.onSuccess();
             } catch (RuntimeException e) {
                 // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
@@ -114,11 +109,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             }
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);
-        q.modelVersion = current.version.toString();
-        q.modelRole = current.role;
-        q.calibrationAlphas = current.alphas;
-        q.strongThresholds = current.strongThresholds;
-        q.cheapThresholds = current.cheapThresholds;
+        QueryScoring.stamp(current, q);
         out.collect(q);
     }
 
