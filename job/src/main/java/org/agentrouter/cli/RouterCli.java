@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             PublishModelCommand.class,
             ModelsCommand.class,
             MemoryCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {
