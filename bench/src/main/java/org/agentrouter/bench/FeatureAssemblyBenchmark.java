@@ -31,4 +31,18 @@ public class FeatureAssemblyBenchmark {
         bh.consume(candidateFeatures);
         bh.consume(queryFeatures);
     }
+
+    /** The candidate rows alone (numbers only: recency, frequency, tag overlap, outcomes). */
+    @Benchmark
+    public int candidateRows100() {
+        return FeatureAssembler.candidates(inputs.candidates, DecisionInputs.NOW_MS, inputs.tags,
+                DecisionInputs.SESSION, candidateFeatures);
+    }
+
+    /** The query row alone: embedding copy and the text's lexical signals (code and math patterns). */
+    @Benchmark
+    public void queryRow(Blackhole bh) {
+        FeatureAssembler.query(inputs.embedding, DecisionInputs.TEXT, DecisionInputs.CANDIDATES, queryFeatures);
+        bh.consume(queryFeatures);
+    }
 }

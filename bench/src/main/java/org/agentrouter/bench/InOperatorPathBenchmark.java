@@ -2,7 +2,7 @@ package org.agentrouter.bench;
 
 import ai.onnxruntime.OrtEnvironment;
 import java.util.SplittableRandom;
-import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.embedding.TokenCounter;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.PricingTable;
 import org.agentrouter.routing.QueryContext;
@@ -32,10 +32,12 @@ public class InOperatorPathBenchmark {
     private CircuitBreaker scorerBreaker;
     private RouteDecider decider;
     private QueryContext scorerDown;
+    private TokenCounter tokens;
 
     @Setup
     public void setUp() throws Exception {
         inputs = new DecisionInputs(23);
+        tokens = new TokenCounter();
         decoded = inputs.decodedContext();
         served = ServedModel.accept(OrtEnvironment.getEnvironment(), ModelReleases.fromClasspath("models/default"));
         scorerBreaker = new CircuitBreaker(CircuitBreaker.Settings.defaults());
@@ -83,6 +85,12 @@ public class InOperatorPathBenchmark {
         return decider.decide(scorerDown);
     }
 
+    /** The routing stage's token count of the query text (for the cost estimate), a real WordPiece tokenizer. */
+    @Benchmark
+    public int countInputTokens() {
+        return tokens.count(decoded.text);
+    }
+
     /** A fresh record per query, as a Flink stage receives it, carrying the decode stage's fields. */
     private QueryContext handedOver() {
         QueryContext q = new QueryContext();
@@ -116,5 +124,6 @@ public class InOperatorPathBenchmark {
     public void tearDown() {
         decider.close();
         served.close();
+        tokens.close();
     }
 }

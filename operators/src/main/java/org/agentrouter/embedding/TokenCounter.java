@@ -1,6 +1,7 @@
 package org.agentrouter.embedding;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -27,6 +28,18 @@ public final class TokenCounter implements AutoCloseable {
 
     public int count(String text) {
         if (text == null || text.isEmpty()) return 0;
+        // Only the length is needed: encode() would also copy tokens, offsets, masks and word ids out of
+        // the native encoding, one JNI call and array each (JMH: 4.9 KB of heap per call instead of 0.4 KB).
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, false);
+        try {
+            return TokenizersLibrary.LIB.getTokenIds(encoding).length;
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
+    }
+
+    /** The same count through the tokenizer's full API, to check {@link #count} against. */
+    int countThroughFullEncoding(String text) {
         return tokenizer.encode(text, false, false).getIds().length;
     }
 
