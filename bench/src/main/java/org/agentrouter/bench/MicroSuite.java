@@ -27,13 +27,39 @@ import org.openjdk.jmh.util.Statistics;
 /**
  * Runs the JMH suite of this package in sample-time mode (every percentile, not only a mean) with
  * JMH's gc profiler (bytes allocated per operation) and condenses the result to {@link MicroResults}.
- * JMH forks a JVM per benchmark with this JVM's class path.
+ * JMH forks a JVM per benchmark with this JVM's class path, so run it on the bench module's own
+ * class path ({@code bench/target/bench.jar} and {@code bench/target/lib}), as {@code ./router bench micro}
+ * does: forks on the CLI's full class path (Flink, Kafka, ...) died with SIGSEGV (exit code 139, no
+ * hs_err file) as soon as ONNX Runtime ran, while the same benchmark ran in-process (-f 0).
+ *
+ * <p>Usage: {@code MicroSuite [--quick] [--include REGEX] --out FILE [--jmh-json FILE]}; exit code 0 when
+ * the suite ran and the results were written.
  */
 public final class MicroSuite {
     private static final String PACKAGE = MicroSuite.class.getPackageName();
     public static final String ALL = PACKAGE.replace(".", "\\.") + "\\..*Benchmark\\..*";
 
     private MicroSuite() {}
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        String include = null;
+        Path out = null;
+        Path jmhJson = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--include" -> include = args[++i];
+                case "--out" -> out = Path.of(args[++i]);
+                case "--jmh-json" -> jmhJson = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + "; usage: MicroSuite [--quick] [--include REGEX] --out FILE [--jmh-json FILE]");
+            }
+        }
+        if (out == null) throw new IllegalArgumentException("--out FILE is required");
+        if (jmhJson == null) jmhJson = out.resolveSibling(out.getFileName().toString().replace(".json", "") + "-jmh.json");
+        run(quick, include, jmhJson).write(out);
+    }
 
     /**
      * @param quick a sanity run of a minute or two (1 fork, short iterations); otherwise the full run

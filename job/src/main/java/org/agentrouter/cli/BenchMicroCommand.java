@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.agentrouter.bench.MicroComparison;
 import org.agentrouter.bench.MicroResults;
-import org.agentrouter.bench.MicroSuite;
+import java.util.ArrayList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,6 +47,32 @@ final class BenchMicroCommand implements Callable<Integer> {
             + "regressions; default: ${DEFAULT-VALUE}")
     double minDeltaUs = 0.05;
 
+    /**
+     * JMH runs in a child JVM on the bench module's own class path: JMH forks each benchmark with its
+     * host's class path, and forks on the CLI's (Flink, Kafka, ...) crashed (see MicroSuite).
+     */
+    private void runSuite(Path repo, Path outFile, Path jmhJson) throws Exception {
+        Path target = repo.resolve("bench/target");
+        Path jar = target.resolve("bench.jar");
+        if (!Files.exists(jar) || !Files.isDirectory(target.resolve("lib"))) {
+            throw new IllegalStateException(jar + " or its lib/ is missing: build with `mvn -o -B -DskipTests package` "
+                    + "(./router does it when sources changed)");
+        }
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", jar + java.io.File.pathSeparator + target.resolve("lib") + java.io.File.separator + "*",
+                "org.agentrouter.bench.MicroSuite", "--out", outFile.toString(), "--jmh-json", jmhJson.toString()));
+        if (quick) command.add("--quick");
+        if (include != null) {
+            command.add("--include");
+            command.add(include);
+        }
+        int code = new ProcessBuilder(command).inheritIO().start().waitFor();
+        if (code != 0) {
+            throw new IllegalStateException("the benchmark suite failed (exit code " + code + "); see its output above");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Path repo = DataPaths.repo();
@@ -58,8 +84,8 @@ final class BenchMicroCommand implements Callable<Integer> {
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             Path outFile = out != null ? out : repo.resolve(".run/bench/micro-" + stamp + ".json");
             Path jmhJson = outFile.resolveSibling(outFile.getFileName().toString().replace(".json", "") + "-jmh.json");
-            current = MicroSuite.run(quick, include, jmhJson);
-            current.write(outFile);
+            runSuite(repo, outFile, jmhJson);
+            current = MicroResults.read(outFile);
             System.out.println("results: " + outFile + " (JMH's full output: " + jmhJson + ")");
             if (saveBaseline) {
                 current.write(baselineFile);
