@@ -70,6 +70,8 @@ public class InOperatorPathBenchmark {
                 scorerBreaker.onSuccess();
             } catch (RuntimeException e) {
                 scorerBreaker.onFailure(now);
+                q.scoringFailed = true;
+                q.pStrong = Double.NaN;
                 q.scoringFailure = "scorer failed: " + e.getMessage();
             }
         } else {

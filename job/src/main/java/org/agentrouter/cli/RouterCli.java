@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             PublishModelCommand.class,
             ModelsCommand.class,
+            HealthCommand.class,
             MemoryCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

@@ -31,6 +31,18 @@ public class JobOptions {
     @Option(names = "--log-decisions-every", description = "log one decision in N as a JSON line, 0 for none; fallbacks are always logged (default: ${DEFAULT-VALUE})")
     public int logDecisionsEvery = 100;
 
+    @Option(names = "--feedback-window", description = "outcomes per model version in the live violation-rate window (default: ${DEFAULT-VALUE})")
+    public int feedbackWindow = 500;
+
+    @Option(names = "--feedback-min-outcomes", description = "outcomes needed before the drift flag can be raised (default: ${DEFAULT-VALUE})")
+    public int feedbackMinOutcomes = 50;
+
+    @Option(names = "--health-interval-ms", description = "a health status per routing subtask to router-health this often, 0 for none (default: ${DEFAULT-VALUE})")
+    public long healthIntervalMs = 5_000;
+
+    @Option(names = "--bundled-model", description = "classpath directory of the release served until one arrives on router-models (default: ${DEFAULT-VALUE})")
+    public String bundledModel = "models/default";
+
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
 
@@ -48,6 +60,10 @@ public class JobOptions {
         c.retrievalK = k;
         c.defaultAlpha = alpha;
         c.decisionLogSampleEvery = logDecisionsEvery;
+        c.feedbackWindow = feedbackWindow;
+        c.feedbackMinOutcomes = feedbackMinOutcomes;
+        c.healthIntervalMs = healthIntervalMs;
+        c.bundledModel = bundledModel;
         return c.validate();
     }
 }

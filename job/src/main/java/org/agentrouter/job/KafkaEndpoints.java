@@ -26,8 +26,24 @@ public final class KafkaEndpoints {
     }
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
-        return new RouterJob(querySource(), modelSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
-                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), config);
+        return new RouterJob(querySource(), modelSource(), feedbackSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
+                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(), config);
+    }
+
+    /**
+     * At-least-once whatever the job's guarantee: a status must be readable when it is made, not when the
+     * next checkpoint commits a transaction (a job whose checkpoints fail would otherwise look silent),
+     * and a duplicate status is harmless (readers keep the latest per subtask).
+     */
+    public KafkaSink<KafkaMessage> healthSink() {
+        Properties producer = new Properties();
+        producer.setProperty("linger.ms", "2");
+        return KafkaSink.<KafkaMessage>builder()
+                .setBootstrapServers(bootstrap)
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(new KafkaMessageSerializer(Topics.ROUTER_HEALTH))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
     }
 
     public KafkaSource<RawRecord> querySource() {
@@ -36,6 +52,18 @@ public final class KafkaEndpoints {
                 .setTopics(Topics.AGENT_QUERIES)
                 .setGroupId(groupId)
                 // Resume where the group left off; a new group starts from the beginning so no query is skipped.
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", "30000")
+                .build();
+    }
+
+    public KafkaSource<RawRecord> feedbackSource() {
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(Topics.ROUTING_FEEDBACK)
+                .setGroupId(groupId + "-feedback")
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")

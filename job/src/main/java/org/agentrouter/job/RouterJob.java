@@ -1,6 +1,9 @@
 package org.agentrouter.job;
 
 import org.agentrouter.flink.CandidateScorer;
+import org.agentrouter.flink.FeedbackDecoder;
+import org.agentrouter.flink.FeedbackOutcome;
+import org.agentrouter.flink.GuaranteeMonitor;
 import org.agentrouter.flink.KafkaMessage;
 import org.agentrouter.flink.QueryDecoder;
 import org.agentrouter.flink.QueryEmbedder;
@@ -24,29 +27,44 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * agent-queries -> decode -> embed -> keyBy(namespace) -> retrieve -> score (+ router-models broadcast) -> route
- *                     \________\____ dead letters                                                        \-> routing-metrics
+ *  health ticks /      \________\____ dead letters                                                        \-> routing-metrics
+ *                                                                                                          \-> router-health
+ * routing-feedback -> decode -> keyBy(model version) -> guarantee monitor (rolling violation rate) -> model-events
  * </pre>
+ *
+ * <p>Health: a tick source (one tick per interval and reader, independent of query traffic) is unioned
+ * with the queries, so each tick becomes a probe that takes the queries' own path: decode keys it to one
+ * retrieval subtask, retrieve records store and breaker state, score records the model and its breaker,
+ * route adds its recent error and fallback counts and publishes a RouterHealth record. A probe that does
+ * not come out (a stage stuck or down) shows as a stale status; one that comes out late shows backpressure.
+ * Functions cannot see each other's state in Flink, so the status is collected where it lives instead of
+ * being read by a separate operator.
  */
 public final class RouterJob {
     public static final String JOB_NAME = "agent-query-router";
 
     private final Source<RawRecord, ?, ?> queries;
     private final Source<byte[], ?, ?> models;
+    private final Source<RawRecord, ?, ?> feedback;
     private final Sink<KafkaMessage> decisions;
     private final Sink<KafkaMessage> metrics;
     private final Sink<KafkaMessage> deadLetters;
     private final Sink<KafkaMessage> modelEvents;
+    private final Sink<KafkaMessage> health;
     private final RouterConfig config;
 
-    public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Sink<KafkaMessage> decisions,
+    public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Source<RawRecord, ?, ?> feedback,
+                     Sink<KafkaMessage> decisions,
                      Sink<KafkaMessage> metrics, Sink<KafkaMessage> deadLetters, Sink<KafkaMessage> modelEvents,
-                     RouterConfig config) {
+                     Sink<KafkaMessage> health, RouterConfig config) {
         this.queries = queries;
         this.models = models;
+        this.feedback = feedback;
         this.decisions = decisions;
         this.metrics = metrics;
         this.deadLetters = deadLetters;
         this.modelEvents = modelEvents;
+        this.health = health;
         this.config = config.validate();
     }
 
@@ -65,6 +83,10 @@ public final class RouterJob {
     public void build(StreamExecutionEnvironment env) {
         DataStream<RawRecord> raw = env
                 .fromSource(queries, WatermarkStrategy.noWatermarks(), "agent-queries").uid("agent-queries-source");
+        if (config.healthIntervalMs > 0) {
+            raw = raw.union(env.fromSource(HealthTicks.every(config.healthIntervalMs), WatermarkStrategy.noWatermarks(),
+                    "health ticks").uid("health-ticks-source"));
+        }
         // One partition, read by one reader, fanned out to every scorer by broadcast.
         BroadcastStream<byte[]> releases = env
                 .fromSource(models, WatermarkStrategy.noWatermarks(), "router-models").uid("router-models-source")
@@ -85,13 +107,25 @@ public final class RouterJob {
         SingleOutputStreamOperator<KafkaMessage> routed = scored
                 .process(new RoutingFunction(config)).name("route (conformal)").uid("route");
 
+        // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
+        SingleOutputStreamOperator<FeedbackOutcome> outcomes = env
+                .fromSource(feedback, WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source")
+                .process(new FeedbackDecoder(config)).name("decode feedback").uid("decode-feedback");
+        SingleOutputStreamOperator<KafkaMessage> guarantee = outcomes
+                .keyBy(o -> o.modelVersion)
+                .process(new GuaranteeMonitor(config.feedbackWindow, config.feedbackMinOutcomes))
+                .name("guarantee monitor").uid("guarantee-monitor");
+
         routed.sinkTo(decisions).name("routing-decisions").uid("routing-decisions-sink");
         routed.getSideOutput(RouterOutputs.ROUTING_METRICS)
                 .sinkTo(metrics).name("routing-metrics").uid("routing-metrics-sink");
         scored.getSideOutput(RouterOutputs.MODEL_EVENTS)
+                .union(guarantee)
                 .sinkTo(modelEvents).name("model-events").uid("model-events-sink");
+        routed.getSideOutput(RouterOutputs.HEALTH)
+                .sinkTo(health).name("router-health").uid("router-health-sink");
         decoded.getSideOutput(RouterOutputs.DEAD_LETTERS)
-                .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS))
+                .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS), outcomes.getSideOutput(RouterOutputs.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("agent-queries-dlq").uid("dead-letter-sink");
     }
 }

@@ -4,6 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import ai.onnxruntime.OrtEnvironment;
+import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.scoring.ModelReleases;
+import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.job.FlinkEnvironments;
 import org.agentrouter.job.JobOptions;
 import org.agentrouter.job.KafkaEndpoints;
@@ -16,17 +20,46 @@ public final class LocalRouterJob {
     private LocalRouterJob() {}
 
     public static final List<String> REQUIRED_TOPICS = List.of(Topics.AGENT_QUERIES, Topics.ROUTER_MODELS,
-            Topics.ROUTING_DECISIONS, Topics.ROUTING_METRICS, Topics.AGENT_QUERIES_DLQ, Topics.MODEL_EVENTS);
+            Topics.ROUTING_DECISIONS, Topics.ROUTING_METRICS, Topics.AGENT_QUERIES_DLQ, Topics.MODEL_EVENTS,
+            Topics.ROUTER_HEALTH);
 
     /**
      * Fails fast, with a message naming what is wrong, when the broker does not answer, a topic is
-     * missing or the memory store is not there: never a job that silently processes nothing.
+     * missing, the memory store is not there or not a store, or the model the scorer starts with is
+     * missing or refused: never a job that silently processes nothing (or restarts forever).
+     * The job itself would survive a bad store (decisions without context), but at start it is a mistake.
      */
     public static void preflight(String bootstrap, JobOptions options) {
-        Topics.requireExisting(bootstrap, REQUIRED_TOPICS, Duration.ofSeconds(10));
-        Path store = options.store.toAbsolutePath();
+        preflight(bootstrap, options, Duration.ofSeconds(10));
+    }
+
+    public static void preflight(String bootstrap, JobOptions options, Duration brokerTimeout) {
+        // Local checks first: they are instant and do not depend on the broker.
+        checkStore(options.store.toAbsolutePath());
+        checkModel(options.bundledModel);
+        Topics.requireExisting(bootstrap, REQUIRED_TOPICS, brokerTimeout);
+    }
+
+    private static void checkStore(Path store) {
         if (!Files.isRegularFile(store)) {
             throw new IllegalStateException("memory store " + store + " does not exist (build one with ./router demo, or pass --store)");
+        }
+        try (MemoryStore s = MemoryStore.openReadOnly(store)) {
+            s.count();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("memory store " + store + " cannot be read as a memory store: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkModel(String resourceDir) {
+        try (ServedModel model = ServedModel.accept(OrtEnvironment.getEnvironment(), ModelReleases.fromClasspath(resourceDir))) {
+            // accepted: checksum, layout, tensor contract, dry run and calibration are all in order
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("model release " + resourceDir + " is missing from the job's classpath: "
+                    + e.getMessage() + " (pass --bundled-model, or rebuild with ./router build-seed-model)", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("model release " + resourceDir + " would be refused by the scorer: "
+                    + e.getMessage(), e);
         }
     }
 

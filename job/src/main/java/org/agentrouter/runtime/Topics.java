@@ -50,7 +50,7 @@ public final class Topics {
             ROUTER_MODELS, AGENT_QUERIES_DLQ, ROUTING_FEEDBACK, MODEL_EVENTS, ROUTER_HEALTH, AGENT_MEMORIES);
 
     /** Latest value per key is all that matters: the current model, the current memory of an agent. */
-    private static final Set<String> COMPACTED = Set.of(ROUTER_MODELS, AGENT_MEMORIES);
+    public static final Set<String> COMPACTED = Set.of(ROUTER_MODELS, AGENT_MEMORIES);
 
     /**
      * Every call is awaited before the admin client closes, so whatever is still pending belongs to a call

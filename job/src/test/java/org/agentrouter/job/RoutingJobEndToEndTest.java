@@ -2,6 +2,7 @@ package org.agentrouter.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +28,7 @@ import org.agentrouter.schema.ErrorCategory;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.schema.RoutingDecision;
+import org.agentrouter.schema.RoutingFeedback;
 import org.agentrouter.schema.RoutingMetric;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.wire.AvroWire;
@@ -118,8 +120,11 @@ class RoutingJobEndToEndTest {
         }
 
         List<DeadLetter> dead = new ArrayList<>();
-        for (byte[] b : io.readUntil(Topics.AGENT_QUERIES_DLQ, got -> got.size() >= 4, WAIT)) {
-            dead.add(AvroWire.DEAD_LETTER.decode(b));
+        // Only the queries' dead letters: bad feedback shares the topic.
+        for (byte[] b : io.readUntil(Topics.AGENT_QUERIES_DLQ, got -> got.stream().map(RoutingJobEndToEndTest::deadLetter)
+                .filter(d -> Topics.AGENT_QUERIES.equals(d.getSourceTopic())).count() >= 4, WAIT)) {
+            DeadLetter d = AvroWire.DEAD_LETTER.decode(b);
+            if (Topics.AGENT_QUERIES.equals(d.getSourceTopic())) dead.add(d);
         }
         Map<ErrorCategory, DeadLetter> byCategory = new HashMap<>();
         dead.forEach(d -> byCategory.put(d.getCategory(), d));
@@ -178,13 +183,70 @@ class RoutingJobEndToEndTest {
         assertTrue(Set.of(bundled.getVersion(), next).containsAll(versionById.values()), "9.9.9 never served");
 
         List<ModelEvent> events = new ArrayList<>();
-        for (byte[] b : io.readUntil(Topics.MODEL_EVENTS, got -> got.size() >= 2, WAIT)) events.add(AvroWire.MODEL_EVENT.decode(b));
+        // Only release events: the guarantee monitor's drift events share the topic.
+        for (byte[] b : io.readUntil(Topics.MODEL_EVENTS, got -> releaseEvents(got).size() >= 2, WAIT)) {
+            ModelEvent e = AvroWire.MODEL_EVENT.decode(b);
+            if (!"guarantee".equals(e.getRule())) events.add(e);
+        }
         assertEquals("refused", events.get(0).getEvent());
         assertEquals("9.9.9", events.get(0).getModelVersion());
         assertEquals("sha256 mismatch", events.get(0).getRule());
         assertEquals("accepted", events.get(1).getEvent());
         assertEquals(next, events.get(1).getServingVersion());
         assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
+    }
+
+    @Test
+    void feedbackOfFailingCheapAnswersRaisesDriftForThatModelVersion() throws Exception {
+        String version = "feedback-e2e-" + rnd.nextInt(1_000_000);
+        io.send(Topics.ROUTING_FEEDBACK, NS, "not feedback".getBytes());
+        for (int i = 0; i < 60; i++) {
+            RoutingFeedback f = RoutingFeedback.newBuilder().setQueryId("fb-" + i).setNamespace(NS).setModel("small")
+                    .setRoute("cheap").setSuccess(i % 4 != 0 ? Boolean.FALSE : Boolean.TRUE)
+                    .setEventTimeMs(System.currentTimeMillis()).setModelVersion(version).setAlpha(0.1).build();
+            io.send(Topics.ROUTING_FEEDBACK, NS, AvroWire.FEEDBACK.encode(f));
+        }
+        ModelEvent drift = null;
+        for (byte[] b : io.readUntil(Topics.MODEL_EVENTS, got -> driftFor(got, version) != null, WAIT)) {
+            ModelEvent e = AvroWire.MODEL_EVENT.decode(b);
+            if ("drift".equals(e.getEvent()) && version.equals(e.getModelVersion())) drift = e;
+        }
+        assertNotNull(drift, "a drift event for " + version);
+        assertTrue(drift.getReason().contains("against alpha 0.100"), drift.getReason());
+        List<DeadLetter> dead = new ArrayList<>();
+        for (byte[] b : io.readUntil(Topics.AGENT_QUERIES_DLQ, got -> got.stream().map(RoutingJobEndToEndTest::deadLetter)
+                .anyMatch(d -> "feedback".equals(d.getStage())), WAIT)) {
+            DeadLetter d = AvroWire.DEAD_LETTER.decode(b);
+            if ("feedback".equals(d.getStage())) dead.add(d);
+        }
+        assertEquals(1, dead.size());
+        assertEquals(Topics.ROUTING_FEEDBACK, dead.get(0).getSourceTopic());
+        assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
+    }
+
+    private static DeadLetter deadLetter(byte[] b) {
+        try {
+            return AvroWire.DEAD_LETTER.decode(b);
+        } catch (Exception e) {
+            throw new IllegalStateException("unreadable dead letter", e);
+        }
+    }
+
+    private static ModelEvent modelEvent(byte[] b) {
+        try {
+            return AvroWire.MODEL_EVENT.decode(b);
+        } catch (Exception e) {
+            throw new IllegalStateException("unreadable model event", e);
+        }
+    }
+
+    private static ModelEvent driftFor(List<byte[]> events, String version) {
+        return events.stream().map(RoutingJobEndToEndTest::modelEvent)
+                .filter(e -> "drift".equals(e.getEvent()) && version.equals(e.getModelVersion())).findFirst().orElse(null);
+    }
+
+    private static List<ModelEvent> releaseEvents(List<byte[]> events) {
+        return events.stream().map(RoutingJobEndToEndTest::modelEvent).filter(e -> !"guarantee".equals(e.getRule())).toList();
     }
 
     private String send(String idPrefix) throws Exception {

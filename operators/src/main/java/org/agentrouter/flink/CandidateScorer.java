@@ -87,6 +87,13 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     @Override
     public void processElement(QueryContext q, ReadOnlyContext ctx, Collector<QueryContext> out) throws Exception {
         syncWithState(ctx.getBroadcastState(MODEL_STATE));
+        if (q.probe != null) {
+            q.probe.modelLoaded = current != null;
+            q.probe.modelVersion = current == null ? "none" : current.version.toString();
+            q.probe.scorerBreaker = breaker.state().name();
+            out.collect(q);
+            return;
+        }
         if (current == null) {
             q.scoringFailure = "no model loaded";
             out.collect(q);
@@ -103,6 +110,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             } catch (RuntimeException e) {
                 // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
                 scoringFailures.inc();
+                q.scoringFailed = true;
                 breaker.onFailure(now);
                 q.pStrong = Double.NaN;
                 q.scoringFailure = "scorer failed: " + e.getMessage();

@@ -30,7 +30,7 @@ public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
 
     @Override
     public void processElement(QueryContext q, Context ctx, Collector<QueryContext> out) {
-        if (q.embedding == null) {
+        if (q.embedding == null && q.probe == null) {
             try {
                 q.embedding = embedder.embed(q.text);
                 embedded.inc();

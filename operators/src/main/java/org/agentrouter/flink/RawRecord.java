@@ -6,6 +6,8 @@ public class RawRecord {
     public String topic;
     public int partition;
     public long offset;
+    /** Set on a health tick (RouterJob's tick source) instead of Kafka bytes. */
+    public org.agentrouter.routing.HealthProbe probe;
 
     public RawRecord() {}
 
@@ -14,5 +16,11 @@ public class RawRecord {
         this.topic = topic;
         this.partition = partition;
         this.offset = offset;
+    }
+
+    public static RawRecord healthTick(long atMs) {
+        RawRecord r = new RawRecord();
+        r.probe = new org.agentrouter.routing.HealthProbe(atMs);
+        return r;
     }
 }

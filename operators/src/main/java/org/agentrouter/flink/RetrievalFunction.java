@@ -75,6 +75,13 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         if (store == null && System.currentTimeMillis() >= nextOpenAttemptMs) {
             tryOpenStore();
         }
+        if (q.probe != null) {
+            q.probe.storeReachable = store != null;
+            q.probe.storeProblem = storeProblem;
+            q.probe.retrievalBreaker = breaker.state().name();
+            out.collect(q);
+            return;
+        }
         q.candidateFeatures = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
         q.queryFeatures = new float[FeatureLayout.QUERY_WIDTH];
         CandidateSet found;
@@ -98,6 +105,7 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
                 breaker.onFailure(now);
                 // The breaker decides when to stop asking a failing store; the connection stays open.
                 q.retrievalNote = "retrieval failed: " + e.getMessage();
+                q.retrievalFailed = true;
                 retriever.clearCandidates();
                 found = retriever.assemble(q.embedding, q.text, q.tags, q.sessionId, q.eventTimeMs,
                         q.candidateFeatures, q.queryFeatures);

@@ -24,6 +24,12 @@ public final class RouterConfig implements Serializable {
     public CircuitBreaker.Settings retrievalBreaker = CircuitBreaker.Settings.defaults();
     /** One decision in this many is logged as a JSON line (0 = none). */
     public int decisionLogSampleEvery = 0;
+    /** Outcomes per model version in the live violation-rate window (routing-feedback). */
+    public int feedbackWindow = 500;
+    /** Fewer outcomes than this never raise the drift flag. */
+    public int feedbackMinOutcomes = 50;
+    /** A health probe passes every stage this often and becomes a RouterHealth record (0 = no probes). */
+    public long healthIntervalMs = 5_000;
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -31,6 +37,13 @@ public final class RouterConfig implements Serializable {
         }
         if (!(defaultAlpha > 0 && defaultAlpha < 1)) {
             throw new IllegalArgumentException("default alpha must be in (0, 1), got " + defaultAlpha);
+        }
+        if (feedbackWindow < 1 || feedbackMinOutcomes < 1 || feedbackMinOutcomes > feedbackWindow) {
+            throw new IllegalArgumentException("feedback window and minimum outcomes must be positive, the minimum at most the window; got "
+                    + feedbackWindow + " and " + feedbackMinOutcomes);
+        }
+        if (healthIntervalMs < 0) {
+            throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);
         }
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");

@@ -9,4 +9,5 @@ public final class RouterOutputs {
     public static final OutputTag<KafkaMessage> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
     public static final OutputTag<KafkaMessage> MODEL_EVENTS = new OutputTag<>("model-events") {};
     public static final OutputTag<KafkaMessage> ROUTING_METRICS = new OutputTag<>("routing-metrics") {};
+    public static final OutputTag<KafkaMessage> HEALTH = new OutputTag<>("router-health") {};
 }

@@ -2,10 +2,13 @@ package org.agentrouter.flink;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.agentrouter.routing.HealthProbe;
+import org.agentrouter.routing.HealthRules;
 import org.agentrouter.routing.PricingTable;
 import org.agentrouter.routing.QueryContext;
 import org.agentrouter.routing.RouteDecider;
 import org.agentrouter.schema.FallbackLevel;
+import org.agentrouter.schema.RouterHealth;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.schema.RoutingMetric;
 import org.agentrouter.wire.AvroWire;
@@ -30,6 +33,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private final double defaultAlpha;
     private final int defaultRoute;
     private final int logSampleEvery;
+    private final long healthIntervalMs;
     private transient DecisionLog decisionLog;
 
     private transient RouteDecider decider;
@@ -40,12 +44,19 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private transient Histogram processingMicros;
     private transient Histogram endToEndMs;
     private transient Map<String, Counter[]> costByModel;
+    // What the next health record reports: counts since the previous probe, and the newest decision.
+    private transient long windowStartMs;
+    private transient long windowDecisions;
+    private transient long windowFallbacks;
+    private transient long windowErrors;
+    private transient long lastDecisionMs;
 
     public RoutingFunction(RouterConfig config) {
         this.pricing = config.pricing;
         this.defaultAlpha = config.defaultAlpha;
         this.defaultRoute = config.defaultRouteIndex();
         this.logSampleEvery = config.decisionLogSampleEvery;
+        this.healthIntervalMs = config.healthIntervalMs;
     }
 
     @Override
@@ -69,10 +80,16 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         uncertain = metrics.counter("uncertainDecisions");
         processingMicros = metrics.histogram("processingLatencyUs", new DescriptiveStatisticsHistogram(2048));
         endToEndMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(2048));
+        windowStartMs = System.currentTimeMillis();
+        lastDecisionMs = -1;
     }
 
     @Override
     public void processElement(QueryContext q, Context ctx, Collector<KafkaMessage> out) {
+        if (q.probe != null) {
+            reportHealth(q.probe, ctx);
+            return;
+        }
         RoutingDecision d = decider.decide(q);
         out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
         decisionLog.record(d, q.text);
@@ -96,6 +113,44 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         c[1].inc(Math.round((strongCost - cost) * 1e6));
         processingMicros.update(latencyUs);
         endToEndMs.update(Math.max(0, now - q.eventTimeMs));
+        windowDecisions++;
+        if (d.getFallbackLevel() != FallbackLevel.NONE) windowFallbacks++;
+        if (q.retrievalFailed || q.scoringFailed) windowErrors++;
+        lastDecisionMs = now;
+    }
+
+    /** The probe has passed every stage of this chain: judge it with this subtask's recent decisions and publish. */
+    private void reportHealth(HealthProbe p, Context ctx) {
+        long now = System.currentTimeMillis();
+        long lag = Math.max(0, now - p.tickMs);
+        HealthRules.Verdict v = HealthRules.judge(p, windowDecisions, windowFallbacks, windowErrors, lag, healthIntervalMs);
+        var task = getRuntimeContext().getTaskInfo();
+        RouterHealth h = RouterHealth.newBuilder()
+                .setStatus(v.status())
+                .setReasons(v.reasons())
+                .setJobId(getRuntimeContext().getJobInfo().getJobId().toString())
+                .setSubtask(task.getIndexOfThisSubtask())
+                .setParallelism(task.getNumberOfParallelSubtasks())
+                .setModelLoaded(p.modelLoaded)
+                .setModelVersion(p.modelVersion)
+                .setStoreReachable(p.storeReachable)
+                .setStoreProblem(p.storeProblem)
+                .setScorerBreaker(p.scorerBreaker)
+                .setRetrievalBreaker(p.retrievalBreaker)
+                .setWindowMs(now - windowStartMs)
+                .setDecisions(windowDecisions)
+                .setFallbacks(windowFallbacks)
+                .setErrors(windowErrors)
+                .setLastDecisionAgeMs(lastDecisionMs < 0 ? -1 : now - lastDecisionMs)
+                .setProbeLagMs(lag)
+                .setIntervalMs(healthIntervalMs)
+                .setAtMs(now)
+                .build();
+        ctx.output(RouterOutputs.HEALTH, new KafkaMessage("subtask-" + h.getSubtask(), AvroWire.HEALTH.encode(h)));
+        windowStartMs = now;
+        windowDecisions = 0;
+        windowFallbacks = 0;
+        windowErrors = 0;
     }
 
     @Override

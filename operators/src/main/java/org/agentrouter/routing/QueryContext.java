@@ -36,6 +36,11 @@ public class QueryContext {
     public float[] queryFeatures;
     /** Why there is no memory context (store unavailable, empty namespace, ...), else null. */
     public String retrievalNote;
+    /**
+     * The retrieval call itself failed (an error of this query). A store that is not open or a circuit that
+     * is open are states, reported as such by the health probe, not counted per query.
+     */
+    public boolean retrievalFailed;
 
     // ---- scoring stage ----
     public double pStrong = Double.NaN;
@@ -45,10 +50,16 @@ public class QueryContext {
     public String modelRole;
     /** Set when the scorer could not score (no model, runtime failure): the router falls back. */
     public String scoringFailure;
+    /** The scoring call itself failed (not: no model, circuit open). */
+    public boolean scoringFailed;
     /** Conformal calibration of the model that scored, carried so that routing uses the same release. */
     public double[] calibrationAlphas;
     public double[] strongThresholds;
     public double[] cheapThresholds;
+
+    // ---- health ----
+    /** Non-null on a health probe: not a query; each stage fills in its status and passes it on. */
+    public HealthProbe probe;
 
     public QueryContext() {}
 }

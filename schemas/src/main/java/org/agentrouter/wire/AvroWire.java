@@ -9,6 +9,7 @@ import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.schema.RoutingFeedback;
+import org.agentrouter.schema.RouterHealth;
 import org.agentrouter.schema.RoutingMetric;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
@@ -33,6 +34,7 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<DeadLetter> DEAD_LETTER = new AvroWire<>(DeadLetter.getClassSchema());
     public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<>(ModelEvent.getClassSchema());
     public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
+    public static final AvroWire<RouterHealth> HEALTH = new AvroWire<>(RouterHealth.getClassSchema());
 
     private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;

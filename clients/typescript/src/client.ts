@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, Producer, Consumer, logLevel } from 'kafkajs';
+import { CircuitBreaker, BreakerSettings, BreakerState } from './breaker';
+import { PermanentRouterError, RetriableRouterError, RouterError } from './errors';
+import { clientFallback, FallbackModels } from './fallback';
+import { loadTypes } from './schemas';
+import type { AgentQuery, RoutingDecision, RoutingFeedback } from './types';
+import { SingleObjectCodec } from './wire';
+
+const QUERIES_TOPIC = 'agent-queries';
+const DECISIONS_TOPIC = 'routing-decisions';
+const FEEDBACK_TOPIC = 'routing-feedback';
+
+export interface RouterClientOptions {
+  bootstrap: string[];
+  clientId?: string;
+  /** Default deadline of route(), ms. */
+  deadlineMs?: number;
+  breaker?: Partial<BreakerSettings>;
+  fallbackModels?: FallbackModels;
+  /** Directory of the .avsc files; default: the repository's schemas/src/main/avro. */
+  schemaDir?: string;
+}
+
+interface Pending {
+  resolve: (d: RoutingDecision) => void;
+  reject: (e: RouterError) => void;
+}
+
+/**
+ * Asks the router which model should answer a query; same semantics as the Java RouterClient.
+ * One producer and one consumer serve every concurrent call. route() never outlives its deadline:
+ * a late router, a refusing broker or an open breaker give a CLIENT_FALLBACK decision; it rejects only
+ * on permanent errors (invalid query, decision with an unknown schema).
+ */
+export class RouterClient {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly consumer: Consumer;
+  private readonly pending = new Map<string, Pending>();
+  private readonly breaker: CircuitBreaker;
+  private readonly queries: SingleObjectCodec<AgentQuery>;
+  private readonly decisions: SingleObjectCodec<RoutingDecision>;
+  private readonly feedbacks: SingleObjectCodec<RoutingFeedback>;
+  private readonly deadlineMs: number;
+  private readonly models: FallbackModels;
+  private outbox: { message: { key: string; value: Buffer }; onError: (e: unknown) => void }[] = [];
+
+  private constructor(options: RouterClientOptions) {
+    const types = loadTypes(options.schemaDir);
+    this.queries = new SingleObjectCodec(types.agentQuery);
+    this.decisions = new SingleObjectCodec(types.routingDecision);
+    this.feedbacks = new SingleObjectCodec(types.routingFeedback);
+    this.deadlineMs = options.deadlineMs ?? 500;
+    this.models = options.fallbackModels ?? { cheap: 'mixtral-8x7b-instruct', strong: 'gpt-4-1106-preview' };
+    this.breaker = new CircuitBreaker({ failureThreshold: 5, windowMs: 10_000, coolDownMs: 5_000, ...options.breaker });
+    const clientId = options.clientId ?? `router-client-${randomUUID().slice(0, 8)}`;
+    this.kafka = new Kafka({ clientId, brokers: options.bootstrap, logLevel: logLevel.ERROR,
+      retry: { retries: 2, initialRetryTime: 100 } });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    // A group of its own reading from the latest offset: only decisions written after the client started.
+    this.consumer = this.kafka.consumer({ groupId: `${clientId}-${randomUUID()}`, maxWaitTimeInMs: 20,
+      allowAutoTopicCreation: false });
+  }
+
+  /** Connects and returns once the consumer is in its group, so no decision for a later query is missed. */
+  static async connect(options: RouterClientOptions): Promise<RouterClient> {
+    const client = new RouterClient(options);
+    await client.start();
+    return client;
+  }
+
+  private async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: DECISIONS_TOPIC, fromBeginning: false });
+    const joined = new Promise<void>((resolve) => {
+      const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => { off(); resolve(); });
+    });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        // The key is the query id: a decision for someone else's query is dropped without decoding.
+        const id = message.key?.toString();
+        const waiting = id === undefined ? undefined : this.pending.get(id);
+        if (!waiting || !message.value) return;
+        try {
+          waiting.resolve(this.decisions.decode(message.value));
+        } catch (e) {
+          waiting.reject(e instanceof RouterError ? e : new PermanentRouterError(String(e), e));
+        }
+      },
+    });
+    await joined;
+  }
+
+  route(query: AgentQuery, options: { deadlineMs?: number } = {}): Promise<RoutingDecision> {
+    const deadlineMs = options.deadlineMs ?? this.deadlineMs;
+    const invalid = problem(query);
+    if (invalid) return Promise.reject(new PermanentRouterError(`invalid query: ${invalid}`));
+    if (!this.breaker.allowsCall()) return Promise.resolve(clientFallback(query, 'circuit breaker open', this.models));
+    let bytes: Buffer;
+    try {
+      bytes = this.queries.encode(query);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const answer = new Promise<RoutingDecision>((resolve, reject) => {
+      const timer = setTimeout(() => settle(() => reject(
+        new RetriableRouterError(`no decision within ${deadlineMs} ms`))), deadlineMs);
+      const settle = (finish: () => void) => {
+        clearTimeout(timer);
+        this.pending.delete(query.query_id);
+        finish();
+      };
+      this.pending.set(query.query_id, {
+        resolve: (d) => settle(() => resolve(d)),
+        reject: (e) => settle(() => reject(e)),
+      });
+      this.enqueue({ key: query.namespace, value: bytes }, (e) => this.pending.get(query.query_id)?.reject(
+        new RetriableRouterError(`broker did not take the query: ${(e as Error).message}`, e)));
+    });
+    return answer.then(
+      (decision) => { this.breaker.recordSuccess(); return decision; },
+      (error: RouterError) => {
+        if (!error.retriable) throw error;
+        this.breaker.recordFailure();
+        return clientFallback(query, error.message, this.models);
+      });
+  }
+
+  /**
+   * kafkajs sends one request per send() call; queries issued in the same event-loop turn go out
+   * together in one request instead, which keeps the event loop free at high call rates.
+   */
+  private enqueue(message: { key: string; value: Buffer }, onError: (e: unknown) => void): void {
+    this.outbox.push({ message, onError });
+    if (this.outbox.length > 1) return;
+    setImmediate(() => {
+      const batch = this.outbox;
+      this.outbox = [];
+      this.producer.send({ topic: QUERIES_TOPIC, acks: 1, messages: batch.map((b) => b.message) })
+        .catch((e) => batch.forEach((b) => b.onError(e)));
+    });
+  }
+
+  /**
+   * Feedback for a decision, filled from it (ids, model, route, and the model version and alpha the job uses
+   * to keep its live violation rate per version); pass the outcome (success or quality).
+   */
+  static feedbackFor(decision: RoutingDecision, outcome: { success?: boolean; quality?: number }): RoutingFeedback {
+    return {
+      query_id: decision.query_id,
+      namespace: decision.namespace,
+      model: decision.model,
+      route: decision.route,
+      success: outcome.success ?? null,
+      quality: outcome.quality ?? null,
+      event_time_ms: Date.now(),
+      model_version: decision.model_version,
+      alpha: decision.alpha > 0 && decision.alpha < 1 ? decision.alpha : null,
+    };
+  }
+
+  async feedback(outcome: RoutingFeedback): Promise<void> {
+    const bytes = this.feedbacks.encode(outcome);
+    try {
+      await this.producer.send({ topic: FEEDBACK_TOPIC, acks: 1, messages: [{ key: outcome.namespace, value: bytes }] });
+    } catch (e) {
+      throw new RetriableRouterError(`broker did not take the feedback: ${(e as Error).message}`, e);
+    }
+  }
+
+  get breakerState(): BreakerState {
+    return this.breaker.state;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+}
+
+function problem(q: AgentQuery): string | null {
+  if (!q) return 'null query';
+  if (!q.query_id) return 'query_id is empty';
+  if (!q.namespace) return 'namespace is empty';
+  if (!q.text || !q.text.trim()) return 'text is empty';
+  return null;
+}

@@ -1,0 +1,70 @@
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { RouterClient } from '../src/client';
+import { PermanentRouterError } from '../src/errors';
+import { startStack, Stack } from './stack';
+import { NAMESPACE, query } from './support';
+
+// The real broker and the real job in a Java child process (see stack.ts).
+let stack: Stack;
+let client: RouterClient;
+
+before(async () => {
+  stack = await startStack();
+  client = await RouterClient.connect({ bootstrap: [stack.bootstrap], deadlineMs: 2_000,
+    breaker: { failureThreshold: 5, windowMs: 30_000, coolDownMs: 2_000 } });
+}, { timeout: 180_000 });
+
+after(async () => {
+  await client?.close();
+  await stack?.stop();
+});
+
+test('concurrent calls get the router\'s decisions, matched by query id', { timeout: 120_000 }, async () => {
+  // The first decision waits for the job to be ready.
+  const first = await client.route(query(), { deadlineMs: 60_000 });
+  assert.equal(first.fallback_level, 'NONE', String(first.fallback_reason));
+  const queries = Array.from({ length: 200 }, () => query());
+  const decisions = await Promise.all(queries.map((q) => client.route(q, { deadlineMs: 10_000 })));
+  decisions.forEach((d, i) => {
+    assert.equal(d.query_id, queries[i].query_id);
+    assert.notEqual(d.fallback_level, 'CLIENT_FALLBACK', String(d.fallback_reason));
+  });
+  const outcome = RouterClient.feedbackFor(first, { success: true });
+  assert.equal(outcome.model_version, first.model_version);
+  await client.feedback(outcome);
+  assert.equal(client.breakerState, 'CLOSED');
+});
+
+test('an invalid query is a permanent error', async () => {
+  await assert.rejects(client.route({ ...query(), text: '' }),
+    (e: unknown) => e instanceof PermanentRouterError && !e.retriable);
+});
+
+test('job down: fallbacks within the deadline, the breaker opens; job back: routing resumes, breaker closes',
+  { timeout: 150_000 }, async () => {
+    await stack.cancelJob();
+    const started = performance.now();
+    const fallbacks = await Promise.all(Array.from({ length: 5 }, () => client.route(query())));
+    const took = performance.now() - started;
+    for (const d of fallbacks) {
+      assert.equal(d.fallback_level, 'CLIENT_FALLBACK');
+      assert.match(String(d.fallback_reason), /no decision within/);
+    }
+    // The deadline is the client's contract; the margin absorbs scheduling on a loaded 2-core CI machine.
+    assert.ok(took < 2_000 + 1_500, `fallbacks within deadline + margin, took ${took.toFixed(0)} ms`);
+    assert.equal(client.breakerState, 'OPEN');
+    const refused = await client.route(query());
+    assert.match(String(refused.fallback_reason), /^circuit breaker open/);
+
+    await stack.startJob();
+    const until = Date.now() + 90_000;
+    let recovered = false;
+    while (!recovered && Date.now() < until) {
+      if (client.breakerState === 'OPEN') { await new Promise((r) => setTimeout(r, 200)); continue; }
+      const d = await client.route(query(), { deadlineMs: 20_000 });
+      recovered = d.fallback_level !== 'CLIENT_FALLBACK';
+    }
+    assert.ok(recovered, 'routing resumed after the job restarted');
+    assert.equal(client.breakerState, 'CLOSED');
+  });

@@ -1,0 +1,71 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * The real router for tests and the benchmark: a Java process running org.agentrouter.runtime.EmbeddedStack
+ * (Kafka broker, topics, memory store, the Flink job). Classpath: ROUTER_STACK_CLASSPATH, else the
+ * job module's packaged jar and its lib/ directory (built by `mvn package`).
+ */
+export interface Stack {
+  bootstrap: string;
+  /** Cancels the routing job (broker stays up). */
+  cancelJob(): Promise<void>;
+  /** Starts the job again on the same consumer group. */
+  startJob(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+
+function classpath(): string {
+  if (process.env.ROUTER_STACK_CLASSPATH) return process.env.ROUTER_STACK_CLASSPATH;
+  const jar = path.join(repoRoot, 'job', 'target', 'router-job.jar');
+  if (!fs.existsSync(jar)) throw new Error(`${jar} is missing: run mvn package first, or set ROUTER_STACK_CLASSPATH`);
+  return [jar, path.join(repoRoot, 'job', 'target', 'lib', '*')].join(path.delimiter);
+}
+
+export async function startStack(timeoutMs = 120_000): Promise<Stack> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-stack-'));
+  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  const child: ChildProcess = spawn(java, ['-cp', classpath(), 'org.agentrouter.runtime.EmbeddedStack', dir],
+    { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
+  let errorTail = '';
+  child.stderr!.on('data', (d: Buffer) => { errorTail = (errorTail + d.toString()).slice(-4000); });
+  const bootstrap = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`EmbeddedStack did not start in ${timeoutMs} ms: ${errorTail}`)), timeoutMs);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^BOOTSTRAP=(\S+)$/m.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`EmbeddedStack exited with ${code}: ${errorTail}`)); });
+  });
+  let lines = '';
+  const waiters: ((line: string) => void)[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    lines += d.toString();
+    let nl: number;
+    while ((nl = lines.indexOf('\n')) >= 0) {
+      const line = lines.slice(0, nl).trim();
+      lines = lines.slice(nl + 1);
+      if (/^(OK|ERROR) /.test(line)) waiters.shift()?.(line);
+    }
+  });
+  const command = (cmd: string) => new Promise<void>((resolve, reject) => {
+    waiters.push((line) => (line === `OK ${cmd}` ? resolve() : reject(new Error(`${cmd}: ${line}`))));
+    child.stdin!.write(cmd + '\n');
+  });
+  return {
+    bootstrap,
+    cancelJob: () => command('cancel-job'),
+    startJob: () => command('start-job'),
+    stop: () => new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('exit', () => { clearTimeout(kill); fs.rmSync(dir, { recursive: true, force: true }); resolve(); });
+      child.stdin!.end(); // EmbeddedStack stops when its stdin closes
+    }),
+  };
+}

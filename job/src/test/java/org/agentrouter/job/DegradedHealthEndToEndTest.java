@@ -1,0 +1,86 @@
+package org.agentrouter.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.agentrouter.cli.HealthCommandAccess;
+import org.agentrouter.runtime.HealthStatusReader;
+import org.agentrouter.runtime.Topics;
+import org.agentrouter.schema.AgentQuery;
+import org.agentrouter.schema.HealthStatus;
+import org.agentrouter.schema.RouterHealth;
+import org.agentrouter.schema.RoutingDecision;
+import org.agentrouter.wire.AvroWire;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A job whose memory store is gone (started past the preflight, as if the file vanished): it keeps
+ * deciding without memory context, and its status says DEGRADED and why; ./router health exits 1.
+ */
+class DegradedHealthEndToEndTest {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMissingStoreIsReportedAsDegradedWhileDecisionsContinue() throws Exception {
+        try (TestKafka kafka = TestKafka.start(dir.resolve("kafka")); TopicIO io = new TopicIO(kafka.bootstrap())) {
+            Topics.ensure(kafka.bootstrap(), 1, Duration.ofSeconds(30));
+            JobOptions options = new JobOptions();
+            options.store = dir.resolve("gone/memory.db");
+            options.checkpointIntervalMs = 1000;
+            options.healthIntervalMs = 1000;
+            StreamExecutionEnvironment env = FlinkEnvironments.local(options, 0, 0, dir.resolve("checkpoints"));
+            new KafkaEndpoints(kafka.bootstrap(), options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
+            JobClient job = env.executeAsync(RouterJob.JOB_NAME);
+            try {
+                for (int i = 0; i < 12; i++) {
+                    AgentQuery q = AgentQuery.newBuilder().setQueryId("d-" + i).setNamespace("ns").setUserId("u")
+                            .setText("What is the capital of France? " + i).setEventTimeMs(System.currentTimeMillis()).setContextK(3).build();
+                    io.send(Topics.AGENT_QUERIES, "ns", AvroWire.QUERY.encode(q));
+                }
+                List<RoutingDecision> decisions = new ArrayList<>();
+                for (byte[] b : io.readUntil(Topics.ROUTING_DECISIONS, got -> got.size() >= 12, WAIT)) decisions.add(AvroWire.DECISION.decode(b));
+                assertEquals(12, decisions.size(), "decisions go on without the store");
+                assertTrue(decisions.get(0).getFallbackReason().contains("memory store unavailable"), decisions.get(0).getFallbackReason());
+
+                List<RouterHealth> counted = new ArrayList<>();
+                io.readUntil(Topics.ROUTER_HEALTH, got -> {
+                    counted.clear();
+                    for (byte[] b : got) {
+                        try {
+                            RouterHealth h = AvroWire.HEALTH.decode(b);
+                            if (h.getDecisions() > 0) counted.add(h);
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                    return counted.stream().mapToLong(RouterHealth::getDecisions).sum() >= 12;
+                }, WAIT);
+                assertEquals(12, counted.stream().mapToLong(RouterHealth::getDecisions).sum());
+                RouterHealth h = counted.get(counted.size() - 1);
+                assertEquals(HealthStatus.DEGRADED, h.getStatus());
+                assertFalse(h.getStoreReachable());
+                assertTrue(h.getModelLoaded());
+                assertEquals(0, h.getErrors(), "a closed store is a state, not an error per query");
+                assertTrue(h.getReasons().get(0).startsWith("memory store unreachable"), h.getReasons().toString());
+
+                var verdict = HealthCommandAccess.assess(HealthStatusReader.read(kafka.bootstrap(), Duration.ofSeconds(10)),
+                        System.currentTimeMillis());
+                assertEquals(1, verdict.exitCode(), String.join("\n", verdict.lines()));
+                assertTrue(verdict.lines().get(0).startsWith("DEGRADED"), verdict.lines().get(0));
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+}
