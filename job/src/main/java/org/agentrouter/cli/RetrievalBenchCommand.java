@@ -39,11 +39,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./router bench-retrieval}: top-k latency and recall of each retrieval approach on a store of
+ * {@code ./router bench retrieval}: top-k latency and recall of each retrieval approach on a store of
  * random unit vectors. Every approach answers the same queries; recall@k is measured against vec0's exact
  * float search. To be moved under a parent {@code bench} command once one exists.
  */
-@Command(name = "bench-retrieval", mixinStandardHelpOptions = true,
+@Command(name = "retrieval", mixinStandardHelpOptions = true,
         description = "Latency (p50/p95/p99) and recall@k of memory retrieval approaches on N random 384-d memories.")
 final class RetrievalBenchCommand implements Callable<Integer> {
     private static final int DIM = FeatureLayout.EMBEDDING_DIM;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
             RolloutLatencyCommand.class,
             HealthCommand.class,
             MemoryCommand.class,
-            RetrievalBenchCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {

@@ -4,7 +4,6 @@ import ai.onnxruntime.OrtEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
 import org.agentrouter.routing.TrafficSplit;
@@ -14,6 +13,7 @@ import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
+import org.agentrouter.scoring.QueryScoring;
 import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.scoring.VersionRules;
 import org.agentrouter.wire.AvroWire;
@@ -145,12 +145,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             q.scoringFailure = "scorer circuit open";
         } else {
             try {
-                float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
-                q.pStrong = model.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
-                if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
-                    throw new IllegalStateException("model returned p_strong " + q.pStrong);
-                }
-                q.relevance = relevance;
+                QueryScoring.score(model, q);
                 breaker.onSuccess();
             } catch (RuntimeException e) {
                 // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
@@ -162,11 +157,9 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             }
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);
-        q.modelVersion = model.version.toString();
+        QueryScoring.stamp(model, q);
+        // The release's own role field says what it was published as; what serves this query is what counts.
         q.modelRole = model == challenger ? ROLE_CHALLENGER : ROLE_CHAMPION;
-        q.calibrationAlphas = model.alphas;
-        q.strongThresholds = model.strongThresholds;
-        q.cheapThresholds = model.cheapThresholds;
         out.collect(q);
     }
 

@@ -1,18 +1,12 @@
 package org.agentrouter.flink;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.agentrouter.embedding.TokenCounter;
-import org.agentrouter.routing.ConformalRouter;
 import org.agentrouter.routing.HealthProbe;
 import org.agentrouter.routing.HealthRules;
-import org.agentrouter.routing.HeuristicRoute;
 import org.agentrouter.routing.PricingTable;
 import org.agentrouter.routing.QueryContext;
-import org.agentrouter.routing.RecentDecisions;
-import org.agentrouter.schema.ContextItem;
+import org.agentrouter.routing.RouteDecider;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RouterHealth;
 import org.agentrouter.schema.RoutingDecision;
@@ -28,8 +22,9 @@ import org.apache.flink.util.Collector;
 
 /**
  * Last stage: the conformal decision from the scorer's p_strong (with the calibration of the same
- * release), the top context ids, the cost, and the fallback when the scorer could not answer.
- * Emits the encoded RoutingDecision and, on a side output, the RoutingMetric record.
+ * release), the top context ids, the cost, and the fallback when the scorer could not answer, all
+ * made by {@link RouteDecider}. Emits the encoded RoutingDecision and, on a side output, the
+ * RoutingMetric record, and counts them.
  */
 public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage> {
     private static final long serialVersionUID = 1L;
@@ -41,11 +36,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private final long healthIntervalMs;
     private transient DecisionLog decisionLog;
 
-    private transient TokenCounter tokens;
-    private transient RecentDecisions recent;
-    private transient ConformalRouter.Decision decision;
-    private transient double[] labelProbs;
-    private transient double[][] thresholds;
+    private transient RouteDecider decider;
     private transient MetricGroup metrics;
     private transient Map<String, Counter> byRoute;
     private transient Map<FallbackLevel, Counter> byFallback;
@@ -71,12 +62,8 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
 
     @Override
     public void open(OpenContext openContext) {
-        tokens = new TokenCounter();
-        recent = RecentDecisions.defaults();
+        decider = new RouteDecider(pricing, defaultAlpha, defaultRoute, QueryDecoder::nowMicros);
         decisionLog = new DecisionLog(logSampleEvery);
-        decision = new ConformalRouter.Decision();
-        labelProbs = new double[pricing.size()];
-        thresholds = new double[pricing.size()][];
         metrics = getRuntimeContext().getMetricGroup().addGroup("router");
         byRoute = new HashMap<>();
         byFallback = new HashMap<>();
@@ -107,102 +94,32 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
             reportHealth(q.probe, ctx);
             return;
         }
-        FallbackLevel level = FallbackLevel.NONE;
-        String reason = q.retrievalNote;
-        int route;
-        List<String> set = new ArrayList<>(pricing.size());
-        double confidence;
-        double alphaApplied = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
-        boolean isUncertain;
-        if (q.scoringFailure == null) {
-            decideConformally(q);
-            route = decision.route;
-            for (int k = 0; k < pricing.size(); k++) {
-                if (decision.inSet(k)) set.add(pricing.tier(k).route);
-            }
-            confidence = decision.confidence;
-            alphaApplied = decision.alphaApplied;
-            isUncertain = decision.uncertain;
-            if (decision.note != null) reason = join(reason, decision.note);
-        } else {
-            // The fallback ladder: a recent near-identical decision, then the query's own signals, then the default.
-            set.add("");
-            RecentDecisions.Entry same = recent.nearest(q.namespace, q.embedding, System.currentTimeMillis());
-            HeuristicRoute.Opinion opinion = same == null ? HeuristicRoute.opinion(q.text, q.tags) : null;
-            if (same != null) {
-                level = FallbackLevel.RECENT_DECISION;
-                route = same.route();
-                confidence = same.confidence();
-                reason = join(q.scoringFailure, "same route as near-identical query " + same.queryId());
-            } else if (opinion != null) {
-                level = FallbackLevel.HEURISTIC;
-                route = opinion.strong() ? pricing.strongest() : 0;
-                confidence = 0.0;
-                reason = join(q.scoringFailure, "heuristic: " + opinion.reason());
-            } else {
-                level = FallbackLevel.DEFAULT_ROUTE;
-                route = defaultRoute;
-                confidence = 0.0;
-                reason = join(q.scoringFailure, "default route");
-            }
-            set.set(0, pricing.tier(route).route);
-            isUncertain = true;
-        }
-
-        int inputTokens = tokens.count(q.text);
-        double cost = pricing.costUsd(route, inputTokens);
-        double strongCost = pricing.costUsd(pricing.strongest(), inputTokens);
-        PricingTable.Tier tier = pricing.tier(route);
-        long now = System.currentTimeMillis();
-        long latencyUs = QueryDecoder.nowMicros() - q.ingestMicros;
-
-        RoutingDecision d = RoutingDecision.newBuilder()
-                .setQueryId(q.queryId)
-                .setNamespace(q.namespace)
-                .setUserId(q.userId == null ? "" : q.userId)
-                .setRoute(tier.route)
-                .setModel(tier.model)
-                .setConfidence(confidence)
-                .setPStrong(Double.isNaN(q.pStrong) ? -1.0 : q.pStrong)
-                .setPredictionSet(set)
-                .setUncertain(isUncertain)
-                .setAlpha(alphaApplied)
-                .setContext(topContext(q))
-                .setCandidatesConsidered(q.candidateCount)
-                .setEstimatedCostUsd(cost)
-                .setStrongCostUsd(strongCost)
-                .setFallbackLevel(level)
-                .setFallbackReason(reason)
-                .setModelVersion(q.modelVersion == null ? "none" : q.modelVersion)
-                .setModelRole(q.modelRole == null ? "none" : q.modelRole)
-                .setEventTimeMs(q.eventTimeMs)
-                .setDecidedAtMs(now)
-                .setProcessingLatencyUs(latencyUs)
-                .build();
+        RoutingDecision d = decider.decide(q);
         out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
         variants.record(d.getModelRole(), tier.route, level != FallbackLevel.NONE, latencyUs);
         decisionLog.record(d, q.text);
 
+        double cost = d.getEstimatedCostUsd();
+        double strongCost = d.getStrongCostUsd();
+        long latencyUs = d.getProcessingLatencyUs();
+        long now = d.getDecidedAtMs();
         RoutingMetric m = RoutingMetric.newBuilder()
-                .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(tier.route).setModel(tier.model)
+                .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(d.getRoute()).setModel(d.getModel())
                 .setEstimatedCostUsd(cost).setStrongCostUsd(strongCost).setSavedUsd(strongCost - cost)
-                .setFallbackLevel(level).setFallbackReason(reason).setModelVersion(d.getModelVersion())
-                .setDecidedAtMs(now).setLatencyUs(latencyUs).build();
+                .setFallbackLevel(d.getFallbackLevel()).setFallbackReason(d.getFallbackReason())
+                .setModelVersion(d.getModelVersion()).setDecidedAtMs(now).setLatencyUs(latencyUs).build();
         ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
 
-        if (level == FallbackLevel.NONE && !isUncertain) {
-            recent.remember(q.namespace, q.embedding, route, confidence, now, q.queryId);
-        }
-        byRoute.get(tier.route).inc();
-        if (level != FallbackLevel.NONE) byFallback.get(level).inc();
-        if (isUncertain) uncertain.inc();
-        Counter[] c = costByModel.get(tier.model);
+        byRoute.get(d.getRoute()).inc();
+        if (d.getFallbackLevel() != FallbackLevel.NONE) byFallback.get(d.getFallbackLevel()).inc();
+        if (d.getUncertain()) uncertain.inc();
+        Counter[] c = costByModel.get(d.getModel());
         c[0].inc(Math.round(cost * 1e6));
         c[1].inc(Math.round((strongCost - cost) * 1e6));
         processingMicros.update(latencyUs);
         endToEndMs.update(Math.max(0, now - q.eventTimeMs));
         windowDecisions++;
-        if (level != FallbackLevel.NONE) windowFallbacks++;
+        if (d.getFallbackLevel() != FallbackLevel.NONE) windowFallbacks++;
         if (q.retrievalFailed || q.scoringFailed) windowErrors++;
         lastDecisionMs = now;
     }
@@ -241,43 +158,8 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         windowErrors = 0;
     }
 
-    private void decideConformally(QueryContext q) {
-        // Two routes today: P(label = cheap) = 1 - p_strong. More tiers need a scorer output per route.
-        labelProbs[0] = 1.0 - q.pStrong;
-        labelProbs[labelProbs.length - 1] = q.pStrong;
-        thresholds[0] = q.cheapThresholds;
-        thresholds[thresholds.length - 1] = q.strongThresholds;
-        ConformalRouter.decide(labelProbs, q.alpha, defaultAlpha, q.calibrationAlphas, thresholds, decision);
-    }
-
-    /** The contextK most relevant candidates, best first (selection over at most 128 rows). */
-    static List<ContextItem> topContext(QueryContext q) {
-        int want = Math.min(q.contextK, q.candidateCount);
-        List<ContextItem> items = new ArrayList<>(want);
-        if (want == 0) return items;
-        float[] rel = q.relevance;
-        boolean[] taken = new boolean[q.candidateCount];
-        for (int r = 0; r < want; r++) {
-            int best = -1;
-            for (int i = 0; i < q.candidateCount; i++) {
-                // Without scores (scorer down) the retrieval order, by similarity, stands.
-                float s = rel == null ? -i : rel[i];
-                if (!taken[i] && (best < 0 || s > (rel == null ? -best : rel[best]))) best = i;
-            }
-            taken[best] = true;
-            items.add(new ContextItem(q.candidateIds[best], rel == null ? 0f : rel[best]));
-        }
-        return items;
-    }
-
-    private static String join(String a, String b) {
-        if (a == null) return b;
-        if (b == null) return a;
-        return a + "; " + b;
-    }
-
     @Override
     public void close() {
-        if (tokens != null) tokens.close();
+        if (decider != null) decider.close();
     }
 }

@@ -1,0 +1,171 @@
+package org.agentrouter.routing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.agentrouter.embedding.TokenCounter;
+import org.agentrouter.schema.ContextItem;
+import org.agentrouter.schema.FallbackLevel;
+import org.agentrouter.schema.RoutingDecision;
+
+/**
+ * The routing stage without Flink: from a scored {@link QueryContext} to its {@link RoutingDecision}.
+ * The conformal decision with the calibration of the release that scored, or, when the scorer could
+ * not answer, the fallback ladder; then the top context ids and the cost. The Flink operator adds
+ * metrics and outputs around it; the microbenchmarks call it directly, so they measure the same code.
+ * One per task slot: not thread-safe (it reuses its buffers and owns a tokenizer).
+ */
+public final class RouteDecider implements AutoCloseable {
+    private final PricingTable pricing;
+    private final double defaultAlpha;
+    private final int defaultRoute;
+    private final LongSupplier nowMicros;
+    private final TokenCounter tokens = new TokenCounter();
+    private final RecentDecisions recent = RecentDecisions.defaults();
+    private final ConformalRouter.Decision decision = new ConformalRouter.Decision();
+    private final double[] labelProbs;
+    private final double[][] thresholds;
+
+    /** @param nowMicros wall clock in microseconds, the same clock that stamped {@link QueryContext#ingestMicros} */
+    public RouteDecider(PricingTable pricing, double defaultAlpha, int defaultRoute, LongSupplier nowMicros) {
+        this.pricing = pricing;
+        this.defaultAlpha = defaultAlpha;
+        this.defaultRoute = defaultRoute;
+        this.nowMicros = nowMicros;
+        this.labelProbs = new double[pricing.size()];
+        this.thresholds = new double[pricing.size()][];
+    }
+
+    public PricingTable pricing() {
+        return pricing;
+    }
+
+    public RoutingDecision decide(QueryContext q) {
+        FallbackLevel level = FallbackLevel.NONE;
+        String reason = q.retrievalNote;
+        int route;
+        List<String> set = new ArrayList<>(pricing.size());
+        double confidence;
+        double alphaApplied = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
+        boolean isUncertain;
+        if (q.scoringFailure == null) {
+            ConformalRouter.Decision c = decideConformally(q);
+            route = c.route;
+            for (int k = 0; k < pricing.size(); k++) {
+                if (c.inSet(k)) set.add(pricing.tier(k).route);
+            }
+            confidence = c.confidence;
+            alphaApplied = c.alphaApplied;
+            isUncertain = c.uncertain;
+            if (c.note != null) reason = join(reason, c.note);
+        } else {
+            // The fallback ladder: a recent near-identical decision, then the query's own signals, then the default.
+            set.add("");
+            RecentDecisions.Entry same = recent.nearest(q.namespace, q.embedding, System.currentTimeMillis());
+            HeuristicRoute.Opinion opinion = same == null ? HeuristicRoute.opinion(q.text, q.tags) : null;
+            if (same != null) {
+                level = FallbackLevel.RECENT_DECISION;
+                route = same.route();
+                confidence = same.confidence();
+                reason = join(q.scoringFailure, "same route as near-identical query " + same.queryId());
+            } else if (opinion != null) {
+                level = FallbackLevel.HEURISTIC;
+                route = opinion.strong() ? pricing.strongest() : 0;
+                confidence = 0.0;
+                reason = join(q.scoringFailure, "heuristic: " + opinion.reason());
+            } else {
+                level = FallbackLevel.DEFAULT_ROUTE;
+                route = defaultRoute;
+                confidence = 0.0;
+                reason = join(q.scoringFailure, "default route");
+            }
+            set.set(0, pricing.tier(route).route);
+            isUncertain = true;
+        }
+
+        int inputTokens = tokens.count(q.text);
+        double cost = pricing.costUsd(route, inputTokens);
+        double strongCost = pricing.costUsd(pricing.strongest(), inputTokens);
+        PricingTable.Tier tier = pricing.tier(route);
+        long now = System.currentTimeMillis();
+        long latencyUs = nowMicros.getAsLong() - q.ingestMicros;
+
+        RoutingDecision d = RoutingDecision.newBuilder()
+                .setQueryId(q.queryId)
+                .setNamespace(q.namespace)
+                .setUserId(q.userId == null ? "" : q.userId)
+                .setRoute(tier.route)
+                .setModel(tier.model)
+                .setConfidence(confidence)
+                .setPStrong(Double.isNaN(q.pStrong) ? -1.0 : q.pStrong)
+                .setPredictionSet(set)
+                .setUncertain(isUncertain)
+                .setAlpha(alphaApplied)
+                .setContext(topContext(q))
+                .setCandidatesConsidered(q.candidateCount)
+                .setEstimatedCostUsd(cost)
+                .setStrongCostUsd(strongCost)
+                .setFallbackLevel(level)
+                .setFallbackReason(reason)
+                .setModelVersion(q.modelVersion == null ? "none" : q.modelVersion)
+                .setModelRole(q.modelRole == null ? "none" : q.modelRole)
+                .setEventTimeMs(q.eventTimeMs)
+                .setDecidedAtMs(now)
+                .setProcessingLatencyUs(latencyUs)
+                .build();
+        rememberIfConfident(q, level, isUncertain, route, confidence, now);
+        return d;
+    }
+
+    /**
+     * The conformal step alone (the decision is valid until the next call). Two routes today:
+     * P(label = cheap) = 1 - p_strong. More tiers need a scorer output per route.
+     */
+    public ConformalRouter.Decision decideConformally(QueryContext q) {
+        labelProbs[0] = 1.0 - q.pStrong;
+        labelProbs[labelProbs.length - 1] = q.pStrong;
+        thresholds[0] = q.cheapThresholds;
+        thresholds[thresholds.length - 1] = q.strongThresholds;
+        ConformalRouter.decide(labelProbs, q.alpha, defaultAlpha, q.calibrationAlphas, thresholds, decision);
+        return decision;
+    }
+
+    /** Fallback bookkeeping: a confident scorer decision becomes a candidate for the first fallback level. */
+    public void rememberIfConfident(QueryContext q, FallbackLevel level, boolean uncertain, int route,
+                                    double confidence, long nowMs) {
+        if (level == FallbackLevel.NONE && !uncertain) {
+            recent.remember(q.namespace, q.embedding, route, confidence, nowMs, q.queryId);
+        }
+    }
+
+    /** The contextK most relevant candidates, best first (selection over at most 128 rows). */
+    static List<ContextItem> topContext(QueryContext q) {
+        int want = Math.min(q.contextK, q.candidateCount);
+        List<ContextItem> items = new ArrayList<>(want);
+        if (want == 0) return items;
+        float[] rel = q.relevance;
+        boolean[] taken = new boolean[q.candidateCount];
+        for (int r = 0; r < want; r++) {
+            int best = -1;
+            for (int i = 0; i < q.candidateCount; i++) {
+                // Without scores (scorer down) the retrieval order, by similarity, stands.
+                float s = rel == null ? -i : rel[i];
+                if (!taken[i] && (best < 0 || s > (rel == null ? -best : rel[best]))) best = i;
+            }
+            taken[best] = true;
+            items.add(new ContextItem(q.candidateIds[best], rel == null ? 0f : rel[best]));
+        }
+        return items;
+    }
+
+    private static String join(String a, String b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        return a + "; " + b;
+    }
+
+    @Override
+    public void close() {
+        tokens.close();
+    }
+}
