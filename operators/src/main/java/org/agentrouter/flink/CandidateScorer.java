@@ -136,6 +136,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         }
         if (model == null) {
             q.scoringFailure = "no model loaded";
+            q.scoringFailureCause = FallbackCause.NO_MODEL;
             out.collect(q);
             return;
         }
@@ -143,6 +144,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         long now = System.currentTimeMillis();
         if (!breaker.allow(now)) {
             q.scoringFailure = "scorer circuit open";
+            q.scoringFailureCause = FallbackCause.SCORER_CIRCUIT_OPEN;
         } else {
             try {
                 QueryScoring.score(model, q);
@@ -154,6 +156,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
                 breaker.onFailure(now);
                 q.pStrong = Double.NaN;
                 q.scoringFailure = "scorer failed: " + e.getMessage();
+                q.scoringFailureCause = FallbackCause.SCORER_ERROR;
             }
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);

@@ -46,6 +46,9 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
 
     private transient MemoryStore store;
     private transient QuantizedIndex index;
+    /** Memories in this subtask's index (namespaces it owns and has loaded): the memoriesIndexed gauge. */
+    private transient volatile long memoriesIndexed;
+    private transient int queriesSinceCount;
     private transient long nextOpenAttemptMs;
     private transient String storeProblem;
     private transient CandidateRetriever retriever;
@@ -71,6 +74,8 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         failures = group.counter("retrievalFailures");
         breaker = new CircuitBreaker(breakerSettings);
         group.gauge("retrievalBreakerState", () -> breaker.stateCode());
+        // Read by the reporter thread: a copy the task thread refreshes, never the index's own maps.
+        group.gauge("memoriesIndexed", () -> memoriesIndexed);
         tryOpenStore();
     }
 
@@ -79,6 +84,7 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
             store = MemoryStore.openReadOnly(Path.of(storePath));
             index = QuantizedIndex.over(store, indexSettings);
             preloadOwnedNamespaces();
+            memoriesIndexed = index.loadedMemories();
             retriever = new CandidateRetriever(index, k);
             storeProblem = null;
         } catch (RuntimeException e) {
@@ -95,7 +101,9 @@ public class RetrievalFunction extends KeyedProcessFunction<String, QueryContext
         if (store == null && System.currentTimeMillis() >= nextOpenAttemptMs) {
             tryOpenStore();
         }
+        if (index != null && (++queriesSinceCount & 1023) == 0) memoriesIndexed = index.loadedMemories();
         if (q.probe != null) {
+            if (index != null) memoriesIndexed = index.loadedMemories();
             q.probe.storeReachable = store != null;
             q.probe.storeProblem = storeProblem;
             q.probe.retrievalBreaker = breaker.state().name();

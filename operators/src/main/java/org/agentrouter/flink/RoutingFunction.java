@@ -1,6 +1,8 @@
 package org.agentrouter.flink;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.agentrouter.routing.HealthProbe;
 import org.agentrouter.routing.HealthRules;
@@ -40,6 +42,12 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private transient MetricGroup metrics;
     private transient Map<String, Counter> byRoute;
     private transient Map<FallbackLevel, Counter> byFallback;
+    /** Fallbacks by what made the scorer unavailable (a small fixed set of causes, not the free-text reason). */
+    private transient Map<String, Counter> byFallbackCause;
+    private transient Counter[] byConfidence;
+    /** Labels of the confidence buckets: tenths, the last one closed. */
+    static final String[] CONFIDENCE_BUCKETS = {"0.0-0.1", "0.1-0.2", "0.2-0.3", "0.3-0.4", "0.4-0.5",
+            "0.5-0.6", "0.6-0.7", "0.7-0.8", "0.8-0.9", "0.9-1.0"};
     private transient Counter uncertain;
     private transient Histogram processingMicros;
     private transient Histogram endToEndMs;
@@ -79,6 +87,12 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
             byFallback.put(level, metrics.addGroup("level", level.name()).counter("fallbacks"));
         }
         uncertain = metrics.counter("uncertainDecisions");
+        byConfidence = new Counter[CONFIDENCE_BUCKETS.length];
+        for (int b = 0; b < CONFIDENCE_BUCKETS.length; b++) {
+            byConfidence[b] = metrics.addGroup("confidence", CONFIDENCE_BUCKETS[b]).counter("decisions");
+        }
+        byFallbackCause = new HashMap<>();
+        for (String cause : FallbackCause.ALL) byFallbackCause.put(cause, metrics.addGroup("cause", cause).counter("fallbacks"));
         processingMicros = metrics.histogram("processingLatencyUs", new DescriptiveStatisticsHistogram(2048));
         endToEndMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(2048));
         List<String> routes = new ArrayList<>(pricing.size());
@@ -96,12 +110,12 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         }
         RoutingDecision d = decider.decide(q);
         out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
-        variants.record(d.getModelRole(), tier.route, level != FallbackLevel.NONE, latencyUs);
         decisionLog.record(d, q.text);
 
         double cost = d.getEstimatedCostUsd();
         double strongCost = d.getStrongCostUsd();
         long latencyUs = d.getProcessingLatencyUs();
+        variants.record(d.getModelRole(), d.getRoute(), d.getFallbackLevel() != FallbackLevel.NONE, latencyUs);
         long now = d.getDecidedAtMs();
         RoutingMetric m = RoutingMetric.newBuilder()
                 .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(d.getRoute()).setModel(d.getModel())
@@ -111,7 +125,12 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
 
         byRoute.get(d.getRoute()).inc();
-        if (d.getFallbackLevel() != FallbackLevel.NONE) byFallback.get(d.getFallbackLevel()).inc();
+        byConfidence[confidenceBucket(d.getConfidence())].inc();
+        if (d.getFallbackLevel() != FallbackLevel.NONE) {
+            byFallback.get(d.getFallbackLevel()).inc();
+            byFallbackCause.computeIfAbsent(FallbackCause.of(q),
+                    cause -> metrics.addGroup("cause", cause).counter("fallbacks")).inc();
+        }
         if (d.getUncertain()) uncertain.inc();
         Counter[] c = costByModel.get(d.getModel());
         c[0].inc(Math.round(cost * 1e6));
@@ -122,6 +141,11 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         if (d.getFallbackLevel() != FallbackLevel.NONE) windowFallbacks++;
         if (q.retrievalFailed || q.scoringFailed) windowErrors++;
         lastDecisionMs = now;
+    }
+
+    static int confidenceBucket(double confidence) {
+        if (!(confidence >= 0)) return 0;
+        return Math.min(CONFIDENCE_BUCKETS.length - 1, (int) (confidence * CONFIDENCE_BUCKETS.length));
     }
 
     /** The probe has passed every stage of this chain: judge it with this subtask's recent decisions and publish. */

@@ -50,6 +50,8 @@ public class QueryContext {
     public String modelRole;
     /** Set when the scorer could not score (no model, runtime failure): the router falls back. */
     public String scoringFailure;
+    /** One of {@code FallbackCause}: a metric label, where scoringFailure is free text. */
+    public String scoringFailureCause;
     /** The scoring call itself failed (not: no model, circuit open). */
     public boolean scoringFailed;
     /** Conformal calibration of the model that scored, carried so that routing uses the same release. */
