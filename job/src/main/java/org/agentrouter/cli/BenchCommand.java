@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code ./router bench ...}: measurements of the router, each with its own subcommand. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks of the router; results are JSON files, compared with a baseline stored in the repository.",
-        subcommands = {BenchMicroCommand.class, RetrievalBenchCommand.class})
+        subcommands = {BenchMicroCommand.class, RetrievalBenchCommand.class, PipelineBenchCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
