@@ -216,13 +216,19 @@ class TaskManagerFailureIT {
         }
     }
 
-    /** Replaces TaskManagers killed by an earlier test, and waits until the JobManager sees all of them. */
+    /**
+     * Every run starts on fresh TaskManagers: the one that survived an earlier run has already hosted a job
+     * (and its failover). In one CI run out of about ten, a job failing over onto such a TaskManager came back
+     * RUNNING but produced nothing for two minutes (no exception, no open transaction: see the note in
+     * BENCHMARKS.md); that is a finding about reusing TaskManagers across jobs, not about this failover, so
+     * the runs do not share TaskManagers.
+     */
     private void ensureTaskManagers(int count) throws Exception {
-        for (int i = 1; i <= count; i++) {
-            String name = LocalCluster.TASKMANAGER_PREFIX + i;
-            boolean alive = cluster.processes().stream().anyMatch(p -> p.name().equals(name) && p.isAlive());
-            if (!alive) cluster.startTaskManager(i);
+        for (ClusterProcess p : cluster.processes()) {
+            if (p.name().startsWith(LocalCluster.TASKMANAGER_PREFIX) && p.isAlive()) p.stop(Duration.ofSeconds(20));
         }
+        await("the JobManager to see no TaskManager", () -> rest.overview().path("taskmanagers").asInt() == 0);
+        for (int i = 1; i <= count; i++) cluster.startTaskManager(i);
         await(count + " TaskManagers registered", () -> {
             JsonNode o = rest.overview();
             return o.path("taskmanagers").asInt() == count && o.path("slots-available").asInt() == o.path("slots-total").asInt();
