@@ -13,11 +13,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agentrouter.job.JobOptions;
-import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
 import org.agentrouter.runtime.EmbeddedKafkaBroker;
 import org.agentrouter.runtime.EmbeddedStack;
 import org.agentrouter.runtime.LocalRouterJob;
+import org.agentrouter.runtime.RandomMemoryStore;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.RoutingDecision;
@@ -208,29 +207,9 @@ final class PipelineBenchCommand implements Callable<Integer> {
     }
 
     private void writeStore(Path db, Random rnd) {
-        List<MemoryRecord> batch = new ArrayList<>();
-        try (MemoryStore store = MemoryStore.openWritable(db)) {
-            for (int i = 0; i < memories; i++) {
-                MemoryRecord m = new MemoryRecord();
-                m.id = "mem-" + i;
-                m.namespace = EmbeddedStack.NAMESPACE + "-" + (i % namespaces);
-                m.kind = MemoryRecord.EPISODE;
-                m.text = "memory " + i;
-                m.createdAtMs = System.currentTimeMillis() - (i % 2000) * 3_600_000L;
-                m.useCount = i % 7;
-                m.confidence = 0.9f;
-                m.cheapOutcome = i % 3 == 0 ? 0f : 1f;
-                m.strongOutcome = 1f;
-                m.sourceId = "bench-pipeline";
-                m.embedding = EmbeddedStack.randomUnitVector(rnd);
-                batch.add(m);
-                if (batch.size() == 1000) {
-                    store.upsert(batch);
-                    batch.clear();
-                }
-            }
-            if (!batch.isEmpty()) store.upsert(batch);
-        }
+        List<String> names = new ArrayList<>();
+        for (int n = 0; n < namespaces; n++) names.add(EmbeddedStack.NAMESPACE + "-" + n);
+        RandomMemoryStore.write(db, rnd, names, Math.max(1, memories / namespaces), "bench-pipeline");
     }
 
     private static double ms(Histogram h, double percentile) {

@@ -1,19 +1,14 @@
 package org.agentrouter.runtime;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.job.JobOptions;
-import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
 import org.apache.flink.core.execution.JobClient;
 
 /**
@@ -48,7 +43,8 @@ public final class EmbeddedStack implements AutoCloseable {
             options.store = dir.resolve("memory.db");
             options.checkpointIntervalMs = 1000;
             options.parallelism = 1;
-            writeRandomStore(options.store, new Random(7));
+            Files.createDirectories(options.store.getParent());
+            RandomMemoryStore.write(options.store, new Random(7), List.of(NAMESPACE), MEMORIES, "embedded-stack");
             EmbeddedStack stack = new EmbeddedStack(dir, broker, options);
             stack.startJob();
             return stack;
@@ -98,39 +94,9 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
-    private static void writeRandomStore(Path db, Random rnd) throws IOException {
-        Files.createDirectories(db.getParent());
-        List<MemoryRecord> records = new ArrayList<>();
-        for (int i = 0; i < MEMORIES; i++) {
-            MemoryRecord m = new MemoryRecord();
-            m.id = "mem-" + i;
-            m.namespace = NAMESPACE;
-            m.kind = MemoryRecord.EPISODE;
-            m.text = "memory " + i;
-            m.createdAtMs = System.currentTimeMillis() - i * 3_600_000L;
-            m.useCount = i % 7;
-            m.confidence = 0.9f;
-            m.cheapOutcome = i % 3 == 0 ? 0f : 1f;
-            m.strongOutcome = 1f;
-            m.sourceId = "embedded-stack";
-            m.embedding = randomUnitVector(rnd);
-            records.add(m);
-        }
-        try (MemoryStore store = MemoryStore.openWritable(db)) {
-            store.upsert(records);
-        }
-    }
-
     /** A random L2-normalised vector in the job's embedding space size. */
     public static float[] randomUnitVector(Random rnd) {
-        float[] v = new float[FeatureLayout.EMBEDDING_DIM];
-        double norm = 0;
-        for (int d = 0; d < v.length; d++) {
-            v[d] = (float) rnd.nextGaussian();
-            norm += v[d] * v[d];
-        }
-        for (int d = 0; d < v.length; d++) v[d] /= (float) Math.sqrt(norm);
-        return v;
+        return RandomMemoryStore.unitVector(rnd);
     }
 
     /**

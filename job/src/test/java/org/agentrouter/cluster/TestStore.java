@@ -4,9 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.agentrouter.features.FeatureLayout;
-import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.runtime.RandomMemoryStore;
 import org.agentrouter.schema.AgentQuery;
 
 /**
@@ -20,28 +18,7 @@ public final class TestStore {
     private final Random rnd = new Random(7);
 
     public void write(Path db, int perNamespace) {
-        List<MemoryRecord> records = new ArrayList<>();
-        for (String ns : NAMESPACES) {
-            for (int i = 0; i < perNamespace; i++) {
-                MemoryRecord m = new MemoryRecord();
-                m.id = ns + "-mem-" + i;
-                m.namespace = ns;
-                m.kind = MemoryRecord.EPISODE;
-                m.text = "memory " + i;
-                m.createdAtMs = System.currentTimeMillis() - i * 3_600_000L;
-                m.useCount = i % 7;
-                m.confidence = 0.9f;
-                m.cheapOutcome = i % 3 == 0 ? 0f : 1f;
-                m.strongOutcome = 1f;
-                m.sourceId = "test";
-                m.embedding = unitVector();
-                records.add(m);
-                vectors.add(m.embedding);
-            }
-        }
-        try (MemoryStore store = MemoryStore.openWritable(db)) {
-            store.upsert(records);
-        }
+        vectors.addAll(RandomMemoryStore.write(db, rnd, NAMESPACES, perNamespace, "test"));
     }
 
     public synchronized AgentQuery query(String id) {
@@ -51,16 +28,5 @@ public final class TestStore {
         return AgentQuery.newBuilder().setQueryId(id).setNamespace(NAMESPACES.get(rnd.nextInt(NAMESPACES.size())))
                 .setUserId("u1").setText("query " + id).setEmbedding(embedding)
                 .setEventTimeMs(System.currentTimeMillis()).setContextK(5).build();
-    }
-
-    private float[] unitVector() {
-        float[] v = new float[FeatureLayout.EMBEDDING_DIM];
-        double norm = 0;
-        for (int d = 0; d < v.length; d++) {
-            v[d] = (float) rnd.nextGaussian();
-            norm += v[d] * v[d];
-        }
-        for (int d = 0; d < v.length; d++) v[d] /= (float) Math.sqrt(norm);
-        return v;
     }
 }
