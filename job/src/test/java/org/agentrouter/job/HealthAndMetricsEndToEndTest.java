@@ -25,6 +25,7 @@ import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
 import org.agentrouter.runtime.HealthStatusReader;
 import org.agentrouter.runtime.LocalRouterJob;
+import org.agentrouter.runtime.RandomMemoryStore;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.HealthStatus;
@@ -226,13 +227,7 @@ class HealthAndMetricsEndToEndTest {
                 m.cheapOutcome = i % 3 == 0 ? 0f : 1f;
                 m.strongOutcome = 1f;
                 m.sourceId = "test";
-                float[] v = new float[FeatureLayout.EMBEDDING_DIM];
-                double norm = 0;
-                for (int d = 0; d < v.length; d++) {
-                    v[d] = (float) rnd.nextGaussian();
-                    norm += v[d] * v[d];
-                }
-                for (int d = 0; d < v.length; d++) v[d] /= (float) Math.sqrt(norm);
+                float[] v = RandomMemoryStore.unitVector(rnd);
                 m.embedding = v;
                 records.add(m);
                 vectors.add(v);

@@ -21,6 +21,7 @@ import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
 import org.agentrouter.runtime.LocalRouterJob;
+import org.agentrouter.runtime.RandomMemoryStore;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.DeadLetter;
@@ -309,13 +310,7 @@ class RoutingJobEndToEndTest {
             m.strongOutcome = 1f;
             m.tags = new String[0];
             m.sourceId = "test";
-            float[] v = new float[FeatureLayout.EMBEDDING_DIM];
-            double norm = 0;
-            for (int d = 0; d < v.length; d++) {
-                v[d] = (float) rnd.nextGaussian();
-                norm += v[d] * v[d];
-            }
-            for (int d = 0; d < v.length; d++) v[d] /= (float) Math.sqrt(norm);
+            float[] v = RandomMemoryStore.unitVector(rnd);
             m.embedding = v;
             records.add(m);
             vectors.add(v);
