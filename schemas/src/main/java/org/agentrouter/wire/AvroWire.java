@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.agentrouter.schema.AgentMemory;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.DeadLetter;
 import org.agentrouter.schema.ErrorCategory;
@@ -41,6 +42,7 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<>(ModelEvent.getClassSchema());
     public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
     public static final AvroWire<RouterHealth> HEALTH = new AvroWire<>(RouterHealth.getClassSchema());
+    public static final AvroWire<AgentMemory> MEMORY = new AvroWire<>(AgentMemory.getClassSchema());
 
     private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;
