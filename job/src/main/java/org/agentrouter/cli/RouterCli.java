@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             RolloutCommand.class,
             RolloutLatencyCommand.class,
             HealthCommand.class,
+            StopCommand.class,
             MemoryCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

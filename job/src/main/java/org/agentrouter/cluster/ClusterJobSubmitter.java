@@ -9,7 +9,6 @@ import org.agentrouter.job.KafkaEndpoints;
 import org.agentrouter.job.RouterJob;
 import org.agentrouter.runtime.LocalRouterJob;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -41,7 +40,7 @@ public final class ClusterJobSubmitter {
 
         String[] hostPort = jobManager.split(":", 2);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
-                hostPort[0], Integer.parseInt(hostPort[1]), new Configuration(), clusterJar.toAbsolutePath().toString());
+                hostPort[0], Integer.parseInt(hostPort[1]), FlinkEnvironments.recovery(options), clusterJar.toAbsolutePath().toString());
         FlinkEnvironments.configure(env, options);
         new KafkaEndpoints(bootstrap, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
         return env.executeAsync(RouterJob.JOB_NAME).getJobID();

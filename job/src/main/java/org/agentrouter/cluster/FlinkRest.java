@@ -59,6 +59,52 @@ public final class FlinkRest {
         }
     }
 
+    /**
+     * Stops the job with a savepoint (POST /jobs/:id/stop) and waits for it: sources stop, the savepoint is
+     * taken, then every task finishes, so no Kafka transaction is left open (unlike cancel) and a job started
+     * from the savepoint resumes exactly where this one stopped. Returns the savepoint's location.
+     *
+     * @param targetDirectory where to write it; null for the cluster's execution.checkpointing.savepoint-dir
+     */
+    public String stopWithSavepoint(String jobId, String targetDirectory, Duration timeout) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode().put("drain", false);
+        if (targetDirectory != null) body.put("targetDirectory", targetDirectory);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/jobs/" + jobId + "/stop"))
+                .timeout(TIMEOUT).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        String trigger;
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new IOException("stop " + jobId + " at " + address + ": HTTP " + response.statusCode() + " " + response.body());
+            }
+            trigger = JSON.readTree(response.body()).path("request-id").asText();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping " + jobId, e);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode status = get("/jobs/" + jobId + "/savepoints/" + trigger);
+            if ("COMPLETED".equals(status.path("status").path("id").asText())) {
+                JsonNode operation = status.path("operation");
+                if (operation.has("location")) return operation.path("location").asText();
+                throw new IOException("stop-with-savepoint of " + jobId + " failed: "
+                        + operation.path("failure-cause").path("stack-trace").asText(operation.toString()).lines().findFirst().orElse(""));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("stop-with-savepoint of " + jobId + " did not complete within " + timeout.toSeconds()
+                        + " s (trigger " + trigger + "); the job may still be stopping: see ./router cluster status");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the savepoint of " + jobId, e);
+            }
+        }
+    }
+
     /** How many of the job's subtasks each TaskManager (by resource id) runs. */
     public java.util.Map<String, Integer> subtasksPerTaskManager(String jobId) throws IOException {
         java.util.Map<String, Integer> counts = new java.util.TreeMap<>();

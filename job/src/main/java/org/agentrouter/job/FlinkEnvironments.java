@@ -5,6 +5,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -21,6 +22,7 @@ public final class FlinkEnvironments {
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
         conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(Math.max(2, options.parallelism)));
+        conf.addAll(recovery(options));
         if (prometheusPort > 0) {
             conf.setString("metrics.reporter.prom.factory.class",
                     "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
@@ -35,6 +37,29 @@ public final class FlinkEnvironments {
             env = StreamExecutionEnvironment.createLocalEnvironment(options.parallelism, conf);
         }
         return configure(env, options);
+    }
+
+    /**
+     * Where the job's state comes from: nothing (a fresh start) or {@code --from-savepoint}. The path is checked
+     * here (when local) because Flink reports a missing savepoint only after accepting the job, as a failed job.
+     */
+    public static Configuration recovery(JobOptions options) {
+        Configuration conf = new Configuration();
+        if (options.fromSavepoint != null) {
+            String location = options.fromSavepoint;
+            boolean local = !location.contains("://") || location.startsWith("file:");
+            if (local) {
+                Path dir = location.startsWith("file:") ? Path.of(java.net.URI.create(location)) : Path.of(location).toAbsolutePath();
+                if (!java.nio.file.Files.isRegularFile(dir.resolve("_metadata"))) {
+                    throw new IllegalArgumentException("--from-savepoint " + dir
+                            + " is not a savepoint or retained checkpoint (no _metadata in it)");
+                }
+                location = dir.toUri().toString();
+            }
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, location);
+            conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, options.allowNonRestoredState);
+        }
+        return conf;
     }
 
     /** Checkpointing and parallelism as the options say; object reuse is safe because no function keeps emitted records. */

@@ -46,6 +46,12 @@ public class JobOptions {
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
 
+    @Option(names = "--from-savepoint", description = "start from this savepoint (or retained checkpoint): a local directory or a URI the cluster can read (s3://...), e.g. what ./router stop printed; with a new --parallelism this rescales the job")
+    public String fromSavepoint;
+
+    @Option(names = "--allow-non-restored-state", description = "with --from-savepoint: start even if some state in it belongs to no operator of this job")
+    public boolean allowNonRestoredState;
+
     public DeliveryGuarantee deliveryGuarantee() {
         switch (guarantee.toLowerCase()) {
             case "at-least-once": return DeliveryGuarantee.AT_LEAST_ONCE;

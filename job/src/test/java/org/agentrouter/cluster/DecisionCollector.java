@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.agentrouter.runtime.Topics;
+import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.wire.AvroWire;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,6 +24,7 @@ final class DecisionCollector implements AutoCloseable {
     private final String idPrefix;
     private final Map<String, Integer> counts = new ConcurrentHashMap<>();
     private final Map<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> servedWithMemory = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
 
@@ -49,6 +51,7 @@ final class DecisionCollector implements AutoCloseable {
                     if (!id.startsWith(idPrefix)) continue;
                     counts.merge(id, 1, Integer::sum);
                     firstSeenNanos.putIfAbsent(id, now);
+                    servedWithMemory.put(id, !d.getContext().isEmpty() && d.getFallbackLevel() == FallbackLevel.NONE);
                 }
             }
         } catch (Exception e) {
@@ -59,6 +62,11 @@ final class DecisionCollector implements AutoCloseable {
     /** Query id to the number of decisions seen for it. */
     Map<String, Integer> counts() {
         return counts;
+    }
+
+    /** Query id to whether its (last) decision came from the scorer with memory context, not from a fallback. */
+    Map<String, Boolean> servedWithMemory() {
+        return servedWithMemory;
     }
 
     /** The earliest arrival (System.nanoTime) of a decision first seen after {@code afterNanos}; -1 when none yet. */

@@ -1,0 +1,195 @@
+package org.agentrouter.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.agentrouter.job.JobOptions;
+import org.agentrouter.runtime.Topics;
+import org.agentrouter.wire.AvroWire;
+import org.apache.flink.util.FileUtils;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Rescaling a running job the way an operator does it, on a real cluster (JobManager, two TaskManagers and a
+ * Kafka broker, each its own JVM): the job runs at parallelism 1 in exactly-once mode while queries arrive at a
+ * steady rate, {@code ./router stop} takes a savepoint and stops it mid-stream, and the job is submitted again
+ * from that savepoint at parallelism 2 while the traffic goes on. Every query must get exactly one decision,
+ * and every decision must come from the scorer with memory context (no namespace lost its memories).
+ */
+@Tag("cluster")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RescaleIT {
+    private static final int QUERIES_PER_SECOND = 40;
+    private static final int STREAM_SECONDS = 24;
+    private static final int STOP_AFTER_SECONDS = 8;
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Path RUN_DIR = Path.of("target/rescale-it").toAbsolutePath();
+    private static final Path JOB_JAR = Path.of("target/job-0.1.0-SNAPSHOT-cluster.jar").toAbsolutePath();
+
+    private LocalCluster cluster;
+    private FlinkRest rest;
+    private String bootstrap;
+    private KafkaProducer<String, byte[]> producer;
+    private final TestStore store = new TestStore();
+    private final Path storeFile = RUN_DIR.resolve("memory.db");
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is built by mvn package");
+        FileUtils.deleteDirectory(RUN_DIR.toFile());
+        ClusterOptions options = new ClusterOptions();
+        options.taskManagers = 2;
+        options.restPort = freePort();
+        options.rpcPort = freePort();
+        options.kafkaPort = 0;
+        options.taskManagerMemory = "1536m";
+        options.jobManagerMemory = "768m";
+        options.projectConfDir = Path.of("../flink-conf").toAbsolutePath();
+        cluster = new LocalCluster(new ClusterLayout(RUN_DIR));
+        cluster.up(options);
+        rest = new FlinkRest(cluster.layout().restAddress());
+        bootstrap = cluster.layout().bootstrap();
+        store.write(storeFile, 200);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (producer != null) producer.close();
+        if (cluster != null) cluster.down(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void stopWithSavepointThenResumeAtParallelismTwoLosesAndDuplicatesNothing() throws Exception {
+        JobOptions options = new JobOptions();
+        options.store = storeFile;
+        options.parallelism = 1;
+        options.checkpointIntervalMs = 1000;
+        options.guarantee = "exactly-once";
+        options.groupId = "rescale-it";
+        String first = ClusterJobSubmitter.submit(rest.address(), bootstrap, options, JOB_JAR).toString();
+        await("job " + first + " running", () -> rest.fullyRunning(first));
+
+        List<String> sent = Collections.synchronizedList(new ArrayList<>());
+        try (DecisionCollector decisions = new DecisionCollector(bootstrap, "rescale-")) {
+            Thread traffic = new Thread(() -> produce(sent), "query-traffic");
+            traffic.start();
+            Thread.sleep(STOP_AFTER_SECONDS * 1000L);
+
+            long stopNanos = System.nanoTime();
+            String savepoint = rest.stopWithSavepoint(first, null, WAIT);
+            long stoppedMs = (System.nanoTime() - stopNanos) / 1_000_000;
+            await("job " + first + " finished", () -> "FINISHED".equals(rest.job(first).path("state").asText()));
+            int decidedBeforeRescale = decisions.counts().size();
+
+            options.parallelism = 2;
+            options.fromSavepoint = savepoint;
+            String second = ClusterJobSubmitter.submit(rest.address(), bootstrap, options, JOB_JAR).toString();
+            await("job " + second + " running at parallelism 2", () -> rest.fullyRunning(second));
+            long resumedMs = (System.nanoTime() - stopNanos) / 1_000_000;
+            assertEquals(2, retrievalParallelism(second), "the retrieval stage's parallelism after the rescale");
+
+            traffic.join();
+            Set<String> expected = new TreeSet<>(sent);
+            await("a decision for each of " + expected.size() + " queries", () -> decisions.counts().keySet().containsAll(expected));
+            Thread.sleep(2_000); // late duplicates, if any, arrive with the rest
+            String stop = rest.stopWithSavepoint(second, null, WAIT);
+
+            Map<String, Integer> counts = decisions.counts();
+            Set<String> missing = expected.stream().filter(id -> !counts.containsKey(id)).collect(Collectors.toCollection(TreeSet::new));
+            int duplicates = counts.values().stream().mapToInt(n -> n - 1).sum();
+            Set<String> withoutMemory = expected.stream().filter(id -> !decisions.servedWithMemory().getOrDefault(id, false))
+                    .collect(Collectors.toCollection(TreeSet::new));
+            String report = String.format("rescale 1 -> 2: sent %d queries at %d/s, stopped with a savepoint after %d decisions in %d ms,"
+                            + " running again at parallelism 2 after %d ms; decided %d, missing %d, duplicates %d, without memory %d;"
+                            + " savepoints %s, %s",
+                    expected.size(), QUERIES_PER_SECOND, decidedBeforeRescale, stoppedMs, resumedMs, counts.size(),
+                    missing.size(), duplicates, withoutMemory.size(), savepoint, stop);
+            System.out.println("RESCALE " + report);
+            Files.writeString(RUN_DIR.resolve("rescale.txt"), report + "\n");
+
+            assertTrue(decidedBeforeRescale > 0, "the first job decided queries before it was stopped");
+            assertEquals(Set.of(), missing, "queries without a decision");
+            assertEquals(0, duplicates, "duplicated decisions (exactly-once, stop with savepoint)");
+            assertEquals(Set.of(), withoutMemory, "decisions made without memory context");
+        }
+    }
+
+    private int retrievalParallelism(String jobId) throws IOException {
+        for (JsonNode vertex : rest.job(jobId).path("vertices")) {
+            if (vertex.path("name").asText().contains("retrieve")) return vertex.path("parallelism").asInt();
+        }
+        throw new AssertionError("no retrieval vertex in job " + jobId + ": " + rest.job(jobId));
+    }
+
+    private void produce(List<String> sent) {
+        long start = System.nanoTime();
+        int total = QUERIES_PER_SECOND * STREAM_SECONDS;
+        for (int i = 0; i < total; i++) {
+            long wait = start + i * 1_000_000_000L / QUERIES_PER_SECOND - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            var q = store.query("rescale-" + i);
+            try {
+                producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q))).get();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not send query " + i, e);
+            }
+            sent.add(q.getQueryId());
+        }
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private void await(String what, Check check) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting for " + what
+                        + "; jobs: " + rest.jobsOverview());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ClusterOptions.HOST))) {
+            return s.getLocalPort();
+        }
+    }
+}
