@@ -32,8 +32,25 @@ final class RunCommand implements Callable<Integer> {
         JobClient job = LocalRouterJob.start(bootstrap, options, uiPort, prometheusPort, workDir.toAbsolutePath());
         System.err.printf("job %s running against %s; Flink UI http://localhost:%d, metrics http://localhost:%d%n",
                 job.getJobID(), bootstrap, uiPort, prometheusPort);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> job.cancel().join()));
+        Path savepoints = workDir.toAbsolutePath().resolve("savepoints");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithSavepoint(job, savepoints)));
         job.getJobExecutionResult().get();
         return 0;
+    }
+
+    /**
+     * Ctrl-C stops the job with a savepoint rather than cancelling it: a cancelled exactly-once job can leave a
+     * Kafka transaction open, and the savepoint lets {@code --from-savepoint} resume exactly here. Cancels when
+     * the savepoint does not complete within 60 s (a job that is failing cannot take one).
+     */
+    private static void stopWithSavepoint(JobClient job, Path dir) {
+        try {
+            String location = job.stopWithSavepoint(false, dir.toUri().toString(),
+                    org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            System.err.println("stopped with a savepoint: " + location + " (resume with --from-savepoint " + location + ")");
+        } catch (Exception e) {
+            System.err.println("no savepoint (" + e + "); cancelling the job");
+            job.cancel().join();
+        }
     }
 }
