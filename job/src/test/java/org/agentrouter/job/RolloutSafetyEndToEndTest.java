@@ -270,10 +270,32 @@ class RolloutSafetyEndToEndTest {
                         + "(%d failed decisions, publish -> verdict %d ms)%n", verdict.getAtMs() - firstFailure,
                 rolledBackEverywhere - firstFailure, failed, verdict.getAtMs() - failingPublishedAt);
 
+        // What ./router models prints: roles, the rollbacks with their reasons.
+        String models = printed(() -> cli("models", "--bootstrap", bootstrap));
+        assertTrue(models.contains("subtask 0: champion " + CHALLENGER) && models.contains("subtask 1: champion " + CHALLENGER), models);
+        assertTrue(models.contains("automatic: challenger " + FAILING + " (" + RolloutRules.RULE_ERRORS + ")"), models);
+        assertTrue(models.contains("challenger " + FAILING + ": challenger " + FAILING + " withdrawn"), models);
+        assertFalse(models.contains("           challenger "), "no challenger serves any more: " + models);
+
         assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
         assertEquals(0, ModelRolloutEndToEndTest.numRestarts(restPort, job), "the job never restarted");
         JsonNode failures = ModelRolloutEndToEndTest.exceptionHistory(restPort, job);
         assertTrue(failures.isArray() && failures.isEmpty(), "no task ever failed: " + failures);
+    }
+
+    /** What a command printed on standard output. */
+    private static String printed(java.util.function.IntSupplier command) {
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, command.getAsInt());
+        } finally {
+            System.setOut(stdout);
+        }
+        String text = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+        stdout.print(text);
+        return text;
     }
 
     /** Waits for a model event matching {@code which} from every scorer subtask; the latest of their times. */

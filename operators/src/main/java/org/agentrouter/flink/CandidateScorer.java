@@ -257,6 +257,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             state.put(CHALLENGER, bytes);
             state.put(CHALLENGER_SHARE, shareBytes(release.getSharePercent()));
             state.remove(CHALLENGER_SHADOW); // a new challenger starts live; shadow mode is asked for by a control
+            challengerShadow = false;
             swapChallengerTo(candidate, bytes, release.getSharePercent());
             emit(ctx, "accepted", release, null, "challenger serves " + challengerShare + "% of users");
             if (challengerShare == 100) {
