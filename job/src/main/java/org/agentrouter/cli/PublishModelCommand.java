@@ -37,6 +37,10 @@ final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--share", description = "with --role challenger: percent of users it serves, 100 promotes it (default: 5)")
     Integer share;
 
+    @Option(names = "--shadow", description = "with --role challenger: shadow mode, the challenger scores every query but decides none "
+            + "(what it would have decided goes to routing-metrics as shadow records); ./router rollout --share N ends it")
+    boolean shadow;
+
     @Override
     public Integer call() throws Exception {
         if (!role.equals("champion") && !role.equals("challenger")) {
@@ -46,8 +50,19 @@ final class PublishModelCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--share takes 0..100 and goes with --role challenger");
         }
-        int sharePercent = role.equals("challenger") ? (share == null ? 5 : share) : 0;
-        return publish(release, version, allowMajor, false, role, sharePercent, bootstrap);
+        if (shadow && (!role.equals("challenger") || share != null)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--shadow goes with --role challenger and without --share");
+        }
+        int sharePercent = shadow ? 0 : role.equals("challenger") ? (share == null ? 5 : share) : 0;
+        int published = publish(release, version, allowMajor, false, role, sharePercent, bootstrap);
+        if (published != 0 || !shadow) return published;
+        // Two records: the release (serving nobody yet), then the switch to shadow mode, guarded by its version so
+        // that it cannot put another challenger in shadow if this release is refused.
+        String challengerVersion = version != null ? version : ModelReleases.read(release).getVersion();
+        long offset = RolloutCommand.sendShadow(bootstrap, challengerVersion);
+        System.out.printf("shadow mode for challenger %s requested on %s offset %d%n", challengerVersion, Topics.ROUTER_MODELS, offset);
+        return 0;
     }
 
     /** Checks the release locally, then publishes it with the given rollout flags; 2 when the check refuses it. */

@@ -60,6 +60,31 @@ public class JobOptions {
         }
     }
 
+    @Option(names = "--auto-rollback", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "roll a challenger back automatically when it breaks the rollout rules (README: automatic rollback); --no-auto-rollback only measures (default: ${DEFAULT-VALUE})")
+    public boolean autoRollback = true;
+
+    @Option(names = "--rollout-window-ms", description = "the rollout judge compares variants over this window (default: ${DEFAULT-VALUE})")
+    public long rolloutWindowMs = 60_000;
+
+    @Option(names = "--rollout-min-decisions", description = "challenger decisions in the window before the error and latency rules apply (default: ${DEFAULT-VALUE})")
+    public long rolloutMinDecisions = 200;
+
+    @Option(names = "--rollout-error-ratio", description = "roll back when the challenger's scoring error rate exceeds this times the champion's (default: ${DEFAULT-VALUE})")
+    public double rolloutErrorRatio = 2.0;
+
+    @Option(names = "--rollout-min-error-rate", description = "... and this rate (default: ${DEFAULT-VALUE})")
+    public double rolloutMinErrorRate = 0.02;
+
+    @Option(names = "--rollout-latency-ratio", description = "roll back when the challenger's p95 scoring latency exceeds this times the champion's (default: ${DEFAULT-VALUE})")
+    public double rolloutLatencyRatio = 1.5;
+
+    @Option(names = "--rollout-latency-margin-us", description = "... and by at least this many microseconds (default: ${DEFAULT-VALUE})")
+    public long rolloutLatencyMarginUs = 200;
+
+    @Option(names = "--rollout-report-interval-ms", description = "each routing subtask reports its variants to the judge this often (default: ${DEFAULT-VALUE})")
+    public long rolloutReportIntervalMs = 1_000;
+
     public RouterConfig routerConfig() {
         RouterConfig c = new RouterConfig();
         c.memoryStorePath = store.toAbsolutePath().toString();
@@ -70,6 +95,14 @@ public class JobOptions {
         c.feedbackMinOutcomes = feedbackMinOutcomes;
         c.healthIntervalMs = healthIntervalMs;
         c.bundledModel = bundledModel;
+        c.rollout.autoRollback = autoRollback;
+        c.rollout.windowMs = rolloutWindowMs;
+        c.rollout.minDecisions = rolloutMinDecisions;
+        c.rollout.errorRatio = rolloutErrorRatio;
+        c.rollout.minErrorRate = rolloutMinErrorRate;
+        c.rollout.latencyRatio = rolloutLatencyRatio;
+        c.rollout.latencyMarginUs = rolloutLatencyMarginUs;
+        c.rollout.reportIntervalMs = rolloutReportIntervalMs;
         return c.validate();
     }
 }

@@ -27,7 +27,24 @@ public final class KafkaEndpoints {
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
         return new RouterJob(querySource(), modelSource(), feedbackSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
-                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(), config);
+                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(), config)
+                .withRolloutJudge(controlSink());
+    }
+
+    /**
+     * The rollout judge's rollbacks onto router-models, at-least-once whatever the job's guarantee: the model
+     * source reads uncommitted records, and a rollback must act now, not at the next checkpoint. A duplicate
+     * is harmless: the control names the challenger version it withdraws.
+     */
+    public KafkaSink<KafkaMessage> controlSink() {
+        Properties producer = new Properties();
+        producer.setProperty("linger.ms", "0");
+        return KafkaSink.<KafkaMessage>builder()
+                .setBootstrapServers(bootstrap)
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(new KafkaMessageSerializer(Topics.ROUTER_MODELS))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
     }
 
     /**

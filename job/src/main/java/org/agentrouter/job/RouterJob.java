@@ -52,6 +52,8 @@ public final class RouterJob {
     private final Sink<KafkaMessage> modelEvents;
     private final Sink<KafkaMessage> health;
     private final RouterConfig config;
+    /** router-models, for the rollout judge's automatic rollbacks; null: no judge. */
+    private Sink<KafkaMessage> rolloutControls;
 
     public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Source<RawRecord, ?, ?> feedback,
                      Sink<KafkaMessage> decisions,
@@ -66,6 +68,12 @@ public final class RouterJob {
         this.modelEvents = modelEvents;
         this.health = health;
         this.config = config.validate();
+    }
+
+    /** Adds the rollout judge, which publishes its automatic rollbacks to {@code controls} (router-models). */
+    public RouterJob withRolloutJudge(Sink<KafkaMessage> controls) {
+        this.rolloutControls = controls;
+        return this;
     }
 
     /** Entry point on a Flink cluster: {@code flink run router-job-cluster.jar --bootstrap HOST:PORT [options]}. */
@@ -119,9 +127,11 @@ public final class RouterJob {
         routed.sinkTo(decisions).name("routing-decisions").uid("routing-decisions-sink");
         routed.getSideOutput(RouterOutputs.ROUTING_METRICS)
                 .sinkTo(metrics).name("routing-metrics").uid("routing-metrics-sink");
-        scored.getSideOutput(RouterOutputs.MODEL_EVENTS)
-                .union(guarantee)
-                .sinkTo(modelEvents).name("model-events").uid("model-events-sink");
+        DataStream<KafkaMessage> events = scored.getSideOutput(RouterOutputs.MODEL_EVENTS).union(guarantee);
+        if (rolloutControls != null) {
+            events = events.union(RolloutSafety.judge(routed, guarantee, rolloutControls, config));
+        }
+        events.sinkTo(modelEvents).name("model-events").uid("model-events-sink");
         routed.getSideOutput(RouterOutputs.HEALTH)
                 .sinkTo(health).name("router-health").uid("router-health-sink");
         decoded.getSideOutput(RouterOutputs.DEAD_LETTERS)

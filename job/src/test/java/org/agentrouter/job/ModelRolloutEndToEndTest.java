@@ -273,7 +273,7 @@ class ModelRolloutEndToEndTest {
         return AvroWire.MODEL_RELEASE.encode(change.apply(b).build());
     }
 
-    private static int cli(String... args) {
+    static int cli(String... args) {
         return new CommandLine(new RouterCli()).execute(args);
     }
 
@@ -281,7 +281,7 @@ class ModelRolloutEndToEndTest {
      * Flink's own count of job restarts, from the MiniCluster's REST API. Job metrics reach the REST
      * handlers through a fetcher that starts on the first request, so the first answers may be empty.
      */
-    private static long numRestarts(int restPort, JobClient job) throws Exception {
+    static long numRestarts(int restPort, JobClient job) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         URI uri = URI.create("http://127.0.0.1:" + restPort + "/jobs/" + job.getJobID() + "/metrics?get=numRestarts");
         long deadline = System.currentTimeMillis() + 15_000;
@@ -300,7 +300,7 @@ class ModelRolloutEndToEndTest {
     }
 
     /** Every task failure the scheduler saw (restarted or not), from the same REST API. */
-    private static JsonNode exceptionHistory(int restPort, JobClient job) throws Exception {
+    static JsonNode exceptionHistory(int restPort, JobClient job) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + restPort + "/jobs/" + job.getJobID() + "/exceptions")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -312,13 +312,13 @@ class ModelRolloutEndToEndTest {
         return events.stream().filter(e -> e.getEvent().equals(event)).mapToLong(ModelEvent::getAtMs).max().orElseThrow();
     }
 
-    private static int freePort() throws Exception {
+    static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    private static List<ModelEvent> decodeEvents(List<byte[]> raw) throws Exception {
+    static List<ModelEvent> decodeEvents(List<byte[]> raw) throws Exception {
         List<ModelEvent> out = new ArrayList<>();
         for (byte[] b : raw) out.add(AvroWire.MODEL_EVENT.decode(b));
         return out;
@@ -332,7 +332,7 @@ class ModelRolloutEndToEndTest {
         return seen.size();
     }
 
-    private static List<RoutingDecision> decodeDecisions(List<byte[]> raw) {
+    static List<RoutingDecision> decodeDecisions(List<byte[]> raw) {
         List<RoutingDecision> out = new ArrayList<>(raw.size());
         for (byte[] b : raw) {
             try {

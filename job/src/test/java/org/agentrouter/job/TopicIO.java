@@ -33,6 +33,17 @@ final class TopicIO implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, key, value)).get();
     }
 
+    /** Sends without waiting for the broker's answer; a failure shows in {@code failure} (first one kept). */
+    void sendNoWait(String topic, String key, byte[] value, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+        producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
+            if (e != null) failure.compareAndSet(null, e);
+        });
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
     /** Everything on the topic from the beginning, until {@code done} holds for what was read or the timeout passes. */
     List<byte[]> readUntil(String topic, Predicate<List<byte[]>> done, Duration timeout) {
         Properties p = new Properties();

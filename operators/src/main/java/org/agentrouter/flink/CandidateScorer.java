@@ -46,6 +46,14 @@ import org.slf4j.LoggerFactory;
  * <p>A release with role {@code challenger} serves next to the champion, for a share of users chosen by
  * a consistent hash of the user id ({@link TrafficSplit}); a rollout to 100% promotes it. A rollback
  * withdraws the challenger if there is one, else returns the champion to its last-known-good.
+ *
+ * <p>In shadow mode ({@code ./router rollout --shadow}) the challenger scores every query after the champion,
+ * but the champion's score decides: the challenger's score travels with the query so that routing can record
+ * what it would have decided. Its failures never touch the champion's circuit breaker nor the decision.
+ *
+ * <p>A control that names a model version (the rollout judge's automatic rollback) applies only while the
+ * challenger has that version; otherwise it is ignored with an {@code ignored} event, so a challenger
+ * replaced in the meantime, or a rollback repeated or replayed, changes nothing.
  */
 public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte[], QueryContext> {
     private static final long serialVersionUID = 1L;
@@ -63,6 +71,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     /** The broadcast-state key of the challenger release, and of its share (decimal percent, UTF-8). */
     public static final String CHALLENGER = "challenger";
     public static final String CHALLENGER_SHARE = "challenger.share";
+    /** The broadcast-state key of the shadow flag ("true" / absent). */
+    public static final String CHALLENGER_SHADOW = "challenger.shadow";
 
     public static final String ROLE_CHAMPION = "champion";
     public static final String ROLE_CHALLENGER = "challenger";
@@ -80,6 +90,11 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private transient ServedModel challenger;
     private transient byte[] challengerSource;
     private transient int challengerShare;
+    private transient boolean challengerShadow;
+    /** Time to check and load the release of the next accepted/promoted event, -1 when none. */
+    private transient long loadMs = -1;
+    /** Scratch output of shadow scoring: the shadow relevance is not used. */
+    private transient float[] shadowRelevance;
     private transient volatile long versionGaugeValue;
     private transient volatile long challengerVersionGaugeValue;
     private transient Histogram scoreMicros;
@@ -113,6 +128,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         metrics.gauge("modelVersion", () -> versionGaugeValue);
         metrics.gauge("challengerVersion", () -> challengerVersionGaugeValue);
         metrics.gauge("challengerSharePercent", () -> challengerShare);
+        metrics.gauge("challengerShadow", () -> challengerShadow ? 1 : 0);
+        shadowRelevance = new float[org.agentrouter.features.FeatureLayout.MAX_CANDIDATES];
         if (bundledModel != null && !bundledModel.isEmpty()) {
             ModelRelease bundled = ModelReleases.fromClasspath(bundledModel);
             bundledRelease = AvroWire.MODEL_RELEASE.encode(bundled);
@@ -131,7 +148,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             return;
         }
         ServedModel model = current;
-        if (challenger != null && TrafficSplit.toChallenger(userKey(q), challengerShare)) {
+        if (challenger != null && !challengerShadow && TrafficSplit.toChallenger(userKey(q), challengerShare)) {
             model = challenger;
         }
         if (model == null) {
@@ -146,24 +163,51 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             q.scoringFailure = "scorer circuit open";
             q.scoringFailureCause = FallbackCause.SCORER_CIRCUIT_OPEN;
         } else {
+            // The breaker guards the champion: a failing challenger must not open the circuit for every user.
+            // Its users fall back until the rollout judge withdraws it (or an operator does).
+            boolean guarded = model == current;
             try {
                 QueryScoring.score(model, q);
-                breaker.onSuccess();
+                if (guarded) breaker.onSuccess();
+                q.scoringMicros = (System.nanoTime() - start) / 1_000;
             } catch (RuntimeException e) {
                 // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
                 scoringFailures.inc();
                 q.scoringFailed = true;
-                breaker.onFailure(now);
+                if (guarded) breaker.onFailure(now);
                 q.pStrong = Double.NaN;
                 q.scoringFailure = "scorer failed: " + e.getMessage();
                 q.scoringFailureCause = FallbackCause.SCORER_ERROR;
+                q.scoringMicros = (System.nanoTime() - start) / 1_000;
             }
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);
         QueryScoring.stamp(model, q);
         // The release's own role field says what it was published as; what serves this query is what counts.
         q.modelRole = model == challenger ? ROLE_CHALLENGER : ROLE_CHAMPION;
+        if (challenger != null && challengerShadow) {
+            scoreInShadow(challenger, q);
+        }
         out.collect(q);
+    }
+
+    /** The challenger's score for the record only: the query's own fields (the champion's) stay as they are. */
+    private void scoreInShadow(ServedModel shadow, QueryContext q) {
+        q.shadowVersion = shadow.version.toString();
+        q.shadowCalibrationAlphas = shadow.alphas;
+        q.shadowStrongThresholds = shadow.strongThresholds;
+        q.shadowCheapThresholds = shadow.cheapThresholds;
+        long start = System.nanoTime();
+        try {
+            double p = shadow.scorer.score(q.candidateFeatures, q.queryFeatures, shadowRelevance);
+            if (!(p >= 0.0 && p <= 1.0)) {
+                throw new IllegalStateException("model returned p_strong " + p);
+            }
+            q.shadowPStrong = p;
+        } catch (RuntimeException e) {
+            q.shadowFailure = "shadow scorer failed: " + e.getMessage();
+        }
+        q.shadowScoringMicros = (System.nanoTime() - start) / 1_000;
     }
 
     /** The same user, the same variant; a query without a user id is split on its own id. */
@@ -201,7 +245,9 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             }
             // A challenger is held to the same rules against the champion: it is meant to become the champion.
             VersionRules.check(current == null ? null : current.version, release);
+            long loadStart = System.nanoTime();
             candidate = ServedModel.accept(env, release);
+            loadMs = (System.nanoTime() - loadStart) / 1_000_000;
         } catch (ModelRejectedException e) {
             refuse(ctx, release, e.rule(), e.getMessage());
             return;
@@ -210,6 +256,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         if (asChallenger) {
             state.put(CHALLENGER, bytes);
             state.put(CHALLENGER_SHARE, shareBytes(release.getSharePercent()));
+            state.remove(CHALLENGER_SHADOW); // a new challenger starts live; shadow mode is asked for by a control
+            challengerShadow = false;
             swapChallengerTo(candidate, bytes, release.getSharePercent());
             emit(ctx, "accepted", release, null, "challenger serves " + challengerShare + "% of users");
             if (challengerShare == 100) {
@@ -234,6 +282,8 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         }
     }
 
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
+
     private static byte[] shareBytes(int share) {
         return Integer.toString(share).getBytes(StandardCharsets.UTF_8);
     }
@@ -247,6 +297,15 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     }
 
     private void onControl(ModelControl control, BroadcastState<String, byte[]> state, Context ctx) throws Exception {
+        String only = control.getModelVersion();
+        if (only != null && !only.isEmpty() && (challenger == null || !only.equals(challenger.version.toString()))) {
+            // Meant for a challenger that no longer serves: replaced, withdrawn, promoted, or this is a repeat.
+            String reason = control.getAction() + " of challenger " + only + " requested by " + control.getRequestedBy()
+                    + " ignored: " + (challenger == null ? "no challenger serves" : "challenger " + challenger.version + " serves");
+            emit(ctx, "ignored", null, null, reason, only);
+            LOG.info("{} on subtask {}", reason, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+            return;
+        }
         if (ROLLOUT.equals(control.getAction())) {
             rollout(control, state, ctx);
         } else if (!ROLLBACK.equals(control.getAction())) {
@@ -271,10 +330,19 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             refuse(ctx, release, e.rule(), e.getMessage());
             return;
         }
-        int from = challengerShare;
+        if (control.getShadow()) {
+            challengerShadow = true;
+            state.put(CHALLENGER_SHADOW, TRUE);
+            emit(ctx, ROLLOUT, release, null, "challenger " + challenger.version
+                    + " in shadow mode: scores every query, decides none (champion decides for every user)");
+            return;
+        }
+        String from = challengerShadow ? "shadow" : challengerShare + "%";
         challengerShare = control.getSharePercent();
+        challengerShadow = false;
         state.put(CHALLENGER_SHARE, shareBytes(challengerShare));
-        emit(ctx, ROLLOUT, release, null, "challenger " + challenger.version + " share " + from + "% -> " + challengerShare + "%");
+        state.remove(CHALLENGER_SHADOW);
+        emit(ctx, ROLLOUT, release, null, "challenger " + challenger.version + " share " + from + " -> " + challengerShare + "%");
         if (challengerShare == 100) {
             promote(state, ctx, "rollout to 100%");
         }
@@ -299,6 +367,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         state.put(CHAMPION, bytes);
         state.remove(CHALLENGER);
         state.remove(CHALLENGER_SHARE);
+        state.remove(CHALLENGER_SHADOW);
         swapChallengerTo(null, null, 0);
         String from = current == null ? "none" : current.version.toString();
         swapTo(promoted, bytes);
@@ -308,11 +377,14 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
 
     private void withdrawChallenger(ModelControl control, BroadcastState<String, byte[]> state, Context ctx) throws Exception {
         ModelRelease release = AvroWire.MODEL_RELEASE.decode(challengerSource);
+        boolean wasShadow = challengerShadow;
         state.remove(CHALLENGER);
         state.remove(CHALLENGER_SHARE);
+        state.remove(CHALLENGER_SHADOW);
         swapChallengerTo(null, null, 0);
         modelRollbacks.inc();
-        String reason = "challenger " + release.getVersion() + " withdrawn, champion serves every user"
+        String reason = "challenger " + release.getVersion() + (wasShadow ? " (shadow)" : "")
+                + " withdrawn, champion serves every user, requested by " + control.getRequestedBy()
                 + (control.getReason() == null ? "" : ": " + control.getReason());
         emit(ctx, "rolled back", release, null, reason);
         LOG.warn("Challenger {} {} withdrawn on subtask {} ({})", release.getName(), release.getVersion(),
@@ -366,6 +438,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         }
         byte[] share = state.get(CHALLENGER_SHARE);
         int shareNow = share == null ? 0 : Integer.parseInt(new String(share, StandardCharsets.UTF_8));
+        challengerShadow = state.get(CHALLENGER_SHADOW) != null;
         if (next != challengerSource) {
             try {
                 swapChallengerTo(ServedModel.accept(env, AvroWire.MODEL_RELEASE.decode(next)), next, shareNow);
@@ -393,6 +466,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         challenger = next;
         challengerSource = source;
         challengerShare = next == null ? 0 : share;
+        if (next == null) challengerShadow = false;
         challengerVersionGaugeValue = gaugeValue(next);
         if (old != null) {
             old.close();
@@ -411,17 +485,26 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     }
 
     private void emit(Context ctx, String event, ModelRelease release, String rule, String reason) {
+        emit(ctx, event, release, rule, reason, null);
+    }
+
+    private void emit(Context ctx, String event, ModelRelease release, String rule, String reason, String version) {
         ModelEvent e = ModelEvent.newBuilder()
                 .setEvent(event)
                 .setModelName(release == null ? "?" : release.getName())
-                .setModelVersion(release == null ? "?" : release.getVersion())
-                .setRole(release == null ? ROLE_CHAMPION : release.getRole())
+                .setModelVersion(release == null ? (version == null ? "?" : version) : release.getVersion())
+                .setRole(release != null ? release.getRole() : version != null ? ROLE_CHALLENGER : ROLE_CHAMPION)
                 .setRule(rule)
                 .setReason(reason)
                 .setServingVersion(current == null ? "none" : current.version.toString())
                 .setSubtask(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())
                 .setAtMs(System.currentTimeMillis())
+                .setChallengerVersion(challenger == null ? "" : challenger.version.toString())
+                .setChallengerSharePercent(challenger == null ? 0 : challengerShare)
+                .setChallengerShadow(challenger != null && challengerShadow)
+                .setLoadMs(loadMs)
                 .build();
+        loadMs = -1;
         ctx.output(RouterOutputs.MODEL_EVENTS, new KafkaMessage(e.getModelName(), AvroWire.MODEL_EVENT.encode(e)));
     }
 

@@ -53,6 +53,12 @@ public class GuaranteeMonitor extends KeyedProcessFunction<String, FeedbackOutco
         state.update(w);
         track(version, w);
         boolean drifting = w.drifting();
+        // The rollout judge rolls back a challenger whose version drifts: it hears of every flip, and of the
+        // rate now and then for its gauges.
+        if (drifting != wasDrifting || w.total % 20 == 0) {
+            ctx.output(RouterOutputs.VARIANT_STATS, org.agentrouter.rollout.VariantStats.guarantee(version, w.violationRate(),
+                    drifting, w.describe(), System.currentTimeMillis()));
+        }
         if (drifting != wasDrifting) {
             ModelEvent e = ModelEvent.newBuilder()
                     .setEvent(drifting ? "drift" : "drift-cleared")

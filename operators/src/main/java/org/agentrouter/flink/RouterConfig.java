@@ -30,6 +30,8 @@ public final class RouterConfig implements Serializable {
     public int feedbackMinOutcomes = 50;
     /** A health probe passes every stage this often and becomes a RouterHealth record (0 = no probes). */
     public long healthIntervalMs = 5_000;
+    /** Automatic rollback of a challenger: window, minimum decisions, thresholds (see RolloutRules). */
+    public org.agentrouter.rollout.RolloutRules.Settings rollout = new org.agentrouter.rollout.RolloutRules.Settings();
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -45,6 +47,7 @@ public final class RouterConfig implements Serializable {
         if (healthIntervalMs < 0) {
             throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);
         }
+        rollout.validate();
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");
         }

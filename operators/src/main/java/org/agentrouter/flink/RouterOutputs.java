@@ -10,4 +10,6 @@ public final class RouterOutputs {
     public static final OutputTag<KafkaMessage> MODEL_EVENTS = new OutputTag<>("model-events") {};
     public static final OutputTag<KafkaMessage> ROUTING_METRICS = new OutputTag<>("routing-metrics") {};
     public static final OutputTag<KafkaMessage> HEALTH = new OutputTag<>("router-health") {};
+    /** Per-variant counts of each routing subtask, and per-version drift, for the rollout judge. */
+    public static final OutputTag<org.agentrouter.rollout.VariantStats> VARIANT_STATS = new OutputTag<>("variant-stats") {};
 }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.agentrouter.rollout.VariantStats;
+import org.agentrouter.routing.ConformalRouter;
 import org.agentrouter.routing.HealthProbe;
 import org.agentrouter.routing.HealthRules;
 import org.agentrouter.routing.PricingTable;
@@ -27,6 +29,12 @@ import org.apache.flink.util.Collector;
  * release), the top context ids, the cost, and the fallback when the scorer could not answer, all
  * made by {@link RouteDecider}. Emits the encoded RoutingDecision and, on a side output, the
  * RoutingMetric record, and counts them.
+ *
+ * <p>When a challenger scores in shadow mode, the query also carries its score: the conformal step runs
+ * again with the challenger's score and calibration, and what it would have decided goes to routing-metrics
+ * as a shadow record and to the shadow variant's metrics; the decision itself stays the champion's.
+ * Every {@code rollout.reportIntervalMs} (checked per decision and per health probe) the per-variant counts
+ * go to the rollout judge on a side output.
  */
 public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage> {
     private static final long serialVersionUID = 1L;
@@ -59,6 +67,8 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     private transient long windowFallbacks;
     private transient long windowErrors;
     private transient long lastDecisionMs;
+    private final long variantReportIntervalMs;
+    private transient long lastVariantReportMs;
 
     public RoutingFunction(RouterConfig config) {
         this.pricing = config.pricing;
@@ -66,6 +76,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         this.defaultRoute = config.defaultRouteIndex();
         this.logSampleEvery = config.decisionLogSampleEvery;
         this.healthIntervalMs = config.healthIntervalMs;
+        this.variantReportIntervalMs = config.rollout.reportIntervalMs;
     }
 
     @Override
@@ -100,12 +111,14 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         variants = new VariantMetrics(metrics, routes, pricing.tier(pricing.strongest()).route);
         windowStartMs = System.currentTimeMillis();
         lastDecisionMs = -1;
+        lastVariantReportMs = System.currentTimeMillis();
     }
 
     @Override
     public void processElement(QueryContext q, Context ctx, Collector<KafkaMessage> out) {
         if (q.probe != null) {
             reportHealth(q.probe, ctx);
+            reportVariants(System.currentTimeMillis(), ctx);
             return;
         }
         RoutingDecision d = decider.decide(q);
@@ -115,14 +128,19 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         double cost = d.getEstimatedCostUsd();
         double strongCost = d.getStrongCostUsd();
         long latencyUs = d.getProcessingLatencyUs();
-        variants.record(d.getModelRole(), d.getRoute(), d.getFallbackLevel() != FallbackLevel.NONE, latencyUs);
+        variants.record(d.getModelRole(), q.modelVersion, d.getRoute(), d.getFallbackLevel() != FallbackLevel.NONE,
+                q.scoringFailed, latencyUs, q.scoringMicros);
         long now = d.getDecidedAtMs();
         RoutingMetric m = RoutingMetric.newBuilder()
                 .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(d.getRoute()).setModel(d.getModel())
                 .setEstimatedCostUsd(cost).setStrongCostUsd(strongCost).setSavedUsd(strongCost - cost)
                 .setFallbackLevel(d.getFallbackLevel()).setFallbackReason(d.getFallbackReason())
-                .setModelVersion(d.getModelVersion()).setDecidedAtMs(now).setLatencyUs(latencyUs).build();
+                .setModelVersion(d.getModelVersion()).setDecidedAtMs(now).setLatencyUs(latencyUs)
+                .setModelRole(d.getModelRole()).build();
         ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
+        if (q.shadowVersion != null) {
+            recordShadow(q, d, ctx);
+        }
 
         byRoute.get(d.getRoute()).inc();
         byConfidence[confidenceBucket(d.getConfidence())].inc();
@@ -141,6 +159,63 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         if (d.getFallbackLevel() != FallbackLevel.NONE) windowFallbacks++;
         if (q.retrievalFailed || q.scoringFailed) windowErrors++;
         lastDecisionMs = now;
+        if (now - lastVariantReportMs >= variantReportIntervalMs) {
+            reportVariants(now, ctx);
+        }
+    }
+
+    /** What the shadow challenger would have decided: conformally with its own score and calibration. */
+    private void recordShadow(QueryContext q, RoutingDecision d, Context ctx) {
+        int route;
+        FallbackLevel level = FallbackLevel.NONE;
+        String reason = null;
+        boolean failed = q.shadowFailure != null;
+        if (failed) {
+            // The fallback ladder keeps state (recent decisions): the shadow does not touch it and records the last level.
+            route = defaultRoute;
+            level = FallbackLevel.DEFAULT_ROUTE;
+            reason = q.shadowFailure;
+        } else {
+            double pStrong = q.pStrong;
+            double[] alphas = q.calibrationAlphas;
+            double[] strong = q.strongThresholds;
+            double[] cheap = q.cheapThresholds;
+            q.pStrong = q.shadowPStrong;
+            q.calibrationAlphas = q.shadowCalibrationAlphas;
+            q.strongThresholds = q.shadowStrongThresholds;
+            q.cheapThresholds = q.shadowCheapThresholds;
+            try {
+                ConformalRouter.Decision c = decider.decideConformally(q);
+                route = c.route;
+                reason = c.note;
+            } finally {
+                q.pStrong = pStrong;
+                q.calibrationAlphas = alphas;
+                q.strongThresholds = strong;
+                q.cheapThresholds = cheap;
+            }
+        }
+        String routeName = pricing.tier(route).route;
+        String chosen = d.getRoute();
+        double cost = routeName.equals(chosen) ? d.getEstimatedCostUsd()
+                : route == pricing.strongest() ? d.getStrongCostUsd() : pricing.costUsd(route, decider.inputTokens(q.text));
+        RoutingMetric m = RoutingMetric.newBuilder()
+                .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(routeName).setModel(pricing.tier(route).model)
+                .setEstimatedCostUsd(cost).setStrongCostUsd(d.getStrongCostUsd()).setSavedUsd(d.getStrongCostUsd() - cost)
+                .setFallbackLevel(level).setFallbackReason(reason)
+                .setModelVersion(q.shadowVersion).setDecidedAtMs(d.getDecidedAtMs()).setLatencyUs(d.getProcessingLatencyUs())
+                .setModelRole(CandidateScorer.ROLE_CHALLENGER).setShadow(true).build();
+        ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
+        variants.record(VariantMetrics.SHADOW, q.shadowVersion, routeName, failed, failed, d.getProcessingLatencyUs(),
+                q.shadowScoringMicros);
+    }
+
+    private void reportVariants(long now, Context ctx) {
+        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        for (VariantStats s : variants.drainReports(now, subtask)) {
+            ctx.output(RouterOutputs.VARIANT_STATS, s);
+        }
+        lastVariantReportMs = now;
     }
 
     static int confidenceBucket(double confidence) {

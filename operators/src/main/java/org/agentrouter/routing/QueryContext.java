@@ -58,6 +58,19 @@ public class QueryContext {
     public double[] calibrationAlphas;
     public double[] strongThresholds;
     public double[] cheapThresholds;
+    /** Time of the scoring call (microseconds), -1 when there was none (no model, circuit open). */
+    public long scoringMicros = -1;
+
+    // ---- shadow scoring: a challenger in shadow mode scores the query too, but does not decide ----
+    /** Version of the shadow challenger that scored this query; null when there is none. */
+    public String shadowVersion;
+    public double shadowPStrong = Double.NaN;
+    /** Why the shadow scoring failed, else null. */
+    public String shadowFailure;
+    public long shadowScoringMicros = -1;
+    public double[] shadowCalibrationAlphas;
+    public double[] shadowStrongThresholds;
+    public double[] shadowCheapThresholds;
 
     // ---- health ----
     /** Non-null on a health probe: not a query; each stage fills in its status and passes it on. */

@@ -40,6 +40,11 @@ public final class RouteDecider implements AutoCloseable {
         return pricing;
     }
 
+    /** Input tokens of a query text, as costs are computed (for a shadow decision's cost). */
+    public int inputTokens(String text) {
+        return tokens.count(text);
+    }
+
     public RoutingDecision decide(QueryContext q) {
         FallbackLevel level = FallbackLevel.NONE;
         String reason = q.retrievalNote;

@@ -306,4 +306,68 @@ class CandidateScorerTest {
                     "accepted:1.2.0:" + v0, "promoted:1.2.0:1.2.0", "accepted:1.3.0:1.2.0", "rolled back:1.3.0:1.2.0"), events(h));
         }
     }
+
+    private static byte[] control(String action, boolean shadow, String onlyVersion) {
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(action).setShadow(shadow)
+                .setModelVersion(onlyVersion).setRequestedBy("rollout-judge").setRequestedAtMs(0).build());
+    }
+
+    @Test
+    void inShadowModeTheChampionDecidesForEveryUserAndTheChallengerScoresEveryQueryToo() throws Exception {
+        String v0 = bundled().getVersion();
+        List<String> users = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "user-" + i).toList();
+        OperatorSubtaskState snapshot;
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(challenger("1.7.0", 50), 0);
+            h.processBroadcastElement(control(CandidateScorer.ROLLOUT, true, "1.7.0"), 0);
+            variantByUser(h, users, "shadow").values().forEach(v -> assertEquals("champion " + v0, v));
+            for (QueryContext q : h.extractOutputValues()) {
+                assertEquals("1.7.0", q.shadowVersion);
+                assertNull(q.shadowFailure);
+                assertTrue(q.shadowPStrong >= 0 && q.shadowPStrong <= 1, "shadow score " + q.shadowPStrong);
+                assertEquals(q.pStrong, q.shadowPStrong, 1e-6, "the same graph scores the same");
+                assertTrue(q.shadowScoringMicros >= 0 && q.scoringMicros >= 0);
+            }
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> restored = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults()), List.of(CandidateScorer.MODEL_STATE)), 1, 1, 0)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            // Shadow mode is in broadcast state: it survives the restore.
+            variantByUser(restored, users, "restored").values().forEach(v -> assertEquals("champion " + v0, v));
+            assertTrue(restored.extractOutputValues().stream().allMatch(q -> "1.7.0".equals(q.shadowVersion)));
+            restored.processBroadcastElement(rollout(50), 0); // ends shadow mode: half the users on the challenger
+            java.util.Map<String, String> live = variantByUser(restored, users, "live");
+            assertTrue(live.containsValue("challenger 1.7.0") && live.containsValue("champion " + v0), live.toString());
+            List<QueryContext> out = restored.extractOutputValues();
+            assertNull(out.get(out.size() - 1).shadowVersion, "no shadow scoring once live");
+        }
+    }
+
+    @Test
+    void aControlForAChallengerVersionThatNoLongerServesIsIgnored() throws Exception {
+        String v0 = bundled().getVersion();
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
+            h.processBroadcastElement(challenger("1.7.0", 100), 0); // promoted at once
+            h.processBroadcastElement(challenger("1.8.0", 50), 0);
+            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.7.0"), 0); // 1.8.0 serves: ignored
+            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.8.0"), 0); // withdraws 1.8.0
+            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.8.0"), 0); // repeated: ignored, champion kept
+            h.processElement(query("after"), 0);
+
+            assertEquals("1.7.0", h.extractOutputValues().get(0).modelVersion);
+            List<String> events = events(h);
+            assertEquals(List.of("accepted:1.7.0:" + v0, "promoted:1.7.0:1.7.0", "accepted:1.8.0:1.7.0", "ignored:1.7.0:1.7.0",
+                    "rolled back:1.8.0:1.7.0", "ignored:1.8.0:1.7.0"), events);
+            ModelEvent rolledBack = null;
+            for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
+                ModelEvent e = AvroWire.MODEL_EVENT.decode(r.getValue().value);
+                if (e.getEvent().equals("rolled back")) rolledBack = e;
+            }
+            assertTrue(rolledBack.getReason().contains("requested by rollout-judge"), rolledBack.getReason());
+            assertEquals("", rolledBack.getChallengerVersion());
+        }
+    }
 }

@@ -118,4 +118,63 @@ class RoutingFunctionTest {
             assertEquals("strong", fallbackDefault.getRoute());
         }
     }
+
+    @Test
+    void aShadowScoreIsRecordedAsAShadowMetricButNeverDecidesAndVariantsAreReportedToTheJudge() throws Exception {
+        RouterConfig config = new RouterConfig();
+        config.rollout.reportIntervalMs = 1; // every decision after the first millisecond reports
+        try (OneInputStreamOperatorTestHarness<QueryContext, KafkaMessage> h =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new RoutingFunction(config))) {
+            QueryContext q = scored("shadowed", 0.2); // the champion says cheap
+            q.scoringMicros = 30;
+            q.shadowVersion = "1.1.0";
+            q.shadowPStrong = 0.9; // the challenger would have said strong
+            q.shadowScoringMicros = 45;
+            q.shadowCalibrationAlphas = q.calibrationAlphas;
+            q.shadowStrongThresholds = q.strongThresholds;
+            q.shadowCheapThresholds = q.cheapThresholds;
+            QueryContext failing = scored("shadow-failed", 0.2);
+            failing.shadowVersion = "1.1.0";
+            failing.shadowFailure = "shadow scorer failed: boom";
+            Thread.sleep(2);
+            h.processElement(q, 0);
+            Thread.sleep(2);
+            h.processElement(failing, 0);
+            Thread.sleep(2);
+            h.processElement(scored("flushes-the-report", 0.2), 0);
+
+            var out = h.extractOutputValues();
+            assertEquals(3, out.size(), "one decision per query, the shadow adds none");
+            RoutingDecision d = AvroWire.DECISION.decode(out.get(0).value);
+            assertEquals("cheap champion 1.0.0", d.getRoute() + " " + d.getModelRole() + " " + d.getModelVersion());
+            assertEquals(0.2, d.getPStrong(), 1e-9, "the champion's score, untouched by the shadow decision");
+
+            java.util.List<RoutingMetric> metrics = new java.util.ArrayList<>();
+            for (var r : h.getSideOutput(RouterOutputs.ROUTING_METRICS)) metrics.add(AvroWire.METRIC.decode(r.getValue().value));
+            assertEquals(5, metrics.size());
+            assertEquals("cheap champion 1.0.0 false", describe(metrics.get(0)));
+            assertEquals("strong challenger 1.1.0 true", describe(metrics.get(1)));
+            assertEquals(FallbackLevel.NONE, metrics.get(1).getFallbackLevel());
+            assertEquals(FallbackLevel.DEFAULT_ROUTE, metrics.get(3).getFallbackLevel());
+            assertTrue(metrics.get(3).getShadow());
+
+            java.util.Map<String, org.agentrouter.rollout.VariantStats> reported = new java.util.HashMap<>();
+            for (var r : h.getSideOutput(RouterOutputs.VARIANT_STATS)) {
+                var s = r.getValue();
+                reported.merge(s.role + " " + s.version + " " + s.shadow, s, (a, b) -> {
+                    a.decisions += b.decisions;
+                    a.scoringFailures += b.scoringFailures;
+                    return a;
+                });
+            }
+            assertEquals(java.util.Set.of("champion 1.0.0 false", "challenger 1.1.0 true"), reported.keySet());
+            assertEquals(2, reported.get("challenger 1.1.0 true").decisions);
+            assertEquals(1, reported.get("challenger 1.1.0 true").scoringFailures);
+            assertEquals(0, reported.get("champion 1.0.0 false").scoringFailures);
+        }
+    }
+
+    private static String describe(RoutingMetric m) {
+        return m.getRoute() + " " + m.getModelRole() + " " + m.getModelVersion() + " " + m.getShadow();
+    }
 }

@@ -33,13 +33,18 @@ import org.apache.avro.specific.SpecificRecordBase;
 public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<AgentQuery> QUERY = new AvroWire<>(AgentQuery.getClassSchema());
     public static final AvroWire<RoutingDecision> DECISION = new AvroWire<>(RoutingDecision.getClassSchema());
-    public static final AvroWire<RoutingMetric> METRIC = new AvroWire<>(RoutingMetric.getClassSchema());
+    public static final AvroWire<RoutingMetric> METRIC = new AvroWire<RoutingMetric>(RoutingMetric.getClassSchema())
+            .alsoAccept(withoutTrailingFields(RoutingMetric.getClassSchema(), "model_role", "shadow"));
     public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<ModelRelease>(ModelRelease.getClassSchema())
             // Releases published (and checkpointed in broadcast state) before the rollout flags existed.
             .alsoAccept(withoutTrailingFields(ModelRelease.getClassSchema(), "allow_major", "rollback", "share_percent"));
-    public static final AvroWire<ModelControl> MODEL_CONTROL = new AvroWire<>(ModelControl.getClassSchema());
+    public static final AvroWire<ModelControl> MODEL_CONTROL = new AvroWire<ModelControl>(ModelControl.getClassSchema())
+            // Controls written before the version guard, shadow mode and the automatic rollback existed.
+            .alsoAccept(withoutTrailingFields(ModelControl.getClassSchema(), "model_version", "shadow", "requested_by"));
     public static final AvroWire<DeadLetter> DEAD_LETTER = new AvroWire<>(DeadLetter.getClassSchema());
-    public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<>(ModelEvent.getClassSchema());
+    public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<ModelEvent>(ModelEvent.getClassSchema())
+            .alsoAccept(withoutTrailingFields(ModelEvent.getClassSchema(), "challenger_version", "challenger_share_percent",
+                    "challenger_shadow", "load_ms"));
     public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
     public static final AvroWire<RouterHealth> HEALTH = new AvroWire<>(RouterHealth.getClassSchema());
     public static final AvroWire<AgentMemory> MEMORY = new AvroWire<>(AgentMemory.getClassSchema());
