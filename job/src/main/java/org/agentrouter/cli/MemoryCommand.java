@@ -44,6 +44,9 @@ final class MemoryCommand implements Runnable {
                 "Never writes to the AgentDB file. Re-imports write only new and changed rows. "
                     + "Field and namespace mapping: README, \"Import AgentDB memories\"."})
     static final class Import implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--agentdb", required = true, description = "the agent's AgentDB database file (read only)")
         Path agentDb;
 
@@ -74,7 +77,7 @@ final class MemoryCommand implements Runnable {
         @Override
         public Integer call() {
             if ((store == null) == (bootstrap == null)) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "give exactly one of --store FILE and --bootstrap HOST:PORT");
             }
             AgentDbImporter importer = new AgentDbImporter(agentDb, namespace, sessionNamespaces, strict, !noProgress);

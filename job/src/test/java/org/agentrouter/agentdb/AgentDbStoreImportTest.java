@@ -263,7 +263,7 @@ class AgentDbStoreImportTest {
         assertTrue(again.matches("(?s).*total\\s+0\\s+0\\s+4\\s+1.*"), again);
     }
 
-    private static String run(String... args) {
+    static String run(String... args) {
         PrintStream original = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));

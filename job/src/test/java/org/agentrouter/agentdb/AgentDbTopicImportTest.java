@@ -101,6 +101,9 @@ class AgentDbTopicImportTest {
         assertEquals(5, latest.size());
         assertEquals(3, latest.get("agentdb:coder:skill:1").getUseCount());
         assertEquals("profile the slow query", latest.get("agentdb:coder:episode:4").getText().toString());
+
+        String cli = AgentDbStoreImportTest.run("memory", "import", "--agentdb", agent.toString(), "--bootstrap", bootstrap);
+        assertTrue(cli.matches("(?s).*topic agent-memories.*total\\s+0\\s+0\\s+5\\s+1.*"), cli);
     }
 
     @Test
