@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -20,6 +23,11 @@ import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentMemory;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -27,6 +35,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -91,6 +100,7 @@ public final class AgentDbImporter {
         Topics.requireExisting(bootstrap, List.of(Topics.AGENT_MEMORIES), timeout);
         AgentDbImportSummary summary = new AgentDbImportSummary(file.toString(),
                 "topic " + Topics.AGENT_MEMORIES + " at " + bootstrap);
+        awaitCommitMarkers(bootstrap, timeout);
         Map<String, MemoryRecord> current = currentOnTopic(bootstrap, timeout);
         List<MemoryRecord> changed = compare(rows, current::get, summary);
         // Encode (and so check) everything before the first send.
@@ -101,6 +111,8 @@ public final class AgentDbImporter {
         }
         if (!changed.isEmpty()) {
             publish(bootstrap, timeout, changed, values);
+            // Return only once read_committed readers (the job, the next import) can see what was published.
+            awaitCommitMarkers(bootstrap, timeout);
         }
         return summary;
     }
@@ -211,6 +223,40 @@ public final class AgentDbImporter {
         return current;
     }
 
+    /**
+     * A committed transaction's markers reach its partitions shortly after commitTransaction returns; until
+     * then read_committed readers stop before its records (the last stable offset lags the log end). Waits,
+     * at most {@code timeout}, until no partition of the topic has an open transaction; past that (another
+     * producer keeps one open) it goes on, and rows not visible yet are simply written again.
+     */
+    private static void awaitCommitMarkers(String bootstrap, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            admin.describeTopics(List.of(Topics.AGENT_MEMORIES)).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(Topics.AGENT_MEMORIES).partitions()
+                    .forEach(p -> partitions.add(new TopicPartition(Topics.AGENT_MEMORIES, p.partition())));
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+            while (System.nanoTime() - deadline < 0) {
+                Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> stable = admin.listOffsets(latest,
+                        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(latest,
+                        new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (partitions.stream().allMatch(tp -> stable.get(tp).offset() == end.get(tp).offset())) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading offsets of " + Topics.AGENT_MEMORIES, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not read the offsets of " + Topics.AGENT_MEMORIES + " at " + bootstrap
+                    + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+    }
+
     private void publish(String bootstrap, Duration timeout, List<MemoryRecord> records, List<byte[]> values) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -250,7 +296,7 @@ public final class AgentDbImporter {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
                 throw new IllegalStateException("publishing to " + Topics.AGENT_MEMORIES + " at " + bootstrap
                         + " failed, transaction aborted (nothing of this import is visible): " + cause.getMessage(), cause);
             }
