@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntConsumer;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 
@@ -115,9 +116,17 @@ public final class MemoryStore implements MemorySearch, AutoCloseable {
      * a 0..1 field out of range.
      */
     public void upsert(List<MemoryRecord> batch) {
+        upsert(batch, written -> { });
+    }
+
+    /**
+     * {@link #upsert(List)} that reports how many records of the batch are written so far (before the commit),
+     * for a progress bar over one large transaction.
+     */
+    public void upsert(List<MemoryRecord> batch, IntConsumer written) {
         requireWritable();
         try {
-            writer.upsert(batch);
+            writer.upsert(batch, written);
         } catch (SQLException e) {
             throw failure("upsert", e);
         }

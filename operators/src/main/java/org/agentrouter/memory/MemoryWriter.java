@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /** Writes of {@link MemoryStore}: batch upserts and use feedback. */
 final class MemoryWriter implements AutoCloseable {
@@ -37,6 +38,8 @@ final class MemoryWriter implements AutoCloseable {
                 ELSE success_rate + (? - success_rate) / (use_count + 1) END
             WHERE id = ?""";
 
+    private static final int PROGRESS_EVERY = 256;
+
     private final Connection connection;
     private final Float32Blob vectorBlob = new Float32Blob(MemorySchema.DIM);
     private PreparedStatement upsertRow;
@@ -48,7 +51,7 @@ final class MemoryWriter implements AutoCloseable {
         this.connection = connection;
     }
 
-    void upsert(List<MemoryRecord> batch) throws SQLException {
+    void upsert(List<MemoryRecord> batch, IntConsumer written) throws SQLException {
         // Validate everything before writing anything, so a bad record names itself and leaves no trace.
         for (int i = 0; i < batch.size(); i++) {
             MemoryRecordChecks.requireValid(batch.get(i), i);
@@ -57,7 +60,8 @@ final class MemoryWriter implements AutoCloseable {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try {
-            for (MemoryRecord r : batch) {
+            for (int i = 0; i < batch.size(); i++) {
+                MemoryRecord r = batch.get(i);
                 // Both statements bind the same buffer; SQLite copies a blob when the statement runs.
                 byte[] vector = vectorBlob.encode(r.embedding);
                 long seq = upsertRow(r, vector);
@@ -69,6 +73,9 @@ final class MemoryWriter implements AutoCloseable {
                 insertVector.setString(4, r.kind);
                 insertVector.setDouble(5, Float.isNaN(r.confidence) ? MemorySchema.UNKNOWN_CONFIDENCE : r.confidence);
                 insertVector.executeUpdate();
+                if ((i + 1) % PROGRESS_EVERY == 0 || i + 1 == batch.size()) {
+                    written.accept(i + 1);
+                }
             }
             connection.commit();
         } catch (SQLException | RuntimeException e) {
