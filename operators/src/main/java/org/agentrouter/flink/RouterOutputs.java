@@ -10,4 +10,8 @@ public final class RouterOutputs {
     public static final OutputTag<KafkaMessage> MODEL_EVENTS = new OutputTag<>("model-events") {};
     public static final OutputTag<KafkaMessage> ROUTING_METRICS = new OutputTag<>("routing-metrics") {};
     public static final OutputTag<KafkaMessage> HEALTH = new OutputTag<>("router-health") {};
+    /** Outcomes from routing-feedback, keyed by namespace into retrieval: episodes and use statistics. */
+    public static final OutputTag<MemoryEvent> MEMORY_FEEDBACK = new OutputTag<>("memory-feedback") {};
+    /** Memories retrieval changed from feedback, published back to agent-memories (key: memory id). */
+    public static final OutputTag<KafkaMessage> MEMORY_UPDATES = new OutputTag<>("memory-updates") {};
 }
