@@ -6,7 +6,8 @@ package org.agentrouter.flink;
  * nor the vector. A Flink POJO.
  */
 public class RecentQuery {
-    public float[] embedding;
+    /** The query's vector, float32 little-endian (a byte[] restores in one read, a float[] float by float). */
+    public byte[] vector;
     public String text;
     public String sessionId;
     public String[] tags;

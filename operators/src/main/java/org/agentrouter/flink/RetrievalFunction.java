@@ -63,7 +63,12 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     private final CircuitBreaker.Settings breakerSettings;
     private final RouterConfig config;
 
-    private transient MapState<String, MemoryRecord> memories;
+    /**
+     * Memory id -> the memory as its agent-memories record (Avro bytes). One byte array per memory rather than
+     * a POJO with a float[]: Flink's heap backend restores a float[] float by float from an unbuffered stream
+     * (minutes for 100k memories), a byte[] in one read.
+     */
+    private transient MapState<String, byte[]> memories;
     private transient MapState<String, Long> deletedAt;
     private transient MapState<String, RecentQuery> recent;
     private transient ValueState<Integer> recentCount;
@@ -94,7 +99,8 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     @Override
     public void open(OpenContext openContext) {
         memories = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("memories", Types.STRING, TypeInformation.of(MemoryRecord.class)));
+                new MapStateDescriptor<>("memories", Types.STRING,
+                        org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         deletedAt = getRuntimeContext().getMapState(new MapStateDescriptor<>("deleted-at", Types.STRING, Types.LONG));
         recent = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("recent-queries", Types.STRING, TypeInformation.of(RecentQuery.class)));
@@ -184,7 +190,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
             return;
         }
         RecentQuery r = new RecentQuery();
-        r.embedding = q.embedding;
+        r.vector = bytes(q.embedding);
         r.text = q.text == null ? "" : q.text;
         r.sessionId = q.sessionId;
         r.tags = q.tags == null ? new String[0] : q.tags;
@@ -210,19 +216,19 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     }
 
     private void upsert(MemoryRecord r) throws Exception {
-        MemoryRecord current = memories.get(r.id);
+        MemoryRecord current = current(r.namespace, r.id);
         Long deleted = deletedAt.get(r.id);
         if ((current != null && current.updatedAtMs > r.updatedAtMs) || (deleted != null && deleted > r.updatedAtMs)) {
             staleMemories.inc();
             return;
         }
-        memories.put(r.id, r);
+        memories.put(r.id, encode(r));
         if (deleted != null) deletedAt.remove(r.id);
         addToIndex(r, current != null);
     }
 
     private void delete(String ns, String id, long atMs) throws Exception {
-        MemoryRecord current = memories.get(id);
+        MemoryRecord current = current(ns, id);
         if (current != null && current.updatedAtMs > atMs) {
             staleMemories.inc();
             return;
@@ -232,6 +238,26 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         if (current != null) {
             memories.remove(id);
             if (!index.delete(ns, id)) notIndexed = Math.max(0, notIndexed - 1);
+        }
+    }
+
+    /** The memory as in state: the index's record when it holds it, else decoded from state; null when absent. */
+    private MemoryRecord current(String ns, String id) throws Exception {
+        MemoryRecord r = index.get(ns, id);
+        if (r != null) return r;
+        byte[] b = memories.get(id);
+        return b == null ? null : decode(b);
+    }
+
+    private static byte[] encode(MemoryRecord r) {
+        return AvroWire.MEMORY.encode(MemoryMessages.toMessage(r, r.updatedAtMs));
+    }
+
+    private static MemoryRecord decode(byte[] b) {
+        try {
+            return MemoryMessages.fromMessage(AvroWire.MEMORY.decode(b));
+        } catch (Exception e) {
+            throw new IllegalStateException("unreadable memory in state: " + e.getMessage(), e);
         }
     }
 
@@ -255,8 +281,8 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         if (index.has(ns)) return;
         long start = System.nanoTime();
         int n = 0;
-        for (MemoryRecord r : memories.values()) {
-            addToIndex(r, false);
+        for (byte[] b : memories.values()) {
+            addToIndex(decode(b), false);
             n++;
         }
         if (n > 0) index.open(ns); // an unknown namespace (bad input) must not grow the index
@@ -280,7 +306,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         boolean strong = strongestRoute.equals(f.route);
         if (f.contextIds != null) {
             for (String id : f.contextIds) {
-                MemoryRecord current = memories.get(id);
+                MemoryRecord current = current(ns, id);
                 if (current == null) continue; // deleted since, or not of this namespace
                 MemoryRecord u = current.copy();
                 float previous = Float.isNaN(u.successRate) ? Float.NaN : u.successRate;
@@ -289,9 +315,10 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
                 u.useCount++;
                 u.lastUsedAtMs = Math.max(u.lastUsedAtMs, at);
                 u.updatedAtMs = Math.max(current.updatedAtMs + 1, now);
-                memories.put(id, u);
+                byte[] bytes = encode(u);
+                memories.put(id, bytes);
                 addToIndex(u, true);
-                publish(u, ctx);
+                ctx.output(RouterOutputs.MEMORY_UPDATES, new KafkaMessage(u.id, bytes));
             }
         }
         RecentQuery q = recent.get(f.queryId);
@@ -309,15 +336,16 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
             else m.cheapOutcome = f.outcome;
             m.tags = q.tags == null ? new String[0] : q.tags;
             m.sourceId = "feedback:" + f.queryId;
-            m.embedding = q.embedding;
+            m.embedding = floats(q.vector);
             m.updatedAtMs = now;
-            memories.put(m.id, m);
+            byte[] bytes = encode(m);
+            memories.put(m.id, bytes);
             addToIndex(m, false);
             recent.remove(f.queryId);
             Integer c = recentCount.value();
             recentCount.update(Math.max(0, (c == null ? 1 : c) - 1));
             episodesAdded.inc();
-            publish(m, ctx);
+            ctx.output(RouterOutputs.MEMORY_UPDATES, new KafkaMessage(m.id, bytes));
         } else {
             feedbackWithoutQuery.inc();
         }
@@ -333,9 +361,17 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         feedbackApplied.inc();
     }
 
-    private void publish(MemoryRecord r, Context ctx) {
-        ctx.output(RouterOutputs.MEMORY_UPDATES,
-                new KafkaMessage(r.id, AvroWire.MEMORY.encode(MemoryMessages.toMessage(r, r.updatedAtMs))));
+    /** float32 little-endian, as on agent-memories. */
+    static byte[] bytes(float[] v) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return b.array();
+    }
+
+    static float[] floats(byte[] b) {
+        float[] v = new float[b.length / Float.BYTES];
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
     }
 
     // ------------------------------------------------------------------ cleanup
