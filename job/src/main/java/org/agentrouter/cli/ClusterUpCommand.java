@@ -59,7 +59,7 @@ final class ClusterUpCommand implements Callable<Integer> {
         new LocalCluster(layout).up(options);
         System.err.printf("cluster up in %.1f s: Flink UI http://%s, Kafka %s, logs in %s%n",
                 (System.nanoTime() - start) / 1e9, layout.restAddress(), layout.bootstrap(), layout.logDir());
-        System.err.println("next: ./router submit --store FILE   (./router cluster status, ./router cluster down)");
+        System.err.println("next: ./router submit [--store FILE]  (./router cluster status, ./router cluster down)");
         return 0;
     }
 }

@@ -32,8 +32,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Everything on one machine: a real Kafka broker (KRaft) in this process, the topics, a demo memory",
-            "store, the routing job on a Flink MiniCluster (UI on --ui-port, Prometheus on --prometheus-port),",
+        description = {"Everything on one machine: a real Kafka broker (KRaft) in this process, the topics, demo memories",
+            "published to agent-memories, the routing job on a Flink MiniCluster (UI on --ui-port, Prometheus on --prometheus-port),",
             "a stream of demo queries, and the decisions printed as they arrive. Ctrl-C or --duration stops it."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", converter = HumanDuration.class, description = "stop after this long, e.g. 60s or 5m (default: until Ctrl-C)")
@@ -59,7 +59,8 @@ final class DemoCommand implements Callable<Integer> {
         Path base = dir.toAbsolutePath();
         JobOptions options = new JobOptions();
         options.store = base.resolve("memory.db");
-        System.err.println("building the demo memory store (first run only) ...");
+        // Embedded once and cached as a store; the job gets them through agent-memories (the --store seed).
+        System.err.println("building the demo memories (first run only) ...");
         DemoData.ensureStore(options.store);
 
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(base.resolve("kafka"), kafkaPort)) {

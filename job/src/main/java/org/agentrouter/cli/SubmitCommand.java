@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = {"Submit the routing job (job/target/job-0.1.0-SNAPSHOT-cluster.jar) to a running Flink cluster and print its job id.",
-            "The JobManager and Kafka default to those of ./router cluster up. The store path must exist where the TaskManagers run."})
+            "The JobManager and Kafka default to those of ./router cluster up. A --store seed is read here and published to agent-memories."})
 final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: the cluster's, from the run directory)")
     String bootstrap;

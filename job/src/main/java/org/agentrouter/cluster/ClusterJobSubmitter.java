@@ -35,8 +35,10 @@ public final class ClusterJobSubmitter {
         if (!Files.isRegularFile(clusterJar)) {
             throw new IllegalStateException("job jar " + clusterJar + " does not exist; build it with mvn package");
         }
-        // The TaskManagers open the store by this path: on one machine (or a shared volume) it is the same file.
         LocalRouterJob.preflight(bootstrap, options);
+        // A --store seed is read here, where the command runs, and published to agent-memories: the TaskManagers
+        // never open a file, so they need no shared filesystem.
+        org.agentrouter.runtime.MemoryPublisher.seed(bootstrap, options.store);
 
         String[] hostPort = jobManager.split(":", 2);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(

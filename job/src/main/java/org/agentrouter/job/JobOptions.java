@@ -7,8 +7,15 @@ import picocli.CommandLine.Option;
 
 /** Options shared by every way of running the job (embedded, local against Kafka, on a cluster). */
 public class JobOptions {
-    @Option(names = "--store", description = "SQLite + sqlite-vec memory store (default: ${DEFAULT-VALUE})")
-    public Path store = Path.of("data/memory.db");
+    @Option(names = "--store", description = "optional seed: the memories of this SQLite + sqlite-vec store are published to agent-memories "
+            + "(by memory id, so again is harmless) before the job starts; the job itself reads memories only from the topic")
+    public Path store;
+
+    @Option(names = "--max-indexed-memories", description = "memories one retrieval subtask indexes at most, its heap budget (default: ${DEFAULT-VALUE})")
+    public long maxIndexedMemories = 2_000_000;
+
+    @Option(names = "--recent-query-ttl-ms", description = "how long a query's vector waits for its feedback to become an episode memory (default: ${DEFAULT-VALUE})")
+    public long recentQueryTtlMs = 600_000;
 
     @Option(names = "--k", description = "memory candidates retrieved per query, at most 128 (default: ${DEFAULT-VALUE})")
     public int k = 100;
@@ -87,7 +94,8 @@ public class JobOptions {
 
     public RouterConfig routerConfig() {
         RouterConfig c = new RouterConfig();
-        c.memoryStorePath = store.toAbsolutePath().toString();
+        c.maxIndexedMemories = maxIndexedMemories;
+        c.recentQueryTtlMs = recentQueryTtlMs;
         c.retrievalK = k;
         c.defaultAlpha = alpha;
         c.decisionLogSampleEvery = logDecisionsEvery;

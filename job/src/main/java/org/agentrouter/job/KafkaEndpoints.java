@@ -26,8 +26,9 @@ public final class KafkaEndpoints {
     }
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
-        return new RouterJob(querySource(), modelSource(), feedbackSource(), sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS),
-                sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(), config)
+        return new RouterJob(querySource(), modelSource(), feedbackSource(), memorySource(), sink(Topics.ROUTING_DECISIONS),
+                sink(Topics.ROUTING_METRICS), sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(),
+                sink(Topics.AGENT_MEMORIES), config)
                 .withRolloutJudge(controlSink());
     }
 
@@ -82,6 +83,23 @@ public final class KafkaEndpoints {
                 .setTopics(Topics.ROUTING_FEEDBACK)
                 .setGroupId(groupId + "-feedback")
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", "30000")
+                .build();
+    }
+
+    /**
+     * The compacted agent-memories topic. A job restored from a checkpoint or savepoint resumes at the
+     * offsets in it (its keyed state already holds everything before); a job started without one reads the
+     * whole topic, which rebuilds that state.
+     */
+    public KafkaSource<RawRecord> memorySource() {
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(Topics.AGENT_MEMORIES)
+                .setGroupId(groupId + "-memories")
+                .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", "30000")

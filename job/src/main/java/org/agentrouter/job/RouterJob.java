@@ -5,6 +5,8 @@ import org.agentrouter.flink.FeedbackDecoder;
 import org.agentrouter.flink.FeedbackOutcome;
 import org.agentrouter.flink.GuaranteeMonitor;
 import org.agentrouter.flink.KafkaMessage;
+import org.agentrouter.flink.MemoryDecoder;
+import org.agentrouter.flink.MemoryEvent;
 import org.agentrouter.flink.QueryDecoder;
 import org.agentrouter.flink.QueryEmbedder;
 import org.agentrouter.flink.RawRecord;
@@ -27,10 +29,17 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * agent-queries -> decode -> embed -> keyBy(namespace) -> retrieve -> score (+ router-models broadcast) -> route
- *  health ticks /      \________\____ dead letters                                                        \-> routing-metrics
- *                                                                                                          \-> router-health
- * routing-feedback -> decode -> keyBy(model version) -> guarantee monitor (rolling violation rate) -> model-events
+ *  health ticks /      \________\____ dead letters      /   (keyed state: memories, recent queries,          \-> routing-metrics
+ *                                                      /     applied feedback; in-memory index)               \-> router-health
+ * agent-memories -> decode -> keyBy(namespace) -------+    \-> changed memories -> agent-memories
+ * routing-feedback -> decode -+-> keyBy(namespace) ---/
+ *                             \-> keyBy(model version) -> guarantee monitor (rolling violation rate) -> model-events
  * </pre>
+ *
+ * <p>Memory: the compacted agent-memories topic is the record of every memory; retrieval keeps each
+ * namespace's memories in keyed state (checkpointed, redistributed on rescale) and searches an in-memory
+ * index built from it. Outcomes on routing-feedback reach the same keyed operator, which is the one writer
+ * of its namespaces, and the memories they change are published back to agent-memories.</p>
  *
  * <p>Health: a tick source (one tick per interval and reader, independent of query traffic) is unioned
  * with the queries, so each tick becomes a probe that takes the queries' own path: decode keys it to one
@@ -46,6 +55,8 @@ public final class RouterJob {
     private final Source<RawRecord, ?, ?> queries;
     private final Source<byte[], ?, ?> models;
     private final Source<RawRecord, ?, ?> feedback;
+    private final Source<RawRecord, ?, ?> memories;
+    private final Sink<KafkaMessage> memoryUpdates;
     private final Sink<KafkaMessage> decisions;
     private final Sink<KafkaMessage> metrics;
     private final Sink<KafkaMessage> deadLetters;
@@ -56,12 +67,14 @@ public final class RouterJob {
     private Sink<KafkaMessage> rolloutControls;
 
     public RouterJob(Source<RawRecord, ?, ?> queries, Source<byte[], ?, ?> models, Source<RawRecord, ?, ?> feedback,
-                     Sink<KafkaMessage> decisions,
+                     Source<RawRecord, ?, ?> memories, Sink<KafkaMessage> decisions,
                      Sink<KafkaMessage> metrics, Sink<KafkaMessage> deadLetters, Sink<KafkaMessage> modelEvents,
-                     Sink<KafkaMessage> health, RouterConfig config) {
+                     Sink<KafkaMessage> health, Sink<KafkaMessage> memoryUpdates, RouterConfig config) {
         this.queries = queries;
         this.models = models;
         this.feedback = feedback;
+        this.memories = memories;
+        this.memoryUpdates = memoryUpdates;
         this.decisions = decisions;
         this.metrics = metrics;
         this.deadLetters = deadLetters;
@@ -82,6 +95,8 @@ public final class RouterJob {
         new picocli.CommandLine(cmd).parseArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         FlinkEnvironments.configure(env, cmd.options);
+        // Runs where `flink run` runs (the client): a --store seed is published to agent-memories from here.
+        org.agentrouter.runtime.MemoryPublisher.seed(cmd.bootstrap, cmd.options.store);
         new KafkaEndpoints(cmd.bootstrap, cmd.options.groupId, cmd.options.deliveryGuarantee())
                 .job(cmd.options.routerConfig()).build(env);
         env.execute(JOB_NAME);
@@ -105,20 +120,26 @@ public final class RouterJob {
                 .process(new QueryDecoder(config.retrievalK)).name("decode + validate").uid("decode");
         SingleOutputStreamOperator<QueryContext> embedded = decoded
                 .process(new QueryEmbedder()).name("embed (MiniLM)").uid("embed");
+        // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
+        SingleOutputStreamOperator<FeedbackOutcome> outcomes = env
+                .fromSource(feedback, WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source")
+                .process(new FeedbackDecoder(config)).name("decode feedback").uid("decode-feedback");
+        // Memories of agent-memories and outcomes of routing-feedback, keyed by namespace like the queries.
+        SingleOutputStreamOperator<MemoryEvent> memoryEvents = env
+                .fromSource(memories, WatermarkStrategy.noWatermarks(), "agent-memories").uid("agent-memories-source")
+                .process(new MemoryDecoder()).name("decode memories").uid("decode-memories");
+        DataStream<MemoryEvent> memoryChanges = memoryEvents.union(outcomes.getSideOutput(RouterOutputs.MEMORY_FEEDBACK));
         SingleOutputStreamOperator<QueryContext> retrieved = embedded
                 .keyBy(q -> q.namespace)
-                .process(new RetrievalFunction(config.memoryStorePath, config.retrievalK, config.retrievalBreaker))
-                .name("retrieve (sqlite-vec)").uid("retrieve");
+                .connect(memoryChanges.keyBy(e -> e.namespace))
+                .process(new RetrievalFunction(config))
+                .name("retrieve (memory state + int8 index)").uid("retrieve");
         SingleOutputStreamOperator<QueryContext> scored = retrieved
                 .connect(releases)
                 .process(new CandidateScorer(config.bundledModel, config.scorerBreaker)).name("score (ONNX)").uid("score");
         SingleOutputStreamOperator<KafkaMessage> routed = scored
                 .process(new RoutingFunction(config)).name("route (conformal)").uid("route");
 
-        // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
-        SingleOutputStreamOperator<FeedbackOutcome> outcomes = env
-                .fromSource(feedback, WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source")
-                .process(new FeedbackDecoder(config)).name("decode feedback").uid("decode-feedback");
         SingleOutputStreamOperator<KafkaMessage> guarantee = outcomes
                 .keyBy(o -> o.modelVersion)
                 .process(new GuaranteeMonitor(config.feedbackWindow, config.feedbackMinOutcomes))
@@ -134,8 +155,11 @@ public final class RouterJob {
         events.sinkTo(modelEvents).name("model-events").uid("model-events-sink");
         routed.getSideOutput(RouterOutputs.HEALTH)
                 .sinkTo(health).name("router-health").uid("router-health-sink");
+        retrieved.getSideOutput(RouterOutputs.MEMORY_UPDATES)
+                .sinkTo(memoryUpdates).name("agent-memories (learned)").uid("agent-memories-sink");
         decoded.getSideOutput(RouterOutputs.DEAD_LETTERS)
-                .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS), outcomes.getSideOutput(RouterOutputs.DEAD_LETTERS))
+                .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS), outcomes.getSideOutput(RouterOutputs.DEAD_LETTERS),
+                        memoryEvents.getSideOutput(RouterOutputs.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("agent-queries-dlq").uid("dead-letter-sink");
     }
 }

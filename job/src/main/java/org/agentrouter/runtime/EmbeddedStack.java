@@ -13,7 +13,7 @@ import org.apache.flink.core.execution.JobClient;
 
 /**
  * The whole router in one process for client tests and benchmarks: a real Kafka broker, the topics,
- * a small random memory store and the routing job (parallelism 1, 1 s checkpoints). The job can be
+ * a small set of random memories published to agent-memories and the routing job (parallelism 1, 1 s checkpoints). The job can be
  * cancelled and started again on the same consumer group to exercise a client's fallback and recovery.
  *
  * <p>{@link #main} serves programs in other languages (the TypeScript client's tests): it prints
@@ -40,11 +40,10 @@ public final class EmbeddedStack implements AutoCloseable {
         try {
             Topics.ensure(broker.bootstrapServers(), 2, Duration.ofSeconds(30));
             JobOptions options = new JobOptions();
-            options.store = dir.resolve("memory.db");
             options.checkpointIntervalMs = 1000;
             options.parallelism = 1;
-            Files.createDirectories(options.store.getParent());
-            RandomMemoryStore.write(options.store, new Random(7), List.of(NAMESPACE), MEMORIES, "embedded-stack");
+            // Memories reach the job the way they do in production: through the agent-memories topic.
+            RandomMemoryStore.publish(broker.bootstrapServers(), new Random(7), List.of(NAMESPACE), MEMORIES, "embedded-stack");
             EmbeddedStack stack = new EmbeddedStack(dir, broker, options);
             stack.startJob();
             return stack;

@@ -21,13 +21,12 @@ public final class LocalRouterJob {
 
     public static final List<String> REQUIRED_TOPICS = List.of(Topics.AGENT_QUERIES, Topics.ROUTER_MODELS,
             Topics.ROUTING_DECISIONS, Topics.ROUTING_METRICS, Topics.AGENT_QUERIES_DLQ, Topics.MODEL_EVENTS,
-            Topics.ROUTER_HEALTH);
+            Topics.ROUTER_HEALTH, Topics.AGENT_MEMORIES, Topics.ROUTING_FEEDBACK);
 
     /**
      * Fails fast, with a message naming what is wrong, when the broker does not answer, a topic is
-     * missing, the memory store is not there or not a store, or the model the scorer starts with is
+     * missing, the --store seed (when given) is not there or not a store, or the model the scorer starts with is
      * missing or refused: never a job that silently processes nothing (or restarts forever).
-     * The job itself would survive a bad store (decisions without context), but at start it is a mistake.
      */
     public static void preflight(String bootstrap, JobOptions options) {
         preflight(bootstrap, options, Duration.ofSeconds(10));
@@ -35,14 +34,15 @@ public final class LocalRouterJob {
 
     public static void preflight(String bootstrap, JobOptions options, Duration brokerTimeout) {
         // Local checks first: they are instant and do not depend on the broker.
-        checkStore(options.store.toAbsolutePath());
+        if (options.store != null) checkStore(options.store.toAbsolutePath());
         checkModel(options.bundledModel);
         Topics.requireExisting(bootstrap, REQUIRED_TOPICS, brokerTimeout);
     }
 
     private static void checkStore(Path store) {
         if (!Files.isRegularFile(store)) {
-            throw new IllegalStateException("memory store " + store + " does not exist (build one with ./router demo, or pass --store)");
+            throw new IllegalStateException("memory store " + store + " does not exist (--store is an optional seed: leave it out,"
+                    + " or publish memories to " + Topics.AGENT_MEMORIES + ")");
         }
         try (MemoryStore s = MemoryStore.openReadOnly(store)) {
             s.count();
@@ -66,6 +66,7 @@ public final class LocalRouterJob {
     public static JobClient start(String bootstrap, JobOptions options, int uiPort, int prometheusPort, Path workDir)
             throws Exception {
         preflight(bootstrap, options);
+        MemoryPublisher.seed(bootstrap, options.store);
         StreamExecutionEnvironment env = FlinkEnvironments.local(options, uiPort, prometheusPort, workDir.resolve("checkpoints"));
         new KafkaEndpoints(bootstrap, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
         return env.executeAsync(RouterJob.JOB_NAME);

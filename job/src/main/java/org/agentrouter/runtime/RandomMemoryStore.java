@@ -18,8 +18,23 @@ public final class RandomMemoryStore {
 
     /** Writes {@code perNamespace} memories in each namespace; returns their vectors in write order. */
     public static List<float[]> write(Path db, Random rnd, List<String> namespaces, int perNamespace, String source) {
+        List<MemoryRecord> records = records(rnd, namespaces, perNamespace, source);
+        try (MemoryStore store = MemoryStore.openWritable(db)) {
+            store.upsert(records);
+        }
+        return records.stream().map(r -> r.embedding).toList();
+    }
+
+    /** Publishes the same memories to agent-memories (the job's memory path); returns their vectors in order. */
+    public static List<float[]> publish(String bootstrap, Random rnd, List<String> namespaces, int perNamespace, String source) {
+        List<MemoryRecord> records = records(rnd, namespaces, perNamespace, source);
+        MemoryPublisher.publishAll(bootstrap, records);
+        return records.stream().map(r -> r.embedding).toList();
+    }
+
+    /** The memories {@link #write} and {@link #publish} write: ids {@code <namespace>-mem-<i>}. */
+    public static List<MemoryRecord> records(Random rnd, List<String> namespaces, int perNamespace, String source) {
         List<MemoryRecord> records = new ArrayList<>(namespaces.size() * perNamespace);
-        List<float[]> vectors = new ArrayList<>(namespaces.size() * perNamespace);
         long now = System.currentTimeMillis();
         for (String ns : namespaces) {
             for (int i = 0; i < perNamespace; i++) {
@@ -36,13 +51,9 @@ public final class RandomMemoryStore {
                 m.sourceId = source;
                 m.embedding = unitVector(rnd);
                 records.add(m);
-                vectors.add(m.embedding);
             }
         }
-        try (MemoryStore store = MemoryStore.openWritable(db)) {
-            store.upsert(records);
-        }
-        return vectors;
+        return records;
     }
 
     /** A random L2-normalised vector in the job's embedding space size. */

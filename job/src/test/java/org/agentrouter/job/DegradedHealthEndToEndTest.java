@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A job whose memory store is gone (started past the preflight, as if the file vanished): it keeps
- * deciding without memory context, and its status says DEGRADED and why; ./router health exits 1.
+ * A job whose memory index is over its budget (--max-indexed-memories 1, three memories published): it
+ * keeps deciding, with the memory it could index, and its status says DEGRADED and why; ./router health
+ * exits 1.
  */
 class DegradedHealthEndToEndTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -32,26 +33,38 @@ class DegradedHealthEndToEndTest {
     Path dir;
 
     @Test
-    void aMissingStoreIsReportedAsDegradedWhileDecisionsContinue() throws Exception {
+    void aFullMemoryIndexIsReportedAsDegradedWhileDecisionsContinue() throws Exception {
         try (TestKafka kafka = TestKafka.start(dir.resolve("kafka")); TopicIO io = new TopicIO(kafka.bootstrap())) {
             Topics.ensure(kafka.bootstrap(), 1, Duration.ofSeconds(30));
             JobOptions options = new JobOptions();
-            options.store = dir.resolve("gone/memory.db");
+            options.maxIndexedMemories = 1;
+            org.agentrouter.runtime.MemoryPublisher.publishAll(kafka.bootstrap(),
+                    org.agentrouter.runtime.RandomMemoryStore.records(new java.util.Random(3), List.of("ns"), 3, "degraded"));
             options.checkpointIntervalMs = 1000;
             options.healthIntervalMs = 1000;
             StreamExecutionEnvironment env = FlinkEnvironments.local(options, 0, 0, dir.resolve("checkpoints"));
             new KafkaEndpoints(kafka.bootstrap(), options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
             JobClient job = env.executeAsync(RouterJob.JOB_NAME);
             try {
-                for (int i = 0; i < 12; i++) {
-                    AgentQuery q = AgentQuery.newBuilder().setQueryId("d-" + i).setNamespace("ns").setUserId("u")
-                            .setText("What is the capital of France? " + i).setEventTimeMs(System.currentTimeMillis()).setContextK(3).build();
-                    io.send(Topics.AGENT_QUERIES, "ns", AvroWire.QUERY.encode(q));
-                }
+                // Memories and queries reach the job on separate topics: send until a decision shows the full index.
+                int sent = 0;
                 List<RoutingDecision> decisions = new ArrayList<>();
-                for (byte[] b : io.readUntil(Topics.ROUTING_DECISIONS, got -> got.size() >= 12, WAIT)) decisions.add(AvroWire.DECISION.decode(b));
-                assertEquals(12, decisions.size(), "decisions go on without the store");
-                assertTrue(decisions.get(0).getFallbackReason().contains("memory store unavailable"), decisions.get(0).getFallbackReason());
+                RoutingDecision lastDecision = null;
+                long deadline = System.currentTimeMillis() + WAIT.toMillis();
+                while (sent < 12 || (lastDecision.getFallbackReason() == null
+                        || !lastDecision.getFallbackReason().contains("memory index full"))) {
+                    assertTrue(System.currentTimeMillis() < deadline, "no decision saw the full index");
+                    AgentQuery q = AgentQuery.newBuilder().setQueryId("d-" + sent).setNamespace("ns").setUserId("u")
+                            .setText("What is the capital of France? " + sent).setEventTimeMs(System.currentTimeMillis()).setContextK(3).build();
+                    io.send(Topics.AGENT_QUERIES, "ns", AvroWire.QUERY.encode(q));
+                    int expected = ++sent;
+                    decisions.clear();
+                    for (byte[] b : io.readUntil(Topics.ROUTING_DECISIONS, got -> got.size() >= expected, WAIT)) decisions.add(AvroWire.DECISION.decode(b));
+                    assertEquals(sent, decisions.size(), "decisions go on with what the index holds");
+                    lastDecision = decisions.stream().filter(d -> d.getQueryId().equals(q.getQueryId())).findFirst().orElseThrow();
+                }
+                final int total = sent;
+                assertEquals(1, lastDecision.getCandidatesConsidered());
 
                 List<RouterHealth> counted = new ArrayList<>();
                 io.readUntil(Topics.ROUTER_HEALTH, got -> {
@@ -64,15 +77,16 @@ class DegradedHealthEndToEndTest {
                             throw new AssertionError(e);
                         }
                     }
-                    return counted.stream().mapToLong(RouterHealth::getDecisions).sum() >= 12;
+                    return counted.stream().mapToLong(RouterHealth::getDecisions).sum() >= total;
                 }, WAIT);
-                assertEquals(12, counted.stream().mapToLong(RouterHealth::getDecisions).sum());
+                assertEquals(total, counted.stream().mapToLong(RouterHealth::getDecisions).sum());
                 RouterHealth h = counted.get(counted.size() - 1);
                 assertEquals(HealthStatus.DEGRADED, h.getStatus());
                 assertFalse(h.getStoreReachable());
                 assertTrue(h.getModelLoaded());
-                assertEquals(0, h.getErrors(), "a closed store is a state, not an error per query");
+                assertEquals(0, h.getErrors(), "a full index is a state, not an error per query");
                 assertTrue(h.getReasons().get(0).startsWith("memory store unreachable"), h.getReasons().toString());
+                assertTrue(h.getReasons().get(0).contains("memory index full: 2 memories"), h.getReasons().toString());
 
                 var verdict = HealthCommandAccess.assess(HealthStatusReader.read(kafka.bootstrap(), Duration.ofSeconds(10)),
                         System.currentTimeMillis());

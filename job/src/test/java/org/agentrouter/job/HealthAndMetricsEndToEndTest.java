@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.agentrouter.deploy.DashboardQueries;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.runtime.MemoryPublisher;
 import org.agentrouter.runtime.HealthStatusReader;
 import org.agentrouter.runtime.LocalRouterJob;
 import org.agentrouter.runtime.RandomMemoryStore;
@@ -67,11 +67,10 @@ class HealthAndMetricsEndToEndTest {
         Topics.ensure(kafka.bootstrap(), PARALLELISM, Duration.ofSeconds(30));
         io = new TopicIO(kafka.bootstrap());
         JobOptions options = new JobOptions();
-        options.store = dir.resolve("memory.db");
         options.parallelism = PARALLELISM;
         options.checkpointIntervalMs = 1000;
         options.healthIntervalMs = 1000;
-        writeStore(options.store);
+        publishMemories();
         try (ServerSocket s = new ServerSocket(0)) {
             prometheusPort = s.getLocalPort();
         }
@@ -213,7 +212,7 @@ class HealthAndMetricsEndToEndTest {
                 .setEventTimeMs(System.currentTimeMillis()).setContextK(3).build();
     }
 
-    private void writeStore(Path db) {
+    private void publishMemories() {
         List<MemoryRecord> records = new ArrayList<>();
         for (int ns = 0; ns < 6; ns++) {
             for (int i = 0; i < 20; i++) {
@@ -233,8 +232,6 @@ class HealthAndMetricsEndToEndTest {
                 vectors.add(v);
             }
         }
-        try (MemoryStore store = MemoryStore.openWritable(db)) {
-            store.upsert(records);
-        }
+        MemoryPublisher.publishAll(kafka.bootstrap(), records);
     }
 }

@@ -19,8 +19,8 @@ import java.util.Random;
 import java.util.Set;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
 import org.agentrouter.runtime.LocalRouterJob;
+import org.agentrouter.runtime.MemoryPublisher;
 import org.agentrouter.runtime.RandomMemoryStore;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentQuery;
@@ -47,7 +47,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole job on a real Kafka broker and a real Flink MiniCluster, with a real sqlite-vec store,
+ * The whole job on a real Kafka broker and a real Flink MiniCluster, with memories from agent-memories,
  * the bundled ONNX model and MiniLM: valid queries each get exactly one decision, bad records land in
  * the dead-letter topic with their reason, a new model release rolls in mid-stream without losing a
  * query, and the job keeps running throughout.
@@ -73,10 +73,11 @@ class RoutingJobEndToEndTest {
         io = new TopicIO(kafka.bootstrap());
 
         JobOptions options = new JobOptions();
-        options.store = dir.resolve("memory.db");
         options.checkpointIntervalMs = 1000;
-        memoryVectors = writeStore(options.store);
         job = LocalRouterJob.start(kafka.bootstrap(), options, 0, 0, dir.resolve("job"));
+        memoryVectors = publishMemories();
+        // Memories reach the job through agent-memories: wait until retrieval sees at least k of them.
+        new MemoryProbe(io).awaitDecision(NS, memoryVectors.get(0), d -> d.getCandidatesConsidered() == 100, WAIT);
     }
 
     @AfterAll
@@ -292,7 +293,7 @@ class RoutingJobEndToEndTest {
         return out;
     }
 
-    private List<float[]> writeStore(Path db) throws Exception {
+    private List<float[]> publishMemories() {
         List<MemoryRecord> records = new ArrayList<>();
         List<float[]> vectors = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
@@ -315,9 +316,7 @@ class RoutingJobEndToEndTest {
             records.add(m);
             vectors.add(v);
         }
-        try (MemoryStore store = MemoryStore.openWritable(db)) {
-            store.upsert(records);
-        }
+        MemoryPublisher.publishAll(kafka.bootstrap(), records);
         return vectors;
     }
 

@@ -62,6 +62,16 @@ public class FeedbackDecoder extends ProcessFunction<RawRecord, FeedbackOutcome>
         double alpha = f.getAlpha() != null ? f.getAlpha() : config.defaultAlpha;
         accepted.inc();
         out.collect(new FeedbackOutcome(f.getQueryId(), version, f.getRoute(), violation, alpha));
+        if (f.getNamespace() != null && !f.getNamespace().isBlank()) {
+            // Learning from the outcome: the retrieval subtask owning the namespace adds the answered query as an
+            // episode and updates the used memories' statistics.
+            float outcome = f.getSuccess() != null ? (f.getSuccess() ? 1f : 0f) : f.getQuality().floatValue();
+            String[] used = new String[f.getContextIdsUsed().size()];
+            for (int i = 0; i < used.length; i++) used[i] = f.getContextIdsUsed().get(i).toString();
+            ctx.output(RouterOutputs.MEMORY_FEEDBACK, MemoryEvent.feedback(f.getNamespace().toString(),
+                    f.getQueryId().toString(), f.getRoute() == null ? null : f.getRoute().toString(),
+                    f.getModel() == null ? null : f.getModel().toString(), outcome, used, f.getEventTimeMs()));
+        }
     }
 
     private String problem(RoutingFeedback f) {

@@ -9,8 +9,18 @@ import org.agentrouter.routing.PricingTable;
 public final class RouterConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** SQLite + sqlite-vec memory store each retrieval subtask opens read-only. */
-    public String memoryStorePath = "data/memory.db";
+    /** Rows of the int8 scan rescored exactly per requested candidate. */
+    public int indexShortlistFactor = 4;
+    /** Memories one retrieval subtask indexes at most (its heap budget); beyond it they stay in state only. */
+    public long maxIndexedMemories = 2_000_000;
+    /** How long a retrieved query's vector waits for its feedback (to become an episode memory). */
+    public long recentQueryTtlMs = 600_000;
+    /** Recent queries kept per namespace at most; later ones get no episode until older ones expire. */
+    public int recentQueriesMax = 10_000;
+    /** How long an applied feedback's query id is remembered (a duplicate within it is ignored). */
+    public long appliedFeedbackRetentionMs = 7L * 86_400_000L;
+    /** Applied feedback ids remembered per namespace at most. */
+    public int appliedFeedbackMax = 200_000;
     /** Candidates retrieved per query (the scorer's input holds at most FeatureLayout.MAX_CANDIDATES). */
     public int retrievalK = 100;
     /** Quality target for queries that name none. */
@@ -43,6 +53,10 @@ public final class RouterConfig implements Serializable {
         if (feedbackWindow < 1 || feedbackMinOutcomes < 1 || feedbackMinOutcomes > feedbackWindow) {
             throw new IllegalArgumentException("feedback window and minimum outcomes must be positive, the minimum at most the window; got "
                     + feedbackWindow + " and " + feedbackMinOutcomes);
+        }
+        if (indexShortlistFactor < 1 || maxIndexedMemories < 0 || recentQueryTtlMs < 0 || recentQueriesMax < 0
+                || appliedFeedbackRetentionMs < 1 || appliedFeedbackMax < 0) {
+            throw new IllegalArgumentException("memory settings must be non-negative (shortlist factor and feedback retention >= 1)");
         }
         if (healthIntervalMs < 0) {
             throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);

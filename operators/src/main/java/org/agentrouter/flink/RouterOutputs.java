@@ -12,4 +12,8 @@ public final class RouterOutputs {
     public static final OutputTag<KafkaMessage> HEALTH = new OutputTag<>("router-health") {};
     /** Per-variant counts of each routing subtask, and per-version drift, for the rollout judge. */
     public static final OutputTag<org.agentrouter.rollout.VariantStats> VARIANT_STATS = new OutputTag<>("variant-stats") {};
+    /** Outcomes from routing-feedback, keyed by namespace into retrieval: episodes and use statistics. */
+    public static final OutputTag<MemoryEvent> MEMORY_FEEDBACK = new OutputTag<>("memory-feedback") {};
+    /** Memories retrieval changed from feedback, published back to agent-memories (key: memory id). */
+    public static final OutputTag<KafkaMessage> MEMORY_UPDATES = new OutputTag<>("memory-updates") {};
 }

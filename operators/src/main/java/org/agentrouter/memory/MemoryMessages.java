@@ -65,6 +65,7 @@ public final class MemoryMessages {
             r.tags[i] = str(tags.get(i));
         }
         r.sourceId = str(m.getSourceId());
+        r.updatedAtMs = m.getEventTimeMs();
         ByteBuffer blob = m.getEmbedding().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         if (blob.remaining() % Float.BYTES != 0) {
             throw new IllegalArgumentException("memory " + r.id + ": embedding has " + blob.remaining()

@@ -38,8 +38,37 @@ public class MemoryRecord {
     public String sourceId;
     /** {@code FeatureLayout.EMBEDDING_DIM} floats. */
     public float[] embedding;
+    /**
+     * Event time of this version ({@code event_time_ms} on agent-memories); 0 when unknown. The job keeps
+     * the newest version of a memory: an older one arriving later (a replay, a read-back of its own
+     * write) changes nothing.
+     */
+    public long updatedAtMs;
 
     public MemoryRecord() {}
+
+    /** A shallow copy (tags and embedding arrays shared: they are never changed in place). */
+    public MemoryRecord copy() {
+        MemoryRecord r = new MemoryRecord();
+        r.id = id;
+        r.namespace = namespace;
+        r.kind = kind;
+        r.text = text;
+        r.sessionId = sessionId;
+        r.createdAtMs = createdAtMs;
+        r.lastUsedAtMs = lastUsedAtMs;
+        r.useCount = useCount;
+        r.successRate = successRate;
+        r.reward = reward;
+        r.confidence = confidence;
+        r.cheapOutcome = cheapOutcome;
+        r.strongOutcome = strongOutcome;
+        r.tags = tags;
+        r.sourceId = sourceId;
+        r.embedding = embedding;
+        r.updatedAtMs = updatedAtMs;
+        return r;
+    }
 
     @Override
     public String toString() {

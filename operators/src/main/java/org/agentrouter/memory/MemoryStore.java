@@ -182,6 +182,21 @@ public final class MemoryStore implements MemorySearch, AutoCloseable {
         }
     }
 
+    /** Every memory of the store, in insertion order (the {@code --store} seed publishes them). */
+    public void forEach(java.util.function.Consumer<MemoryRecord> action) {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT id, namespace, kind, text, session_id, created_at_ms, last_used_at_ms, use_count,
+                            success_rate, reward, confidence, cheap_outcome, strong_outcome, tags, source_id, embedding
+                     FROM memories ORDER BY seq""")) {
+            while (rs.next()) {
+                action.accept(readRecord(rs));
+            }
+        } catch (SQLException e) {
+            throw failure("forEach", e);
+        }
+    }
+
     private static MemoryRecord readRecord(ResultSet rs) throws SQLException {
         MemoryRecord r = new MemoryRecord();
         r.id = rs.getString(1);

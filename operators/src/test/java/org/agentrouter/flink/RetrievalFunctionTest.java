@@ -2,32 +2,36 @@ package org.agentrouter.flink;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
+import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
-import org.agentrouter.memory.QuantizedIndex;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.QueryContext;
+import org.agentrouter.schema.AgentMemory;
+import org.agentrouter.wire.AvroWire;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The retrieval stage alone on a real sqlite-vec store: candidates become feature rows; a store
- * that breaks under the operator gives decisions without context, and the breaker stops asking it.
+ * The retrieval stage alone (Flink's keyed two-input harness, real keyed state): memories arriving on the
+ * memory input become candidates with their fields, equal to exact search in a real sqlite-vec store; a
+ * delete and an older version behave; feedback adds an episode and updates use statistics once per query
+ * id; a snapshot restored into a new operator gives the same candidates and keeps the applied feedback.
  */
 class RetrievalFunctionTest {
     @TempDir
@@ -46,121 +50,177 @@ class RetrievalFunctionTest {
         return v;
     }
 
-    private QueryContext query(String id) {
+    private QueryContext query(String id, String ns, float[] v) {
         QueryContext q = new QueryContext();
         q.queryId = id;
-        q.namespace = "ns";
-        q.text = "hello";
-        q.tags = new String[0];
-        q.embedding = unit();
+        q.namespace = ns;
+        q.text = "question " + id;
+        q.tags = new String[] {"t"};
+        q.embedding = v;
         q.eventTimeMs = 1_000;
         return q;
     }
 
-    private Path store(int memories) throws Exception {
-        Path db = dir.resolve("memory.db");
+    private MemoryRecord memory(String id, String ns, long version) {
+        MemoryRecord m = new MemoryRecord();
+        m.id = id;
+        m.namespace = ns;
+        m.kind = "episode";
+        m.text = "t" + id;
+        m.createdAtMs = 500;
+        m.confidence = 0.8f;
+        m.cheapOutcome = 1f;
+        m.strongOutcome = 1f;
+        m.useCount = 3;
+        m.successRate = 0.5f;
+        m.tags = new String[0];
+        m.sourceId = "test";
+        m.embedding = unit();
+        m.updatedAtMs = version;
+        return m;
+    }
+
+    private static RouterConfig config() {
+        RouterConfig c = new RouterConfig();
+        c.retrievalK = 20;
+        c.retrievalBreaker = new CircuitBreaker.Settings(5, 60_000, 60_000);
+        return c;
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, QueryContext, MemoryEvent, QueryContext> harness(
+            RouterConfig c) throws Exception {
+        // Not opened: a test restores state into it first, or opens it as it is.
+        return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new RetrievalFunction(c)),
+                q -> q.namespace, e -> e.namespace, Types.STRING);
+    }
+
+    private static QueryContext last(KeyedTwoInputStreamOperatorTestHarness<String, QueryContext, MemoryEvent, QueryContext> h) {
+        List<QueryContext> out = h.extractOutputValues();
+        return out.get(out.size() - 1);
+    }
+
+    @Test
+    void candidatesAreTheExactTopKOfAStoreHoldingTheSameMemories() throws Exception {
         List<MemoryRecord> records = new ArrayList<>();
-        for (int i = 0; i < memories; i++) {
-            MemoryRecord m = new MemoryRecord();
-            m.id = "m" + i;
-            m.namespace = "ns";
-            m.kind = "episode";
-            m.text = "t" + i;
-            m.successRate = Float.NaN;
-            m.reward = Float.NaN;
-            m.confidence = 0.8f;
-            m.cheapOutcome = 1f;
-            m.strongOutcome = 1f;
-            m.tags = new String[0];
-            m.sourceId = "test";
-            m.embedding = unit();
-            records.add(m);
-        }
-        try (MemoryStore s = MemoryStore.openWritable(db)) {
-            s.upsert(records);
-        }
-        return db;
-    }
-
-    private KeyedOneInputStreamOperatorTestHarness<String, QueryContext, QueryContext> harness(Path db, int threshold)
-            throws Exception {
-        return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new RetrievalFunction(db.toString(), 20, new CircuitBreaker.Settings(threshold, 60_000, 60_000)),
-                q -> q.namespace, Types.STRING);
-    }
-
-    @Test
-    void fillsFeatureRowsFromTheStore() throws Exception {
-        try (var h = harness(store(50), 5)) {
-            h.processElement(query("q"), 0);
-            QueryContext out = h.extractOutputValues().get(0);
-            assertEquals(20, out.candidateCount);
-            assertNull(out.retrievalNote);
-            assertEquals(1f, out.candidateFeatures[FeatureLayout.C_PRESENT]);
-            assertEquals(0f, out.candidateFeatures[20 * FeatureLayout.CANDIDATE_WIDTH + FeatureLayout.C_PRESENT]);
-            assertEquals(20f / FeatureLayout.MAX_CANDIDATES, out.queryFeatures[FeatureLayout.Q_CANDIDATE_FILL]);
-        }
-    }
-
-    @Test
-    void candidatesAreTheExactTopKAndNewMemoriesAppearAfterOpen() throws Exception {
-        Path db = store(500);
-        var function = new RetrievalFunction(db.toString(), 20, new CircuitBreaker.Settings(5, 60_000, 60_000),
-                new QuantizedIndex.Settings(4, 0, false));
-        try (var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(function, q -> q.namespace, Types.STRING);
-             MemoryStore exact = MemoryStore.openWritable(db)) {
+        for (int i = 0; i < 500; i++) records.add(memory("m" + i, "ns", 1));
+        try (var h = harness(config()); MemoryStore exact = MemoryStore.openWritable(dir.resolve("exact.db"))) {
+            h.open();
+            exact.upsert(records);
+            for (MemoryRecord r : records) h.processElement2(MemoryEvent.upsert(r), 0);
             CandidateSet want = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
             for (int i = 0; i < 10; i++) {
-                QueryContext q = query("q" + i);
-                h.processElement(q, 0);
-                QueryContext out = h.extractOutputValues().get(i);
+                QueryContext q = query("q" + i, "ns", unit());
+                h.processElement1(q, 0);
+                QueryContext out = last(h);
                 assertEquals(20, exact.topK("ns", q.embedding, 20, null, want));
-                assertArrayEquals(java.util.Arrays.copyOf(want.ids, 20), out.candidateIds, "query " + i);
+                assertArrayEquals(Arrays.copyOf(want.ids, 20), out.candidateIds, "query " + i);
+                assertNull(out.retrievalNote);
+                assertEquals(1f, out.candidateFeatures[FeatureLayout.C_PRESENT]);
+                assertEquals(0f, out.candidateFeatures[20 * FeatureLayout.CANDIDATE_WIDTH + FeatureLayout.C_PRESENT]);
             }
-            // Written while the operator runs: the index picks it up on its next refresh (interval 0 here).
-            QueryContext q = query("after-write");
-            MemoryRecord added = new MemoryRecord();
-            added.id = "added";
-            added.namespace = "ns";
-            added.kind = "episode";
-            added.text = "new";
-            added.tags = new String[0];
-            added.embedding = q.embedding.clone();
-            exact.upsert(List.of(added));
-            h.processElement(q, 0);
-            assertEquals("added", h.extractOutputValues().get(10).candidateIds[0]);
+            QueryContext other = query("q-other", "empty-ns", unit());
+            h.processElement1(other, 0);
+            assertEquals(0, last(h).candidateCount);
+            assertEquals("no memories in namespace empty-ns", last(h).retrievalNote);
         }
     }
 
     @Test
-    void aStoreThatBreaksGivesNoContextAndOpensTheBreaker() throws Exception {
-        Path db = store(50);
-        try (var h = harness(db, 2)) {
-            h.processElement(query("before"), 0);
-            // Another process damages the store under the running operator.
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-                st.execute("DROP TABLE memories");
-            }
-            for (int i = 0; i < 3; i++) h.processElement(query("after-" + i), 0);
-            List<QueryContext> out = h.extractOutputValues();
-            assertEquals(4, out.size(), "no query is lost");
-            assertEquals(20, out.get(0).candidateCount);
-            for (int i = 1; i <= 2; i++) {
-                assertEquals(0, out.get(i).candidateCount);
-                assertTrue(out.get(i).retrievalNote.startsWith("retrieval failed"), out.get(i).retrievalNote);
-            }
-            assertEquals("retrieval circuit open", out.get(3).retrievalNote);
+    void deletesAndOlderVersionsAreApplied() throws Exception {
+        try (var h = harness(config())) {
+            h.open();
+            MemoryRecord a = memory("a", "ns", 100);
+            h.processElement2(MemoryEvent.upsert(a), 0);
+            h.processElement1(query("q1", "ns", a.embedding), 0);
+            assertArrayEquals(new String[] {"a"}, last(h).candidateIds);
+
+            MemoryRecord older = memory("a", "ns", 50);
+            h.processElement2(MemoryEvent.upsert(older), 0);
+            h.processElement1(query("q2", "ns", a.embedding), 0);
+            assertEquals(1f, last(h).candidateFeatures[FeatureLayout.C_SIMILARITY], 1e-5f, "the older version is ignored");
+
+            h.processElement2(MemoryEvent.delete("ns", "a", 200), 0);
+            h.processElement1(query("q3", "ns", a.embedding), 0);
+            assertEquals(0, last(h).candidateCount);
+            h.processElement2(MemoryEvent.upsert(memory("a", "ns", 150)), 0);
+            h.processElement1(query("q4", "ns", a.embedding), 0);
+            assertEquals(0, last(h).candidateCount, "an upsert older than the delete does not bring it back");
+            h.processElement2(MemoryEvent.upsert(memory("a", "ns", 300)), 0);
+            h.processElement1(query("q5", "ns", a.embedding), 0);
+            assertEquals(1, last(h).candidateCount, "a newer upsert does");
         }
     }
 
     @Test
-    void aMissingStoreIsReportedOnEveryQueryNamingThePath() throws Exception {
-        Path missing = dir.resolve("nowhere.db");
-        try (var h = harness(missing, 5)) {
-            h.processElement(query("q"), 0);
-            QueryContext out = h.extractOutputValues().get(0);
-            assertEquals(0, out.candidateCount);
-            assertTrue(out.retrievalNote.contains("nowhere.db"), out.retrievalNote);
+    void feedbackAddsAnEpisodeAndCountsUsesOnceAndSurvivesARestore() throws Exception {
+        RouterConfig c = config();
+        MemoryRecord used = memory("used", "ns", 1);
+        float[] question = unit();
+        OperatorSubtaskState snapshot;
+        try (var h = harness(c)) {
+            h.open();
+            h.processElement2(MemoryEvent.upsert(used), 0);
+            h.processElement1(query("asked", "ns", question), 0);
+            MemoryEvent fb = MemoryEvent.feedback("ns", "asked", "cheap", "small", 1f, new String[] {"used"}, 5_000);
+            h.processElement2(fb, 0);
+            h.processElement2(fb, 0); // replayed: nothing changes
+            List<org.apache.flink.streaming.runtime.streamrecord.StreamRecord<KafkaMessage>> published =
+                    new ArrayList<>(h.getSideOutput(RouterOutputs.MEMORY_UPDATES));
+            assertEquals(2, published.size(), "the used memory and the new episode, once");
+            AgentMemory updated = AvroWire.MEMORY.decode(published.get(0).getValue().value);
+            assertEquals("used", updated.getMemoryId());
+            assertEquals(4, updated.getUseCount());
+            assertEquals(5_000, updated.getLastUsedAtMs());
+            assertEquals((0.5f * 3 + 1f) / 4, updated.getSuccessRate(), 1e-6f);
+            AgentMemory episode = AvroWire.MEMORY.decode(published.get(1).getValue().value);
+            assertEquals("fb-asked", episode.getMemoryId());
+            assertEquals(1f, episode.getCheapOutcome());
+            assertNull(episode.getStrongOutcome());
+            assertEquals("question asked", episode.getText());
+
+            h.processElement1(query("again", "ns", question), 0);
+            QueryContext out = last(h);
+            assertEquals(2, out.candidateCount);
+            assertEquals("fb-asked", out.candidateIds[0]);
+
+            // Reading back what the job published (same versions) changes nothing.
+            h.processElement2(MemoryEvent.upsert(MemoryMessages.fromMessage(updated)), 0);
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = harness(c)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement2(MemoryEvent.feedback("ns", "asked", "cheap", "small", 1f, new String[] {"used"}, 5_000), 0);
+            assertTrue(h.getSideOutput(RouterOutputs.MEMORY_UPDATES) == null
+                    || h.getSideOutput(RouterOutputs.MEMORY_UPDATES).isEmpty(), "applied before the snapshot: not again");
+            h.processElement1(query("after-restore", "ns", question), 0);
+            QueryContext out = last(h);
+            assertEquals(2, out.candidateCount, "the index is rebuilt from the restored state");
+            assertEquals("fb-asked", out.candidateIds[0]);
+            int usedRow = out.candidateIds[0].equals("used") ? 0 : 1;
+            float frequency = out.candidateFeatures[usedRow * FeatureLayout.CANDIDATE_WIDTH + FeatureLayout.C_FREQUENCY];
+            h.processElement2(MemoryEvent.feedback("ns", "other", "strong", "big", 0f, new String[] {"used"}, 6_000), 0);
+            h.processElement1(query("after-more", "ns", question), 0);
+            QueryContext more = last(h);
+            assertTrue(more.candidateFeatures[usedRow * FeatureLayout.CANDIDATE_WIDTH + FeatureLayout.C_FREQUENCY] > frequency,
+                    "a new outcome counts another use");
+            assertFalse(Arrays.asList(more.candidateIds).contains("fb-other"), "no vector for 'other': no episode");
+        }
+    }
+
+    @Test
+    void aFullIndexIsReportedAndQueriesStillGetDecisions() throws Exception {
+        RouterConfig c = config();
+        c.maxIndexedMemories = 1;
+        try (var h = harness(c)) {
+            h.open();
+            MemoryRecord a = memory("a", "ns", 1);
+            h.processElement2(MemoryEvent.upsert(a), 0);
+            h.processElement2(MemoryEvent.upsert(memory("b", "ns", 1)), 0);
+            h.processElement1(query("q", "ns", a.embedding), 0);
+            QueryContext out = last(h);
+            assertEquals(1, out.candidateCount);
+            assertTrue(out.retrievalNote.startsWith("memory index full"), out.retrievalNote);
         }
     }
 }

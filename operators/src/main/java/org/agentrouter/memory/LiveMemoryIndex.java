@@ -1,0 +1,292 @@
+package org.agentrouter.memory;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The retrieval index of the namespaces one subtask owns, fed memory by memory from Flink keyed state
+ * (the source of truth) and searched without any I/O: an int8 copy of every vector in one contiguous array
+ * per namespace is scanned for a shortlist of {@code shortlistFactor * k} rows, which are rescored by exact
+ * cosine on their float vectors; the returned rows' fields (recency, use count, success, confidence,
+ * outcomes, session, tags) come from the {@link MemoryRecord} the row holds. Same top-k as exact search
+ * within the shortlist (see {@link QuantizedIndex}, whose scan this is, and BENCHMARKS.md).
+ *
+ * <p>Unlike {@link QuantizedIndex}, rows are updated and deleted in place (a delete moves the last row
+ * into the hole), so the index always equals the state it was fed. Filters (kind, minimum confidence, tag)
+ * are tested per row inside the scan.
+ *
+ * <p>Memory per memory: {@code dim} int8 codes + 9 bytes of scan attributes + a reference to its record
+ * (whose float vector is shared with the record: with the heap state backend the same array as in state;
+ * with RocksDB the only heap copy). One per task slot, not thread-safe.
+ */
+public final class LiveMemoryIndex implements MemorySearch {
+    private static final int DIM = MemorySchema.DIM;
+
+    private final Map<String, Space> spaces = new HashMap<>();
+    private final Int8Dot kernel;
+    private final int shortlistFactor;
+    private final int[] queryCodes = new int[DIM];
+    private final byte[] queryBytes = new byte[DIM];
+    private final float[] queryScale = new float[1];
+    private QuantizedIndex.ShortlistHeap heap = new QuantizedIndex.ShortlistHeap(64);
+    private double[] exact = new double[0];
+    private int[] exactRow = new int[0];
+    private long[] sortKeys = new long[0];
+    private long total;
+
+    public LiveMemoryIndex(int shortlistFactor) {
+        this(shortlistFactor, Int8Dot.best());
+    }
+
+    LiveMemoryIndex(int shortlistFactor, Int8Dot kernel) {
+        if (shortlistFactor < 1) {
+            throw new IllegalArgumentException("shortlistFactor must be >= 1, got " + shortlistFactor);
+        }
+        this.shortlistFactor = shortlistFactor;
+        this.kernel = kernel;
+    }
+
+    public String kernelName() {
+        return kernel.name();
+    }
+
+    /** True once {@code namespace} was loaded (it may hold no memories any more). */
+    public boolean has(String namespace) {
+        return spaces.containsKey(namespace);
+    }
+
+    /** Marks a namespace as loaded even when it has no memories yet. */
+    public void open(String namespace) {
+        spaces.computeIfAbsent(namespace, n -> new Space());
+    }
+
+    /** Forgets a namespace (its key group moved away, or it is rebuilt). */
+    public void drop(String namespace) {
+        Space s = spaces.remove(namespace);
+        if (s != null) {
+            total -= s.size;
+        }
+    }
+
+    public long size() {
+        return total;
+    }
+
+    public int size(String namespace) {
+        Space s = spaces.get(namespace);
+        return s == null ? 0 : s.size;
+    }
+
+    public int namespaces() {
+        return spaces.size();
+    }
+
+    /** The record indexed under this id, or null. */
+    public MemoryRecord get(String namespace, String id) {
+        Space s = spaces.get(namespace);
+        if (s == null) return null;
+        Integer row = s.rowOf.get(id);
+        return row == null ? null : s.records[row];
+    }
+
+    /**
+     * Adds or replaces {@code r} in its namespace (opened when new). The record is held by reference and
+     * must not be changed afterwards: replace it with a new one. Throws when its vector is not a valid one.
+     */
+    public void upsert(MemoryRecord r) {
+        VectorChecks.requireValid(r.embedding, "memory " + r.id + ": embedding");
+        Space s = spaces.computeIfAbsent(r.namespace, n -> new Space());
+        Integer existing = s.rowOf.get(r.id);
+        int row;
+        if (existing != null) {
+            row = existing;
+            clearTags(s, row);
+        } else {
+            s.ensureCapacity(s.size + 1);
+            row = s.size++;
+            s.rowOf.put(r.id, row);
+            total++;
+        }
+        QuantizedNamespace.quantize(r.embedding, s.codes, row * DIM, DIM, s.scale, row);
+        s.records[row] = r;
+        s.kind[row] = QuantizedNamespace.kindCode(MemoryKinds.canonical(r.kind) == null ? MemoryRecord.EPISODE
+                : MemoryKinds.canonical(r.kind));
+        s.confidence[row] = Float.isNaN(r.confidence) ? MemorySchema.UNKNOWN_CONFIDENCE : r.confidence;
+        if (r.tags != null) {
+            for (String t : r.tags) {
+                s.tagRows.computeIfAbsent(t, x -> new BitSet()).set(row);
+            }
+        }
+    }
+
+    /** Removes the memory; returns false when it was not indexed. */
+    public boolean delete(String namespace, String id) {
+        Space s = spaces.get(namespace);
+        if (s == null) return false;
+        Integer boxed = s.rowOf.remove(id);
+        if (boxed == null) return false;
+        int row = boxed;
+        clearTags(s, row);
+        int last = s.size - 1;
+        if (row != last) {
+            MemoryRecord moved = s.records[last];
+            clearTags(s, last);
+            System.arraycopy(s.codes, last * DIM, s.codes, row * DIM, DIM);
+            s.scale[row] = s.scale[last];
+            s.kind[row] = s.kind[last];
+            s.confidence[row] = s.confidence[last];
+            s.records[row] = moved;
+            s.rowOf.put(moved.id, row);
+            if (moved.tags != null) {
+                for (String t : moved.tags) {
+                    s.tagRows.computeIfAbsent(t, x -> new BitSet()).set(row);
+                }
+            }
+        }
+        s.records[last] = null;
+        s.size--;
+        total--;
+        return true;
+    }
+
+    private static void clearTags(Space s, int row) {
+        MemoryRecord r = s.records[row];
+        if (r == null || r.tags == null) return;
+        for (String t : r.tags) {
+            BitSet b = s.tagRows.get(t);
+            if (b != null) {
+                b.clear(row);
+                if (b.isEmpty()) s.tagRows.remove(t);
+            }
+        }
+    }
+
+    @Override
+    public int topK(String namespace, float[] query, int k, RetrievalFilter filter, CandidateSet out) {
+        if (namespace == null) {
+            throw new IllegalArgumentException("namespace is null");
+        }
+        if (k < 1 || k > out.capacity()) {
+            throw new IllegalArgumentException("k must be in [1, " + out.capacity() + "], got " + k);
+        }
+        VectorChecks.requireValid(query, "query vector");
+        out.clear();
+        Space s = spaces.get(namespace);
+        if (s == null || s.size == 0) return 0;
+        RetrievalFilter f = filter == null ? RetrievalFilter.NONE : filter;
+        int n = scan(s, query, (int) Math.min((long) k * shortlistFactor, Integer.MAX_VALUE), f);
+        if (n == 0) return 0;
+        if (exact.length < n) {
+            exact = new double[n];
+            exactRow = new int[n];
+            sortKeys = new long[n];
+        }
+        double queryNorm = 0;
+        for (int i = 0; i < DIM; i++) queryNorm += (double) query[i] * query[i];
+        queryNorm = Math.sqrt(queryNorm);
+        for (int i = 0; i < n; i++) {
+            int row = heap.row(i);
+            exactRow[i] = row;
+            exact[i] = cosine(query, queryNorm, s.records[row].embedding);
+        }
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToIntBits((float) exact[i]);
+            int ordered = bits >= 0 ? bits : bits ^ 0x7fffffff;
+            sortKeys[i] = ((long) ~ordered << 32) | i;
+        }
+        Arrays.sort(sortKeys, 0, n);
+        int take = Math.min(k, n);
+        for (int j = 0; j < take; j++) {
+            int i = (int) sortKeys[j];
+            MemoryRecord r = s.records[exactRow[i]];
+            int c = out.add(r.id, (float) exact[i]);
+            out.createdAtMs[c] = r.createdAtMs;
+            out.lastUsedAtMs[c] = r.lastUsedAtMs;
+            out.useCount[c] = r.useCount;
+            out.successRate[c] = r.successRate;
+            out.confidence[c] = r.confidence;
+            out.cheapOutcome[c] = r.cheapOutcome;
+            out.strongOutcome[c] = r.strongOutcome;
+            out.sessionId[c] = r.sessionId;
+            out.kind[c] = MemoryKinds.canonical(r.kind);
+            out.tags[c] = r.tags == null ? CandidateSet.NO_TAGS : r.tags;
+        }
+        return out.size();
+    }
+
+    private int scan(Space s, float[] query, int shortlist, RetrievalFilter f) {
+        QuantizedNamespace.quantize(query, queryBytes, 0, DIM, queryScale, 0);
+        for (int i = 0; i < DIM; i++) queryCodes[i] = queryBytes[i];
+        int size = s.size;
+        if (heap.capacity() < shortlist) heap = new QuantizedIndex.ShortlistHeap(shortlist);
+        heap.reset(Math.min(shortlist, size));
+        byte[] codes = s.codes;
+        float[] scale = s.scale;
+        if (!(f.hasKind() || f.hasMinConfidence() || f.hasTag())) {
+            for (int row = 0; row < size; row++) {
+                heap.offer(kernel.dot(codes, row * DIM, queryCodes, DIM) * scale[row], row);
+            }
+            return heap.size();
+        }
+        byte kindCode = f.hasKind() ? QuantizedNamespace.kindCode(MemoryKinds.canonical(f.kind())) : -1;
+        float minConfidence = f.hasMinConfidence() ? f.minConfidence() : Float.NEGATIVE_INFINITY;
+        BitSet tagged = null;
+        if (f.hasTag()) {
+            tagged = s.tagRows.get(f.tag());
+            if (tagged == null) return 0;
+        }
+        int row = tagged == null ? 0 : tagged.nextSetBit(0);
+        while (row >= 0 && row < size) {
+            if ((kindCode < 0 || s.kind[row] == kindCode) && s.confidence[row] >= minConfidence) {
+                heap.offer(kernel.dot(codes, row * DIM, queryCodes, DIM) * scale[row], row);
+            }
+            row = tagged == null ? row + 1 : tagged.nextSetBit(row + 1);
+        }
+        return heap.size();
+    }
+
+    private static double cosine(float[] query, double queryNorm, float[] v) {
+        double d = 0;
+        double nn = 0;
+        for (int i = 0; i < DIM; i++) {
+            double x = v[i];
+            d += x * query[i];
+            nn += x * x;
+        }
+        return nn == 0 || queryNorm == 0 ? 0 : d / (Math.sqrt(nn) * queryNorm);
+    }
+
+    /** Heap bytes of the index itself (codes, attributes, row references; the records are counted by state). */
+    public long heapBytes() {
+        long b = 0;
+        for (Space s : spaces.values()) {
+            b += s.codes.length + 4L * s.scale.length + s.kind.length + 4L * s.confidence.length + 8L * s.records.length
+                    + 48L * s.rowOf.size();
+        }
+        return b;
+    }
+
+    /** One namespace's rows. */
+    private static final class Space {
+        int size;
+        byte[] codes = new byte[16 * DIM];
+        float[] scale = new float[16];
+        byte[] kind = new byte[16];
+        float[] confidence = new float[16];
+        MemoryRecord[] records = new MemoryRecord[16];
+        final Map<String, Integer> rowOf = new HashMap<>();
+        final Map<String, BitSet> tagRows = new HashMap<>();
+
+        void ensureCapacity(int n) {
+            if (n <= scale.length) return;
+            int cap = Math.max(n, scale.length + (scale.length >> 1));
+            codes = Arrays.copyOf(codes, cap * DIM);
+            scale = Arrays.copyOf(scale, cap);
+            kind = Arrays.copyOf(kind, cap);
+            confidence = Arrays.copyOf(confidence, cap);
+            records = Arrays.copyOf(records, cap);
+        }
+    }
+}

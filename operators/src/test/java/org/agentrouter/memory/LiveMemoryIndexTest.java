@@ -1,0 +1,126 @@
+package org.agentrouter.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.agentrouter.features.FeatureLayout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The index the job searches, against exact vec0 search in a real sqlite-vec store holding the same
+ * memories, after inserts, in-place updates and deletes (which move rows), under every filter.
+ */
+class LiveMemoryIndexTest {
+    private static final List<String> NAMESPACES = List.of("alpha", "beta");
+    private static final RetrievalFilter[] FILTERS = {
+        RetrievalFilter.NONE,
+        RetrievalFilter.ofKind("skill"),
+        RetrievalFilter.NONE.withMinConfidence(0.6f),
+        new RetrievalFilter("episode", 0.3f, null),
+        RetrievalFilter.NONE.withTag("t1"),
+        RetrievalFilter.NONE.withTag("rare"),
+    };
+
+    @TempDir
+    Path dir;
+
+    private static MemoryRecord random(String id, Random rnd) {
+        MemoryRecord r = MemoryStoreTest.record(id, NAMESPACES.get(rnd.nextInt(NAMESPACES.size())), MemoryStoreTest.randomUnit(rnd));
+        r.kind = MemoryKinds.ALL.get(rnd.nextInt(3));
+        r.confidence = rnd.nextInt(5) == 0 ? Float.NaN : rnd.nextFloat();
+        r.useCount = rnd.nextInt(9);
+        r.tags = rnd.nextInt(20) == 0 ? new String[] {"rare", "t" + rnd.nextInt(3)} : new String[] {"t" + rnd.nextInt(3)};
+        return r;
+    }
+
+    @Test
+    void sameTopKAsExactSearchAfterUpdatesAndDeletes() {
+        Random rnd = new Random(5);
+        LiveMemoryIndex index = new LiveMemoryIndex(4);
+        List<MemoryRecord> all = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) all.add(random("m" + i, rnd));
+        try (MemoryStore exact = MemoryStore.openWritable(dir.resolve("exact.db"))) {
+            exact.upsert(all);
+            all.forEach(index::upsert);
+            // Updates in place (same namespace, new vector, kind, tags) and deletes.
+            List<MemoryRecord> changed = new ArrayList<>();
+            for (int i = 0; i < 3_000; i += 7) {
+                MemoryRecord r = random("m" + i, rnd);
+                r.namespace = all.get(i).namespace;
+                changed.add(r);
+                all.set(i, r);
+            }
+            exact.upsert(changed);
+            changed.forEach(index::upsert);
+        }
+        List<MemoryRecord> kept = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (i % 5 == 0) {
+                assertTrue(index.delete(all.get(i).namespace, all.get(i).id));
+                assertFalse(index.delete(all.get(i).namespace, all.get(i).id));
+            } else {
+                kept.add(all.get(i));
+            }
+        }
+        assertEquals(kept.size(), index.size());
+        try (MemoryStore exact = MemoryStore.openWritable(dir.resolve("kept.db"))) {
+            exact.upsert(kept);
+            CandidateSet want = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+            CandidateSet got = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+            for (int q = 0; q < 20; q++) {
+                float[] query = MemoryStoreTest.randomUnit(rnd);
+                String ns = NAMESPACES.get(q % 2);
+                for (RetrievalFilter f : FILTERS) {
+                    int k = q % 2 == 0 ? 100 : 10;
+                    int n = index.topK(ns, query, k, f, got);
+                    int e = exact.topK(ns, query, k, f, want);
+                    String what = ns + " " + f + " query " + q;
+                    if (f.hasTag()) assertTrue(n >= e, what);
+                    else assertEquals(e, n, what);
+                    assertFalse(n == 0, what);
+                    for (int i = 0; i < e; i++) {
+                        assertEquals(want.similarity[i], got.similarity[i], 1e-6, what + " rank " + i);
+                    }
+                    for (int i = 0; i < n; i++) {
+                        if (f.hasKind()) assertEquals(f.kind(), got.kind[i], what);
+                        if (f.hasMinConfidence()) assertTrue(got.confidence[i] >= f.minConfidence(), what);
+                        if (f.hasTag()) assertTrue(TagsJson.contains(got.tags[i], f.tag()), what);
+                        MemoryRecord r = index.get(ns, got.ids[i]);
+                        assertEquals(r.useCount, got.useCount[i], "fields come from the record");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void deletingMovesTheLastRowAndKeepsItsTags() {
+        Random rnd = new Random(1);
+        LiveMemoryIndex index = new LiveMemoryIndex(2);
+        MemoryRecord a = MemoryStoreTest.record("a", "ns", MemoryStoreTest.randomUnit(rnd));
+        MemoryRecord b = MemoryStoreTest.record("b", "ns", MemoryStoreTest.randomUnit(rnd));
+        b.tags = new String[] {"x"};
+        index.upsert(a);
+        index.upsert(b);
+        assertTrue(index.delete("ns", "a"));
+        CandidateSet out = new CandidateSet(8);
+        assertEquals(1, index.topK("ns", b.embedding, 5, RetrievalFilter.NONE.withTag("x"), out));
+        assertEquals("b", out.ids[0]);
+        assertEquals(0, index.topK("ns", b.embedding, 5, RetrievalFilter.NONE.withTag("y"), out));
+        assertNull(index.get("ns", "a"));
+        assertEquals(0, index.topK("other", b.embedding, 5, null, out));
+        float[] nan = MemoryStoreTest.randomUnit(rnd);
+        nan[0] = Float.NaN;
+        MemoryRecord bad = MemoryStoreTest.record("bad", "ns", nan);
+        assertThrows(IllegalArgumentException.class, () -> index.upsert(bad));
+        assertThrows(IllegalArgumentException.class, () -> index.topK("ns", new float[3], 5, null, out));
+    }
+}
