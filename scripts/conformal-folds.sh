@@ -30,7 +30,7 @@ summary() {
   echo "|---|---|---|---|---|---|---|---|---|"
   jq -rs '
     def mean: add / length;
-    def std: (mean) as $m | (map((. - $m) * (. - $m)) | add / (length - 1)) | sqrt;
+    def std: if length < 2 then 0 else (mean) as $m | (map((. - $m) * (. - $m)) | add / (length - 1)) | sqrt end;
     def ms($k; $scale; $digits): map(.[$k] * $scale) as $v
       | "\($v | mean * $digits | round / $digits) +- \($v | std * $digits | round / $digits)";
     [.[] | .by_alpha[]] | group_by(.alpha)[] |

@@ -55,7 +55,7 @@ class GroupRiskFitTest {
         double[] strong = {1, 1, 1, 1, 1, 1, 1, 1};
         int[] tokens = {10, 10, 10, 10, 10, 10, 10, 10};
         Map<String, Object> r = RouterEvaluation.report(scored(), weak, strong, tokens, PricingTable.defaults(), c,
-                List.of(0.3, 0.5), GROUP);
+                List.of(0.3, 0.5), GROUP, List.of("s0", "s1", "s2"));
         assertEquals("group-risk", r.get("calibration_method"));
         List<?> byAlpha = (List<?>) r.get("by_alpha");
         assertEquals(2, byAlpha.size());
@@ -63,6 +63,9 @@ class GroupRiskFitTest {
         assertEquals(0.5, half.get("alpha"));
         assertEquals(0.25, (Double) half.get("violation_rate_group_mean"), 1e-12);
         assertEquals(5 / 8.0, (Double) half.get("oracle_strong_share_at_alpha_group_mean"), 1e-12);
+        Map<?, ?> s1 = (Map<?, ?>) ((Map<?, ?>) half.get("by_group")).get("s1");
+        assertEquals(2, s1.get("needed_strong"));
+        assertEquals(0.5, (Double) s1.get("violation_rate"), 1e-12);
         Map<?, ?> strict = (Map<?, ?>) byAlpha.get(0);
         assertEquals(1.0, (Double) strict.get("strong_share"), 1e-12);
         assertEquals(0.0, (Double) strict.get("cost_saved"), 1e-12);

@@ -101,7 +101,7 @@ final class EvalCommand implements Callable<Integer> {
         int[] group = new int[scored.size()];
         for (int j = 0; j < group.length; j++) group[j] = table.subjectIndex(scored.rows()[j]);
         Map<String, Object> report = RouterEvaluation.report(scored, w, s, tokens, PricingTable.defaults(),
-                release.getCalibration(), alpha == null ? List.of() : alpha, group);
+                release.getCalibration(), alpha == null ? List.of() : alpha, group, table.subjects());
         report.put("model", release.getName() + " " + release.getVersion());
         String calibratedOn = release.getMetadata().getOrDefault("calibration.heldout_subjects", "");
         long inCalibration = table.subjects().stream().filter(List.of(calibratedOn.split(","))::contains).count();
