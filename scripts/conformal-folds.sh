@@ -26,15 +26,27 @@ summary() {
       "$dir/eval-$f.json"
   done
   echo
-  echo "| alpha | folds | violation rate (pooled) | per-subject mean | coverage | strong share | test-tuned strong share (pooled) | test-tuned (per-subject mean) | cost saved |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| alpha | folds | violation rate (pooled) | per-subject mean | coverage | strong share | test-tuned strong share (pooled) | test-tuned (per-subject mean) | strong share minus test-tuned (pooled) | cost saved |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   jq -rs '
     def mean: add / length;
     def std: if length < 2 then 0 else (mean) as $m | (map((. - $m) * (. - $m)) | add / (length - 1)) | sqrt end;
     def ms($k; $scale; $digits): map(.[$k] * $scale) as $v
       | "\($v | mean * $digits | round / $digits) +- \($v | std * $digits | round / $digits)";
-    [.[] | .by_alpha[]] | group_by(.alpha)[] |
-      "| \(.[0].alpha) | \(length) | \(ms("violation_rate"; 1; 1000)) | \(ms("violation_rate_group_mean"; 1; 1000)) | \(ms("coverage"; 1; 1000)) | \(ms("strong_share"; 100; 10))% | \(ms("oracle_strong_share_at_alpha"; 100; 10))% | \(ms("oracle_strong_share_at_alpha_group_mean"; 100; 10))% | \(ms("cost_saved"; 100; 10))% |"' \
+    [.[] | .by_alpha[] | . + {excess: (.strong_share - .oracle_strong_share_at_alpha)}] | group_by(.alpha)[] |
+      "| \(.[0].alpha) | \(length) | \(ms("violation_rate"; 1; 1000)) | \(ms("violation_rate_group_mean"; 1; 1000)) | \(ms("coverage"; 1; 1000)) | \(ms("strong_share"; 100; 10))% | \(ms("oracle_strong_share_at_alpha"; 100; 10))% | \(ms("oracle_strong_share_at_alpha_group_mean"; 100; 10))% | \(ms("excess"; 100; 10)) points | \(ms("cost_saved"; 100; 10))% |"' \
+    "$dir"/eval-*.json
+  echo
+  echo "Per test subject (every subject is tested in exactly one fold): mean of the subjects' own violation rates +- its standard error."
+  echo
+  echo "| alpha | subjects | mean violation rate | standard error | subjects above alpha |"
+  echo "|---|---|---|---|---|"
+  jq -rs '
+    [.[] | .by_alpha[] | .alpha as $a | (.by_group // {}) | to_entries[]
+      | select(.value.needed_strong > 0) | {alpha: $a, rate: .value.violation_rate}]
+    | group_by(.alpha)[] | (map(.rate)) as $v | ($v | length) as $n | ($v | add / $n) as $m
+    | (if $n > 1 then ($v | map((. - $m) * (. - $m)) | add / ($n - 1) | sqrt) / ($n | sqrt) else 0 end) as $se
+    | "| \(.[0].alpha) | \($n) | \($m * 1000 | round / 1000) | \($se * 1000 | round / 1000) | \(map(select(.rate > .alpha)) | length) |"' \
     "$dir"/eval-*.json
 }
 
