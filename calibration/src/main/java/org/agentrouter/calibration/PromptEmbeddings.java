@@ -13,6 +13,7 @@ import java.util.List;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.agentrouter.embedding.MiniLmEmbedder;
+import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.FeatureLayout;
 
 /**
@@ -52,6 +53,27 @@ public final class PromptEmbeddings {
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return vectors;
+    }
+
+    /**
+     * Vectors of the rows of {@code table} (a filter of {@code all}) for the rows of {@code all} minus the
+     * subjects in {@code usuallyExcluded}: that larger set is embedded and cached once, so every fold or
+     * subject selection of it reads the same cache file instead of embedding its own prompt list again.
+     * Falls back to embedding {@code table} alone when it holds an usually excluded subject.
+     */
+    public static float[][] ofSelection(OutcomeTable all, java.util.function.IntPredicate selected,
+                                        java.util.Set<String> usuallyExcluded, Path cacheDir) throws IOException {
+        boolean inBase = true;
+        for (int i = 0; i < all.size() && inBase; i++) {
+            if (selected.test(i) && usuallyExcluded.contains(all.subject(i))) inBase = false;
+        }
+        OutcomeTable base = inBase ? all.filter(i -> !usuallyExcluded.contains(all.subject(i))) : all;
+        java.util.List<Integer> baseRowsOfAll = new java.util.ArrayList<>();
+        for (int i = 0; i < all.size(); i++) if (!inBase || !usuallyExcluded.contains(all.subject(i))) baseRowsOfAll.add(i);
+        float[][] baseVectors = of(base.prompts(), cacheDir);
+        java.util.List<float[]> out = new java.util.ArrayList<>();
+        for (int b = 0; b < baseRowsOfAll.size(); b++) if (selected.test(baseRowsOfAll.get(b))) out.add(baseVectors[b]);
+        return out.toArray(new float[0][]);
     }
 
     private static float[][] read(Path file, int expectedRows) throws IOException {

@@ -95,4 +95,35 @@ class OfflineScoringTest {
         assertEquals(0.75, ConformalFit.oracleStrongShare(s, 1.0 / 3), 1e-12);
         assertEquals(0.25, ConformalFit.oracleStrongShare(s, 2.0 / 3), 1e-12);
     }
+
+    @Test
+    void crossFittingScoresEachSubjectAgainstAMemoryOfTheOthersOnly() throws Exception {
+        Path two = dir.resolve("two-subjects");
+        Files.createDirectories(two);
+        StringBuilder a = new StringBuilder("prompt,weak,strong\n");
+        StringBuilder b = new StringBuilder("prompt,weak,strong\n");
+        for (int i = 0; i < 6; i++) {
+            a.append("\"What is the capital of country number ").append(i).append("?\",True,True\n");
+            b.append("\"Prove that the sum of the first ").append(i + 2).append(" odd numbers is a perfect square.\",False,True\n");
+        }
+        Files.writeString(two.resolve("mmlu_a.csv"), a);
+        Files.writeString(two.resolve("mmlu_b.csv"), b);
+        OutcomeTable t = OutcomeTable.load(two, "prompt", "weak", "strong");
+        float[][] v = PromptEmbeddings.of(t.prompts(), dir.resolve("cache"));
+        byte[] model = SeedModelBuilder.build();
+
+        // Two folds over two subjects: one subject each, so each is scored against the other alone.
+        OfflineScoring.Scored crossFit = CrossFitScoring.score(t, v, 2, 1L, dir.resolve("crossfit"), "ns", model, 100, 0.5);
+        assertEquals(t.size(), crossFit.size());
+        for (int j = 0; j < crossFit.size(); j++) assertEquals(j, crossFit.rows()[j], "table order");
+        Path onlyB = dir.resolve("only-b.db");
+        OutcomeMemory.write(onlyB, t, v, "ns", 0.5, i -> t.subject(i).equals("b"));
+        OfflineScoring.Scored aAgainstB = OfflineScoring.score(t, v, onlyB, "ns", model, 100, 0.5, i -> t.subject(i).equals("a"));
+        for (int j = 0; j < aAgainstB.size(); j++) {
+            assertEquals(aAgainstB.pStrong()[j], crossFit.pStrong()[aAgainstB.rows()[j]], 1e-12);
+        }
+        try (var left = Files.list(dir.resolve("crossfit"))) {
+            assertEquals(0, left.count(), "temporary memories are removed");
+        }
+    }
 }

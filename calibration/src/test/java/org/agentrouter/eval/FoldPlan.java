@@ -41,28 +41,7 @@ final class FoldPlan {
                 rowsPerSubject[data.subject[row]]++;
             }
         }
-        List<Integer> order = new ArrayList<>();
-        for (int s = 0; s < data.subjectCount; s++) {
-            order.add(s);
-        }
-        Collections.shuffle(order, new Random(seed));
-        int[] foldOfSubject = new int[data.subjectCount];
-        Arrays.fill(foldOfSubject, -1);
-        long[] load = new long[folds];
-        for (int s : order) {
-            if (rowsPerSubject[s] == 0) {
-                continue;
-            }
-            int lightest = 0;
-            for (int f = 1; f < folds; f++) {
-                if (load[f] < load[lightest]) {
-                    lightest = f;
-                }
-            }
-            foldOfSubject[s] = lightest;
-            load[lightest] += rowsPerSubject[s];
-        }
-        return foldOfSubject;
+        return org.agentrouter.calibration.SubjectFolds.assign(rowsPerSubject, folds, seed);
     }
 
     /**

@@ -17,7 +17,9 @@ class ShippedModelTest {
         assertEquals(ModelReleases.sha256Hex(SeedModelBuilder.build()), shipped.getSha256(),
                 "the committed model.onnx drifted from SeedModelBuilder: run ./router build-seed-model and ./router calibrate");
         assertTrue(shipped.getCalibration().getCalibrationSize() > 1000, "calibrated on real held-out outcomes");
-        assertEquals("mondrian", shipped.getCalibration().getMethod());
+        assertEquals("group-risk", shipped.getCalibration().getMethod(), "the guarantee is about a new subject");
+        assertTrue(shipped.getCalibration().getGroupCount() >= 40, "every usable subject is a calibration group: "
+                + shipped.getCalibration().getGroupCount());
         try (ServedModel served = ServedModel.accept(OrtEnvironment.getEnvironment(), shipped)) {
             assertEquals(shipped.getVersion(), served.version.toString());
         }

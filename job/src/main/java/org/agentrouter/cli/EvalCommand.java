@@ -6,12 +6,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.IntPredicate;
 import java.util.concurrent.Callable;
 import org.agentrouter.calibration.CurvePlot;
 import org.agentrouter.calibration.OfflineScoring;
 import org.agentrouter.calibration.PromptEmbeddings;
 import org.agentrouter.calibration.RouterEvaluation;
 import org.agentrouter.calibration.ShippedMemory;
+import org.agentrouter.calibration.SubjectFolds;
 import org.agentrouter.calibration.SubjectSplit;
 import org.agentrouter.embedding.TokenCounter;
 import org.agentrouter.eval.OutcomeTable;
@@ -46,8 +49,19 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--k", description = "default: ${DEFAULT-VALUE}")
     int k = 100;
 
-    @Option(names = "--alpha", description = "also report the conformal decision at this quality target")
-    Double alpha;
+    @Option(names = "--alpha", split = ",", description = "also report the conformal decision at this quality target"
+            + " (several, comma-separated: one JSON object per alpha in by_alpha)")
+    List<Double> alpha;
+
+    @Option(names = "--test-fold", description = "only the subjects of this fold of the baseline study's P1 protocol"
+            + " (--folds, --fold-seed; the shipped model's excluded subjects stay out), as left out by calibrate --test-fold")
+    Integer testFold;
+
+    @Option(names = "--folds", description = "with --test-fold (default: ${DEFAULT-VALUE})")
+    int folds = SubjectFolds.STUDY_FOLDS;
+
+    @Option(names = "--fold-seed", description = "with --test-fold (default: ${DEFAULT-VALUE})")
+    long foldSeed = SubjectFolds.STUDY_SEED;
 
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
@@ -58,11 +72,18 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutcomeTable all = OutcomeTable.load(outcomes.data, outcomes.promptColumn, outcomes.weak, outcomes.strong);
-        OutcomeTable table = subjects == null ? all : all.filter(i -> subjects.contains(all.subject(i)));
+        if (testFold != null) {
+            if (subjects != null) throw new IllegalArgumentException("--subjects and --test-fold exclude each other");
+            subjects = new TreeSet<>(SubjectFolds.subjectsOf(all, testFold, folds, foldSeed));
+            subjects.removeAll(ShippedMemory.EXCLUDED);
+            System.err.println("test fold " + testFold + " of " + folds + " (seed " + foldSeed + "): " + String.join(",", subjects));
+        }
+        IntPredicate selected = subjects == null ? i -> true : i -> subjects.contains(all.subject(i));
+        OutcomeTable table = all.filter(selected);
         if (table.size() == 0) throw new IllegalArgumentException("no rows selected (subjects " + subjects + ")");
         ModelRelease release = model == null ? ModelReleases.fromClasspath("models/default") : ModelReleases.read(model);
-        float[][] vectors = PromptEmbeddings.of(table.prompts(), PromptEmbeddings.defaultCacheDir());
-        if (!Files.isRegularFile(memory)) rebuildShippedMemory();
+        float[][] vectors = PromptEmbeddings.ofSelection(all, selected, ShippedMemory.EXCLUDED, PromptEmbeddings.defaultCacheDir());
+        if (!Files.isRegularFile(memory)) rebuildShippedMemory(release);
 
         OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memory, namespace,
                 ModelReleases.modelBytes(release), k, outcomes.goodAt, i -> true);
@@ -77,12 +98,15 @@ final class EvalCommand implements Callable<Integer> {
                 tokens[j] = counter.count(table.prompt(row));
             }
         }
+        int[] group = new int[scored.size()];
+        for (int j = 0; j < group.length; j++) group[j] = table.subjectIndex(scored.rows()[j]);
         Map<String, Object> report = RouterEvaluation.report(scored, w, s, tokens, PricingTable.defaults(),
-                release.getCalibration(), alpha);
+                release.getCalibration(), alpha == null ? List.of() : alpha, group, table.subjects());
         report.put("model", release.getName() + " " + release.getVersion());
         String calibratedOn = release.getMetadata().getOrDefault("calibration.heldout_subjects", "");
         long inCalibration = table.subjects().stream().filter(List.of(calibratedOn.split(","))::contains).count();
         report.put("subjects_in_calibration_set", inCalibration);
+        report.put("subjects", String.join(",", table.subjects()));
         if (plot != null) {
             CurvePlot.writePng(RoutingCurve.evaluate(scored.pStrong(), w, s), release.getName() + " " + release.getVersion()
                     + " on " + outcomes.data.getFileName(), plot);
@@ -91,8 +115,15 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(report));
         } else {
             report.forEach((key, value) -> {
-                if (!key.equals("points")) System.out.printf("%-28s %s%n", key, value);
+                if (!key.equals("points") && !key.equals("by_alpha")) System.out.printf("%-40s %s%n", key, value);
             });
+            if (report.get("by_alpha") instanceof List<?> byAlpha) {
+                for (Object o : byAlpha) {
+                    System.out.println();
+                    ((Map<?, ?>) o).forEach((key, value) -> System.out.printf("%-40s %s%n", key, value));
+                }
+                System.out.println();
+            }
             System.out.println("strong_share  accuracy  pgr     cost_usd");
             for (Object o : (List<?>) report.get("points")) {
                 Map<?, ?> p = (Map<?, ?>) o;
@@ -102,7 +133,7 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void rebuildShippedMemory() throws Exception {
+    private void rebuildShippedMemory(ModelRelease release) throws Exception {
         Path mmlu = DataPaths.mmlu();
         if (!Files.isDirectory(mmlu)) {
             throw new IllegalStateException("memory store " + memory + " is missing and the data to rebuild it ("
@@ -111,7 +142,11 @@ final class EvalCommand implements Callable<Integer> {
         System.err.println("rebuilding the shipped model's memory store at " + memory + " ...");
         OutcomeTable usable = ShippedMemory.usable(OutcomeTable.load(mmlu, "prompt", OutcomeDataOptions.MMLU_WEAK,
                 OutcomeDataOptions.MMLU_STRONG), ShippedMemory.EXCLUDED);
-        SubjectSplit split = SubjectSplit.of(usable.subjects(), ShippedMemory.HELD_OUT_SHARE, ShippedMemory.SEED);
+        // The release names the subjects its memory held; releases calibrated before that used the default split.
+        String memorySubjects = release.getMetadata().getOrDefault("calibration.memory_subjects", "");
+        SubjectSplit split = memorySubjects.isEmpty()
+                ? SubjectSplit.of(usable.subjects(), ShippedMemory.HELD_OUT_SHARE, ShippedMemory.SEED)
+                : new SubjectSplit(new TreeSet<>(List.of(memorySubjects.split(","))), Set.of());
         ShippedMemory.build(memory, usable, PromptEmbeddings.of(usable.prompts(), PromptEmbeddings.defaultCacheDir()),
                 split, 0.5);
     }

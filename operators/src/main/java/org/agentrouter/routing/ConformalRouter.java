@@ -7,7 +7,9 @@ package org.agentrouter.routing;
  * holds the true label with probability >= 1 - alpha (per route under Mondrian calibration).
  * Because a stronger route also answers what a cheaper one does, the decision is the most expensive
  * route in the set: the cheapest route that is safe for every label the set allows. An empty set
- * (nothing plausible) goes to the strongest route.
+ * (nothing plausible) goes to the strongest route. Thresholds from {@link GroupRiskControl} make the
+ * set a single route (cheap below lambda, strong from it): the promise is then the expected violation
+ * rate of a new group, not per-question coverage.
  *
  * <p>Pure and allocation-free: the caller owns the {@link Decision} it passes in.
  */

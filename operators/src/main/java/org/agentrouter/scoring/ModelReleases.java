@@ -148,6 +148,7 @@ public final class ModelReleases {
             putDoubles(cal.putArray("cheap_thresholds"), calibration.getCheapThresholds());
             cal.put("calibration_size", calibration.getCalibrationSize());
             cal.put("data_hash", calibration.getDataHash());
+            cal.put("group_count", calibration.getGroupCount());
 
             ObjectNode metadata = root.putObject("metadata");
             new TreeMap<>(release.getMetadata()).forEach(metadata::put); // sorted: stable diffs
@@ -167,6 +168,7 @@ public final class ModelReleases {
                     .setCheapThresholds(doubles(cal, "cheap_thresholds", source))
                     .setCalibrationSize(integer(cal, "calibration_size", source))
                     .setDataHash(cal.path("data_hash").asText(""))
+                    .setGroupCount(cal.path("group_count").asInt(0))
                     .build();
             Map<String, String> metadata = new LinkedHashMap<>();
             root.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));

@@ -36,8 +36,10 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<RoutingMetric> METRIC = new AvroWire<RoutingMetric>(RoutingMetric.getClassSchema())
             .alsoAccept(withoutTrailingFields(RoutingMetric.getClassSchema(), "model_role", "shadow"));
     public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<ModelRelease>(ModelRelease.getClassSchema())
-            // Releases published (and checkpointed in broadcast state) before the rollout flags existed.
-            .alsoAccept(withoutTrailingFields(ModelRelease.getClassSchema(), "allow_major", "rollback", "share_percent"));
+            // Releases published (and checkpointed in broadcast state) before the calibration's group_count ...
+            .alsoAccept(releaseBeforeGroupCount())
+            // ... and before the rollout flags existed.
+            .alsoAccept(withoutTrailingFields(releaseBeforeGroupCount(), "allow_major", "rollback", "share_percent"));
     public static final AvroWire<ModelControl> MODEL_CONTROL = new AvroWire<ModelControl>(ModelControl.getClassSchema())
             // Controls written before the version guard, shadow mode and the automatic rollback existed.
             .alsoAccept(withoutTrailingFields(ModelControl.getClassSchema(), "model_version", "shadow", "requested_by"));
@@ -81,6 +83,17 @@ public final class AvroWire<T extends SpecificRecordBase> {
         List<Schema.Field> older = new ArrayList<>(keep);
         for (Schema.Field f : fields.subList(0, keep)) older.add(new Schema.Field(f, f.schema()));
         return Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), current.isError(), older);
+    }
+
+    /** ModelRelease as it was before ConformalCalibration gained its trailing group_count field. */
+    static Schema releaseBeforeGroupCount() {
+        Schema release = ModelRelease.getClassSchema();
+        Schema calibration = withoutTrailingFields(release.getField("calibration").schema(), "group_count");
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : release.getFields()) {
+            fields.add(new Schema.Field(f, f.name().equals("calibration") ? calibration : f.schema()));
+        }
+        return Schema.createRecord(release.getName(), release.getDoc(), release.getNamespace(), release.isError(), fields);
     }
 
     public Schema schema() {

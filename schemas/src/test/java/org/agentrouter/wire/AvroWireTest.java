@@ -134,4 +134,45 @@ class AvroWireTest {
         assertEquals(ErrorCategory.UNKNOWN_SCHEMA,
                 assertThrows(WireFormatException.class, () -> AvroWire.MODEL_RELEASE.decode(control)).category());
     }
+
+    /** ModelRelease as it was with the rollout flags but before the calibration's group_count. */
+    private static final String MODEL_RELEASE_V2 = MODEL_RELEASE_V1.substring(0, MODEL_RELEASE_V1.length() - 2)
+            + ", {\"name\": \"allow_major\", \"type\": \"boolean\", \"default\": false}"
+            + ", {\"name\": \"rollback\", \"type\": \"boolean\", \"default\": false}"
+            + ", {\"name\": \"share_percent\", \"type\": \"int\", \"default\": 0}]}";
+
+    @Test
+    void readsAReleaseWrittenBeforeTheCalibrationHadAGroupCount() throws Exception {
+        Schema v2 = new Schema.Parser().parse(MODEL_RELEASE_V2);
+        GenericRecord calibration = new GenericData.Record(v2.getField("calibration").schema());
+        calibration.put("method", "mondrian");
+        calibration.put("alphas", List.of(0.1));
+        calibration.put("strong_thresholds", List.of(0.4));
+        calibration.put("cheap_thresholds", List.of(0.6));
+        calibration.put("calibration_size", 10);
+        calibration.put("data_hash", "h");
+        GenericRecord release = new GenericData.Record(v2);
+        release.put("name", "before-groups");
+        release.put("version", "1.3.0");
+        release.put("feature_layout_version", 1);
+        release.put("sha256", "00");
+        release.put("onnx_model", ByteBuffer.wrap(new byte[] {1, 2}));
+        release.put("calibration", calibration);
+        release.put("role", "challenger");
+        release.put("metadata", Map.of());
+        release.put("published_at_ms", 9L);
+        release.put("allow_major", true);
+        release.put("rollback", false);
+        release.put("share_percent", 5);
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(release);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+
+        ModelRelease read = AvroWire.MODEL_RELEASE.decode(bytes);
+        assertEquals("mondrian", read.getCalibration().getMethod());
+        assertEquals(0, read.getCalibration().getGroupCount(), "an older release has no groups");
+        assertEquals(List.of(0.6), read.getCalibration().getCheapThresholds());
+        assertEquals(5, read.getSharePercent());
+        assertTrue(read.getAllowMajor());
+    }
 }
