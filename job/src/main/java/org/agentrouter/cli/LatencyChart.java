@@ -5,7 +5,8 @@ import java.nio.file.Path;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
+import java.awt.Color;
+import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -50,9 +51,14 @@ final class LatencyChart {
                 PlotOrientation.VERTICAL, true, false, false);
         chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(13f));
         XYPlot plot = chart.getXYPlot();
-        LogAxis latency = new LogAxis("latency (ms, log scale)");
-        latency.setSmallestValue(0.1);
+        LogarithmicAxis latency = new LogarithmicAxis("latency (ms, log scale)");
+        latency.setStrictValuesFlag(false);
+        latency.setAllowNegativesFlag(false);
+        latency.setAutoRangeNextLogFlag(true); // whole decades: 1, 10, 100, ... as plain numbers
         plot.setRangeAxis(latency);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         NumberAxis load = (NumberAxis) plot.getDomainAxis();
         load.setAutoRangeIncludesZero(true);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
