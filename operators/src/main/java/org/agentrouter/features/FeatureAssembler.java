@@ -14,6 +14,18 @@ public final class FeatureAssembler {
     private static final double MS_PER_DAY = 86_400_000.0;
     private static final double LN2 = Math.log(2.0);
     private static final double LOG_SATURATION = Math.log1p(FREQUENCY_SATURATION);
+    /**
+     * The frequency column for every use count below saturation, computed once with the formula of
+     * {@link #frequency}: a log per candidate row was a tenth of the row's cost. Counts at or above
+     * saturation give 1.
+     */
+    private static final float[] FREQUENCY_BY_COUNT = new float[(int) FREQUENCY_SATURATION];
+
+    static {
+        for (int count = 0; count < FREQUENCY_BY_COUNT.length; count++) {
+            FREQUENCY_BY_COUNT[count] = frequency(count);
+        }
+    }
 
     private FeatureAssembler() {}
 
@@ -31,7 +43,8 @@ public final class FeatureAssembler {
             double days = Math.max(0.0, (nowMs - last) / MS_PER_DAY);
             out[row + C_RECENCY] = last > 0 ? (float) Math.exp(-LN2 * days / RECENCY_HALF_LIFE_DAYS) : 0f;
             out[row + C_CONFIDENCE] = orHalf(c.confidence[i]);
-            out[row + C_FREQUENCY] = (float) Math.min(1.0, Math.log1p(Math.max(0, c.useCount[i])) / LOG_SATURATION);
+            int uses = Math.max(0, c.useCount[i]);
+            out[row + C_FREQUENCY] = uses < FREQUENCY_BY_COUNT.length ? FREQUENCY_BY_COUNT[uses] : frequency(uses);
             out[row + C_TAG_OVERLAP] = jaccard(queryTags, c.tags[i]);
             out[row + C_SAME_SESSION] = querySession != null && querySession.equals(c.sessionId[i]) ? 1f : 0f;
             out[row + C_SUCCESS] = orHalf(c.successRate[i]);
@@ -53,6 +66,11 @@ public final class FeatureAssembler {
         out[Q_CODE] = TextSignals.looksLikeCode(text) ? 1f : 0f;
         out[Q_MATH] = TextSignals.looksLikeMath(text) ? 1f : 0f;
         out[Q_CANDIDATE_FILL] = Math.min(candidateCount, MAX_CANDIDATES) / (float) MAX_CANDIDATES;
+    }
+
+    /** log1p(use count) / log1p(FREQUENCY_SATURATION), clipped to 1. */
+    static float frequency(long uses) {
+        return (float) Math.min(1.0, Math.log1p(uses) / LOG_SATURATION);
     }
 
     private static float orHalf(float v) {

@@ -93,6 +93,9 @@ public final class OnnxScorer implements AutoCloseable {
             // One task slot = one core: ORT's own thread pools would only fight Flink's threads.
             options.setIntraOpNumThreads(1);
             options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            // No thread may spin waiting for work: a spinning thread would burn the slot's core between queries.
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             return env.createSession(onnxModel, options);
         } catch (OrtException e) {

@@ -60,4 +60,18 @@ class FeatureAssemblerTest {
         assertEquals(0.5f, out[Q_CANDIDATE_FILL]);
         assertEquals((float) (Math.log1p(24) / 10.0), out[Q_LENGTH], 1e-6);
     }
+
+    @Test
+    void frequencyColumnIsTheDocumentedFormulaForEveryUseCount() {
+        double saturation = Math.log1p(FREQUENCY_SATURATION);
+        CandidateSet c = new CandidateSet(MAX_CANDIDATES);
+        float[] out = new float[MAX_CANDIDATES * CANDIDATE_WIDTH];
+        for (int uses = -3; uses <= 3000; uses++) {
+            c.clear();
+            c.useCount[c.add("m", 0.5f)] = uses;
+            FeatureAssembler.candidates(c, 0L, null, null, out);
+            float expected = (float) Math.min(1.0, Math.log1p(Math.max(0, uses)) / saturation);
+            assertEquals(expected, out[C_FREQUENCY], "uses " + uses); // exactly, not within a tolerance
+        }
+    }
 }
