@@ -7,8 +7,8 @@ import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 
 /**
- * The clock of the health probes: every parallel reader emits one tick per interval, with or without
- * query traffic. Ticks join the queries before the decode stage and travel the same path (see RouterJob).
+ * The clock of the health probes: one tick per interval, with or without query traffic. RouterJob runs one
+ * reader and broadcasts each tick to every decode subtask; ticks then travel the queries' path.
  */
 final class HealthTicks {
     private HealthTicks() {}
@@ -16,7 +16,7 @@ final class HealthTicks {
     static DataGeneratorSource<RawRecord> every(long intervalMs) {
         double perSecond = 1000.0 / intervalMs;
         // Per reader, not divided among readers (RateLimiterStrategy.perSecond would divide the rate by the
-        // parallelism): each decode subtask then sees the same tick rate.
+        // parallelism), should the source ever run with more than one.
         RateLimiterStrategy<?> perReader = parallelism -> new GuavaRateLimiter<>(perSecond);
         @SuppressWarnings({"unchecked", "rawtypes"})
         DataGeneratorSource<RawRecord> source = new DataGeneratorSource<>(

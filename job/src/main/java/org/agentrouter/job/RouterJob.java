@@ -107,8 +107,11 @@ public final class RouterJob {
         DataStream<RawRecord> raw = env
                 .fromSource(queries, WatermarkStrategy.noWatermarks(), "agent-queries").uid("agent-queries-source");
         if (config.healthIntervalMs > 0) {
+            // One tick reader, each tick broadcast to every decode subtask. A reader per subtask would not survive
+            // rescaling: the generator's splits are cut once for the first parallelism, so readers added by a
+            // rescale get no split and finish, and their decode subtasks would send no probes.
             raw = raw.union(env.fromSource(HealthTicks.every(config.healthIntervalMs), WatermarkStrategy.noWatermarks(),
-                    "health ticks").uid("health-ticks-source"));
+                    "health ticks").uid("health-ticks-source").setParallelism(1).broadcast());
         }
         // One partition, read by one reader, fanned out to every scorer by broadcast.
         BroadcastStream<byte[]> releases = env

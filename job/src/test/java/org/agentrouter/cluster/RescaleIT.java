@@ -96,6 +96,7 @@ class RescaleIT {
         options.groupId = "rescale-it";
         String first = ClusterJobSubmitter.submit(rest.address(), bootstrap, options, JOB_JAR).toString();
         await("job " + first + " running", () -> rest.fullyRunning(first));
+        awaitMemoriesLoaded();
 
         List<String> sent = Collections.synchronizedList(new ArrayList<>());
         try (DecisionCollector decisions = new DecisionCollector(bootstrap, "rescale-")) {
@@ -139,6 +140,26 @@ class RescaleIT {
             assertEquals(Set.of(), missing, "queries without a decision");
             assertEquals(0, duplicates, "duplicated decisions (exactly-once, stop with savepoint)");
             assertEquals(Set.of(), withoutMemory, "decisions made without memory context");
+        }
+    }
+
+    /**
+     * The store is a seed: submit publishes it to agent-memories and the job loads it from there, so the first
+     * queries can come before the memories. Probe every namespace until a decision there has memory context.
+     */
+    private void awaitMemoriesLoaded() throws Exception {
+        try (DecisionCollector probes = new DecisionCollector(bootstrap, "probe-")) {
+            int n = 0;
+            for (String ns : TestStore.NAMESPACES) {
+                String prefix = "probe-" + ns + "-";
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (probes.servedWithMemory().entrySet().stream().noneMatch(e -> e.getKey().startsWith(prefix) && e.getValue())) {
+                    if (System.nanoTime() > deadline) throw new AssertionError("memories of " + ns + " never loaded; jobs: " + rest.jobsOverview());
+                    var q = store.query(prefix + n++, ns);
+                    producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, ns, AvroWire.QUERY.encode(q))).get();
+                    Thread.sleep(500);
+                }
+            }
         }
     }
 

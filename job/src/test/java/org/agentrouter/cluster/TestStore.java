@@ -22,10 +22,14 @@ public final class TestStore {
     }
 
     public synchronized AgentQuery query(String id) {
+        return query(id, NAMESPACES.get(rnd.nextInt(NAMESPACES.size())));
+    }
+
+    public synchronized AgentQuery query(String id, String namespace) {
         float[] base = vectors.get(rnd.nextInt(vectors.size()));
         List<Float> embedding = new ArrayList<>(base.length);
         for (float x : base) embedding.add(x + (float) (rnd.nextGaussian() * 0.01));
-        return AgentQuery.newBuilder().setQueryId(id).setNamespace(NAMESPACES.get(rnd.nextInt(NAMESPACES.size())))
+        return AgentQuery.newBuilder().setQueryId(id).setNamespace(namespace)
                 .setUserId("u1").setText("query " + id).setEmbedding(embedding)
                 .setEventTimeMs(System.currentTimeMillis()).setContextK(5).build();
     }
