@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,19 +12,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.agentrouter.job.JobOptions;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.wire.AvroWire;
-import org.apache.flink.util.FileUtils;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -48,7 +41,7 @@ class RescaleIT {
     private static final int STOP_AFTER_SECONDS = 8;
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final Path RUN_DIR = Path.of("target/rescale-it").toAbsolutePath();
-    private static final Path JOB_JAR = Path.of("target/job-0.1.0-SNAPSHOT-cluster.jar").toAbsolutePath();
+    private static final Path JOB_JAR = TestCluster.JOB_JAR;
 
     private LocalCluster cluster;
     private FlinkRest rest;
@@ -59,25 +52,11 @@ class RescaleIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is built by mvn package");
-        FileUtils.deleteDirectory(RUN_DIR.toFile());
-        ClusterOptions options = new ClusterOptions();
-        options.taskManagers = 2;
-        options.restPort = freePort();
-        options.rpcPort = freePort();
-        options.kafkaPort = 0;
-        options.taskManagerMemory = "1536m";
-        options.jobManagerMemory = "768m";
-        options.projectConfDir = Path.of("../flink-conf").toAbsolutePath();
-        cluster = new LocalCluster(new ClusterLayout(RUN_DIR));
-        cluster.up(options);
+        cluster = TestCluster.start(RUN_DIR);
         rest = new FlinkRest(cluster.layout().restAddress());
         bootstrap = cluster.layout().bootstrap();
         store.write(storeFile, 200);
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        producer = TestCluster.producer(bootstrap);
     }
 
     @AfterAll
@@ -208,9 +187,4 @@ class RescaleIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ClusterOptions.HOST))) {
-            return s.getLocalPort();
-        }
-    }
 }

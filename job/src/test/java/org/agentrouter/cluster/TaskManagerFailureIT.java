@@ -1,12 +1,9 @@
 package org.agentrouter.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -22,19 +18,15 @@ import java.util.stream.Collectors;
 import org.agentrouter.job.JobOptions;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.wire.AvroWire;
-import org.apache.flink.util.FileUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -61,7 +53,7 @@ class TaskManagerFailureIT {
     private static final int KILL_AFTER_SECONDS = 8;
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final Path RUN_DIR = Path.of("target/cluster-it").toAbsolutePath();
-    private static final Path JOB_JAR = Path.of("target/job-0.1.0-SNAPSHOT-cluster.jar").toAbsolutePath();
+    private static final Path JOB_JAR = TestCluster.JOB_JAR;
 
     private LocalCluster cluster;
     private FlinkRest rest;
@@ -72,28 +64,11 @@ class TaskManagerFailureIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is built by mvn package");
-        FileUtils.deleteDirectory(RUN_DIR.toFile());
-        ClusterOptions options = new ClusterOptions();
-        options.taskManagers = 2;
-        options.restPort = freePort();
-        options.rpcPort = freePort();
-        options.kafkaPort = 0;
-        options.taskManagerMemory = "1536m";
-        options.jobManagerMemory = "768m";
-        options.projectConfDir = Path.of("../flink-conf").toAbsolutePath();
-        cluster = new LocalCluster(new ClusterLayout(RUN_DIR));
-        long start = System.nanoTime();
-        cluster.up(options);
-        System.out.printf("cluster up in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        cluster = TestCluster.start(RUN_DIR);
         rest = new FlinkRest(cluster.layout().restAddress());
         bootstrap = cluster.layout().bootstrap();
         store.write(storeFile, 200);
-
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        producer = TestCluster.producer(bootstrap);
     }
 
     @AfterAll
@@ -306,11 +281,6 @@ class TaskManagerFailureIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ClusterOptions.HOST))) {
-            return s.getLocalPort();
-        }
-    }
 
     /** What one run with a TaskManager kill delivered, and how long recovery took. */
     private static final class FailureRun {
