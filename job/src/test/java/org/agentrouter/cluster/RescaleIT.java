@@ -150,41 +150,16 @@ class RescaleIT {
     }
 
     private void produce(List<String> sent) {
-        long start = System.nanoTime();
-        int total = QUERIES_PER_SECOND * STREAM_SECONDS;
-        for (int i = 0; i < total; i++) {
-            long wait = start + i * 1_000_000_000L / QUERIES_PER_SECOND - System.nanoTime();
-            if (wait > 0) {
-                try {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            var q = store.query("rescale-" + i);
+        TestCluster.produceSteadily(producer, store, "rescale-", QUERIES_PER_SECOND, STREAM_SECONDS, sent);
+    }
+
+    private void await(String what, TestCluster.Check check) throws Exception {
+        TestCluster.await(what, WAIT, check, () -> {
             try {
-                producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q))).get();
-            } catch (Exception e) {
-                throw new IllegalStateException("could not send query " + i, e);
+                return "jobs: " + rest.jobsOverview();
+            } catch (IOException e) {
+                return "(jobs unavailable: " + e + ")";
             }
-            sent.add(q.getQueryId());
-        }
+        });
     }
-
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private void await(String what, Check check) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting for " + what
-                        + "; jobs: " + rest.jobsOverview());
-            }
-            Thread.sleep(100);
-        }
-    }
-
 }

@@ -17,14 +17,12 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.agentrouter.job.JobOptions;
 import org.agentrouter.runtime.Topics;
-import org.agentrouter.wire.AvroWire;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -146,22 +144,8 @@ class TaskManagerFailureIT {
         }
     }
 
-    /** Steady traffic: QUERIES_PER_SECOND for STREAM_SECONDS, each send acknowledged by the broker. */
     private void produce(String prefix, List<String> sent) {
-        long start = System.nanoTime();
-        int total = QUERIES_PER_SECOND * STREAM_SECONDS;
-        for (int i = 0; i < total; i++) {
-            long due = start + i * 1_000_000_000L / QUERIES_PER_SECOND;
-            long wait = due - System.nanoTime();
-            if (wait > 0) sleepNanos(wait);
-            var q = store.query(prefix + i);
-            try {
-                producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q))).get();
-            } catch (Exception e) {
-                throw new IllegalStateException("could not send query " + i, e);
-            }
-            sent.add(q.getQueryId());
-        }
+        TestCluster.produceSteadily(producer, store, prefix, QUERIES_PER_SECOND, STREAM_SECONDS, sent);
     }
 
     /** When the JobManager recorded the failure (from the job's exception history), in ms after the kill; -1 if unknown. */
@@ -214,18 +198,8 @@ class TaskManagerFailureIT {
         return rest.fullyRunning(jobId);
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private void await(String what, Check check) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting for " + what + "\n" + diagnosis());
-            }
-            Thread.sleep(100);
-        }
+    private void await(String what, TestCluster.Check check) throws Exception {
+        TestCluster.await(what, WAIT, check, this::diagnosis);
     }
 
     /** What a timeout needs to be understood from CI output alone: processes, jobs, and the decisions topic. */
@@ -272,15 +246,6 @@ class TaskManagerFailureIT {
         int nl = text.indexOf('\n');
         return nl < 0 ? text : text.substring(0, nl);
     }
-
-    private static void sleepNanos(long nanos) {
-        try {
-            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
 
     /** What one run with a TaskManager kill delivered, and how long recovery took. */
     private static final class FailureRun {

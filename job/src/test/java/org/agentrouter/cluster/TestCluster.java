@@ -7,10 +7,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import java.util.function.Supplier;
+import org.agentrouter.runtime.Topics;
+import org.agentrouter.wire.AvroWire;
 import org.apache.flink.util.FileUtils;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -49,6 +55,48 @@ final class TestCluster {
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ClusterOptions.HOST))) {
             return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Steady traffic: {@code perSecond} queries from {@code store} for {@code seconds}, ids {@code prefix + i}, each
+     * send acknowledged before its id is added to {@code sent}. Stops early when the thread is interrupted.
+     */
+    static void produceSteadily(KafkaProducer<String, byte[]> producer, TestStore store, String prefix,
+                                int perSecond, int seconds, List<String> sent) {
+        long start = System.nanoTime();
+        for (int i = 0; i < perSecond * seconds; i++) {
+            long wait = start + i * 1_000_000_000L / perSecond - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            var q = store.query(prefix + i);
+            try {
+                producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q))).get();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not send query " + i, e);
+            }
+            sent.add(q.getQueryId());
+        }
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls {@code check} until it holds; on timeout fails with {@code diagnosis}, so CI output alone explains it. */
+    static void await(String what, Duration wait, Check check, Supplier<String> diagnosis) throws Exception {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + wait.toSeconds() + " s waiting for " + what + "\n" + diagnosis.get());
+            }
+            Thread.sleep(100);
         }
     }
 }
