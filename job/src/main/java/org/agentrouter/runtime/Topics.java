@@ -3,6 +3,7 @@ package org.agentrouter.runtime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,11 +16,14 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -95,6 +99,7 @@ public final class Topics {
                 }
             }
             awaitVisible(admin, missing, bootstrap, deadline);
+            awaitLeaders(admin, newTopics, bootstrap, deadline);
             LOG.info("created Kafka topics {} at {}", missing, bootstrap);
         } finally {
             admin.close(CLOSE_TIMEOUT);
@@ -171,6 +176,42 @@ public final class Topics {
             if (deadline.expired()) {
                 throw new IllegalStateException("Kafka topics " + names + " created at " + bootstrap
                         + " but not visible within " + deadline.timeoutText());
+            }
+            deadline.pause(50);
+        }
+    }
+
+    /**
+     * A topic can be listed before its partitions' leader serves them: a producer writing at once gets
+     * NOT_LEADER_OR_FOLLOWER, and we saw one such producer never recover (its batch expired after the
+     * 120 s delivery timeout). ListOffsets is answered by the partition leader only, so once every new
+     * partition answers it, writes go through on the first try.
+     */
+    private static void awaitLeaders(Admin admin, List<NewTopic> topics, String bootstrap, Deadline deadline) {
+        Map<TopicPartition, OffsetSpec> pending = new HashMap<>();
+        for (NewTopic t : topics) {
+            for (int p = 0; p < t.numPartitions(); p++) {
+                pending.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
+            }
+        }
+        Throwable last = null;
+        while (!pending.isEmpty()) {
+            var results = admin.listOffsets(pending, new ListOffsetsOptions().timeoutMs(deadline.remainingMs()));
+            for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+                try {
+                    deadline.await(results.partitionResult(tp), bootstrap);
+                    pending.remove(tp);
+                } catch (ExecutionException e) {
+                    last = e.getCause();
+                }
+            }
+            if (pending.isEmpty()) {
+                return;
+            }
+            if (deadline.expired()) {
+                throw new IllegalStateException("Kafka partitions " + new TreeSet<>(pending.keySet().stream()
+                        .map(TopicPartition::toString).toList()) + " at " + bootstrap + " have no serving leader within "
+                        + deadline.timeoutText() + (last == null ? "" : ": " + last.getMessage()), last);
             }
             deadline.pause(50);
         }

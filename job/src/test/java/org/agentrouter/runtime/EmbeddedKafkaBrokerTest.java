@@ -153,6 +153,26 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void everyPartitionTakesWritesAsSoonAsEnsureReturns(@TempDir Path dir) throws Exception {
+        // A fresh broker, so the topics are created by this very call; a producer that never retries
+        // fails on the first NOT_LEADER_OR_FOLLOWER, which is what ensure must no longer leave behind.
+        try (EmbeddedKafkaBroker fresh = EmbeddedKafkaBroker.start(dir, 0)) {
+            Topics.ensure(fresh.bootstrapServers(), PARTITIONS, TIMEOUT);
+            Properties p = producerConfig(fresh, null);
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+            p.put(ProducerConfig.RETRIES_CONFIG, "0");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+                for (String topic : Topics.ALL) {
+                    int partitions = producer.partitionsFor(topic).size();
+                    for (int partition = 0; partition < partitions; partition++) {
+                        producer.send(new ProducerRecord<>(topic, partition, "k", "first")).get(10, TimeUnit.SECONDS);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void restartOnTheSameDirectoryKeepsTheRecords(@TempDir Path dir) {
         List<String> sent = IntStream.range(0, 100).mapToObj(i -> "kept-" + i).toList();
         String clusterId;
