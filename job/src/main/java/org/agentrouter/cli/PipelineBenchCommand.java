@@ -103,6 +103,9 @@ final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--text-only", description = "queries without embeddings: the job embeds them with MiniLM")
     boolean textOnly;
 
+    @Option(names = "--embedder", description = "with --text-only: full or quantized MiniLM (default: ${DEFAULT-VALUE})")
+    String embedder = "full";
+
     @Option(names = "--broker-process", description = "run the Kafka broker as its own JVM (KafkaBrokerMain), so its CPU is measured apart from the job")
     boolean brokerProcess;
 
@@ -132,6 +135,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             options.parallelism = parallelism;
             options.guarantee = guarantee;
             options.checkpointIntervalMs = checkpointIntervalMs;
+            options.embedder = embedder;
             options.logDecisionsEvery = 0;
             options.groupId = "bench-pipeline-" + UUID.randomUUID();
             long storeStart = System.nanoTime();
@@ -432,7 +436,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
     private void print(PipelineBenchResults.Step s) {
         System.out.printf("%n== %s, parallelism %d, %,d memories in %d namespaces, %s, %s%s%n",
                 s.offeredPerSecond() > 0 ? String.format("%.0f queries/s offered", s.offeredPerSecond()) : "as fast as possible",
-                parallelism, memories, namespaces, textOnly ? "text only (embedded by the job)" : "with embeddings", guarantee,
+                parallelism, memories, namespaces, textOnly ? "text only (embedded by the job, " + embedder + " MiniLM)" : "with embeddings", guarantee,
                 brokerProcess ? ", broker in its own process" : bootstrap != null ? ", broker " + bootstrap : ", broker in this JVM");
         System.out.printf("sent %.0f/s, sustained %.0f decisions/s over %d s (%d decided, %d not decided within %d s after the window)%s%n",
                 s.sentPerSecond(), s.decisionsPerSecond(), seconds, s.decided(), s.undecided(), drainSeconds,

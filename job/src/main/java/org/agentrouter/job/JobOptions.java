@@ -17,6 +17,9 @@ public class JobOptions {
     @Option(names = "--recent-query-ttl-ms", description = "how long a query's vector waits for its feedback to become an episode memory (default: ${DEFAULT-VALUE})")
     public long recentQueryTtlMs = 600_000;
 
+    @Option(names = "--embedder", description = "MiniLM for queries that carry no vector: full, or quantized (about 2.5x cheaper, cosine ~0.98 to full) (default: ${DEFAULT-VALUE})")
+    public String embedder = "full";
+
     @Option(names = "--k", description = "memory candidates retrieved per query, at most 128 (default: ${DEFAULT-VALUE})")
     public int k = 100;
 
@@ -102,6 +105,7 @@ public class JobOptions {
         c.feedbackWindow = feedbackWindow;
         c.feedbackMinOutcomes = feedbackMinOutcomes;
         c.healthIntervalMs = healthIntervalMs;
+        c.embedder = embedder;
         c.bundledModel = bundledModel;
         c.rollout.autoRollback = autoRollback;
         c.rollout.windowMs = rolloutWindowMs;

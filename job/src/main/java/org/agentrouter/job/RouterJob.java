@@ -1,5 +1,6 @@
 package org.agentrouter.job;
 
+import org.agentrouter.embedding.MiniLmEmbedder;
 import org.agentrouter.flink.CandidateScorer;
 import org.agentrouter.flink.FeedbackDecoder;
 import org.agentrouter.flink.FeedbackOutcome;
@@ -122,7 +123,7 @@ public final class RouterJob {
         SingleOutputStreamOperator<QueryContext> decoded = raw
                 .process(new QueryDecoder(config.retrievalK)).name("decode + validate").uid("decode");
         SingleOutputStreamOperator<QueryContext> embedded = decoded
-                .process(new QueryEmbedder()).name("embed (MiniLM)").uid("embed");
+                .process(new QueryEmbedder(MiniLmEmbedder.Variant.parse(config.embedder))).name("embed (MiniLM)").uid("embed");
         // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
         SingleOutputStreamOperator<FeedbackOutcome> outcomes = env
                 .fromSource(feedback, WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source")

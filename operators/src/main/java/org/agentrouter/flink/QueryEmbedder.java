@@ -17,13 +17,18 @@ public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
     private static final long serialVersionUID = 1L;
     public static final String STAGE = "embed";
 
+    private final MiniLmEmbedder.Variant variant;
     private transient MiniLmEmbedder embedder;
     private transient Counter embedded;
     private transient Counter failures;
 
+    public QueryEmbedder(MiniLmEmbedder.Variant variant) {
+        this.variant = variant;
+    }
+
     @Override
     public void open(OpenContext openContext) {
-        embedder = new MiniLmEmbedder();
+        embedder = new MiniLmEmbedder(variant);
         embedded = getRuntimeContext().getMetricGroup().addGroup("router").counter("queriesEmbedded");
         failures = getRuntimeContext().getMetricGroup().addGroup("router").counter("embeddingFailures");
     }

@@ -40,6 +40,8 @@ public final class RouterConfig implements Serializable {
     public int feedbackMinOutcomes = 50;
     /** A health probe passes every stage this often and becomes a RouterHealth record (0 = no probes). */
     public long healthIntervalMs = 5_000;
+    /** MiniLM build for queries that arrive without a vector: full or quantized (see MiniLmEmbedder.Variant). */
+    public String embedder = "full";
     /** Automatic rollback of a challenger: window, minimum decisions, thresholds (see RolloutRules). */
     public org.agentrouter.rollout.RolloutRules.Settings rollout = new org.agentrouter.rollout.RolloutRules.Settings();
 
@@ -62,6 +64,7 @@ public final class RouterConfig implements Serializable {
             throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);
         }
         rollout.validate();
+        org.agentrouter.embedding.MiniLmEmbedder.Variant.parse(embedder);
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");
         }
