@@ -18,7 +18,6 @@ import java.util.stream.Collectors;
 import org.agentrouter.job.JobOptions;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.wire.AvroWire;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,56 +42,46 @@ class RescaleIT {
     private static final Path RUN_DIR = Path.of("target/rescale-it").toAbsolutePath();
     private static final Path JOB_JAR = TestCluster.JOB_JAR;
 
-    private LocalCluster cluster;
-    private FlinkRest rest;
-    private String bootstrap;
-    private KafkaProducer<String, byte[]> producer;
-    private final TestStore store = new TestStore();
-    private final Path storeFile = RUN_DIR.resolve("memory.db");
+    private TestCluster cluster;
 
     @BeforeAll
     void startCluster() throws Exception {
-        cluster = TestCluster.start(RUN_DIR);
-        rest = new FlinkRest(cluster.layout().restAddress());
-        bootstrap = cluster.layout().bootstrap();
-        store.write(storeFile, 200);
-        producer = TestCluster.producer(bootstrap);
+        cluster = TestCluster.start(RUN_DIR, 200);
     }
 
     @AfterAll
     void stopCluster() {
-        if (producer != null) producer.close();
-        if (cluster != null) cluster.down(Duration.ofSeconds(15));
+        if (cluster != null) cluster.close();
     }
 
     @Test
     void stopWithSavepointThenResumeAtParallelismTwoLosesAndDuplicatesNothing() throws Exception {
         JobOptions options = new JobOptions();
-        options.store = storeFile;
+        options.store = cluster.storeFile;
         options.parallelism = 1;
         options.checkpointIntervalMs = 1000;
         options.guarantee = "exactly-once";
         options.groupId = "rescale-it";
-        String first = ClusterJobSubmitter.submit(rest.address(), bootstrap, options, JOB_JAR).toString();
-        await("job " + first + " running", () -> rest.fullyRunning(first));
+        String first = ClusterJobSubmitter.submit(cluster.rest.address(), cluster.bootstrap, options, JOB_JAR).toString();
+        await("job " + first + " running", () -> cluster.rest.fullyRunning(first));
         awaitMemoriesLoaded();
 
         List<String> sent = Collections.synchronizedList(new ArrayList<>());
-        try (DecisionCollector decisions = new DecisionCollector(bootstrap, "rescale-")) {
+        try (DecisionCollector decisions = new DecisionCollector(cluster.bootstrap, "rescale-")) {
             Thread traffic = new Thread(() -> produce(sent), "query-traffic");
             traffic.start();
             Thread.sleep(STOP_AFTER_SECONDS * 1000L);
 
             long stopNanos = System.nanoTime();
-            String savepoint = rest.stopWithSavepoint(first, null, WAIT);
+            String savepoint = cluster.rest.stopWithSavepoint(first, null, WAIT);
             long stoppedMs = (System.nanoTime() - stopNanos) / 1_000_000;
-            await("job " + first + " finished", () -> "FINISHED".equals(rest.job(first).path("state").asText()));
+            await("job " + first + " finished", () -> "FINISHED".equals(cluster.rest.job(first).path("state").asText()));
             int decidedBeforeRescale = decisions.counts().size();
 
             options.parallelism = 2;
             options.fromSavepoint = savepoint;
-            String second = ClusterJobSubmitter.submit(rest.address(), bootstrap, options, JOB_JAR).toString();
-            await("job " + second + " running at parallelism 2", () -> rest.fullyRunning(second));
+            String second = ClusterJobSubmitter.submit(cluster.rest.address(), cluster.bootstrap, options, JOB_JAR).toString();
+            await("job " + second + " running at parallelism 2", () -> cluster.rest.fullyRunning(second));
             long resumedMs = (System.nanoTime() - stopNanos) / 1_000_000;
             assertEquals(2, retrievalParallelism(second), "the retrieval stage's parallelism after the rescale");
 
@@ -100,7 +89,7 @@ class RescaleIT {
             Set<String> expected = new TreeSet<>(sent);
             await("a decision for each of " + expected.size() + " queries", () -> decisions.counts().keySet().containsAll(expected));
             Thread.sleep(2_000); // late duplicates, if any, arrive with the rest
-            String stop = rest.stopWithSavepoint(second, null, WAIT);
+            String stop = cluster.rest.stopWithSavepoint(second, null, WAIT);
 
             Map<String, Integer> counts = decisions.counts();
             Set<String> missing = expected.stream().filter(id -> !counts.containsKey(id)).collect(Collectors.toCollection(TreeSet::new));
@@ -127,15 +116,15 @@ class RescaleIT {
      * queries can come before the memories. Probe every namespace until a decision there has memory context.
      */
     private void awaitMemoriesLoaded() throws Exception {
-        try (DecisionCollector probes = new DecisionCollector(bootstrap, "probe-")) {
+        try (DecisionCollector probes = new DecisionCollector(cluster.bootstrap, "probe-")) {
             int n = 0;
             for (String ns : TestStore.NAMESPACES) {
                 String prefix = "probe-" + ns + "-";
                 long deadline = System.nanoTime() + WAIT.toNanos();
                 while (probes.servedWithMemory().entrySet().stream().noneMatch(e -> e.getKey().startsWith(prefix) && e.getValue())) {
-                    if (System.nanoTime() > deadline) throw new AssertionError("memories of " + ns + " never loaded; jobs: " + rest.jobsOverview());
-                    var q = store.query(prefix + n++, ns);
-                    producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, ns, AvroWire.QUERY.encode(q))).get();
+                    if (System.nanoTime() > deadline) throw new AssertionError("memories of " + ns + " never loaded; jobs: " + cluster.rest.jobsOverview());
+                    var q = cluster.store.query(prefix + n++, ns);
+                    cluster.producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, ns, AvroWire.QUERY.encode(q))).get();
                     Thread.sleep(500);
                 }
             }
@@ -143,20 +132,20 @@ class RescaleIT {
     }
 
     private int retrievalParallelism(String jobId) throws IOException {
-        for (JsonNode vertex : rest.job(jobId).path("vertices")) {
+        for (JsonNode vertex : cluster.rest.job(jobId).path("vertices")) {
             if (vertex.path("name").asText().contains("retrieve")) return vertex.path("parallelism").asInt();
         }
-        throw new AssertionError("no retrieval vertex in job " + jobId + ": " + rest.job(jobId));
+        throw new AssertionError("no retrieval vertex in job " + jobId + ": " + cluster.rest.job(jobId));
     }
 
     private void produce(List<String> sent) {
-        TestCluster.produceSteadily(producer, store, "rescale-", QUERIES_PER_SECOND, STREAM_SECONDS, sent);
+        TestCluster.produceSteadily(cluster.producer, cluster.store, "rescale-", QUERIES_PER_SECOND, STREAM_SECONDS, sent);
     }
 
     private void await(String what, TestCluster.Check check) throws Exception {
         TestCluster.await(what, WAIT, check, () -> {
             try {
-                return "jobs: " + rest.jobsOverview();
+                return "jobs: " + cluster.rest.jobsOverview();
             } catch (IOException e) {
                 return "(jobs unavailable: " + e + ")";
             }

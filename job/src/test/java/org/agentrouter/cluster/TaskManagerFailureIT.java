@@ -22,7 +22,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -53,26 +52,16 @@ class TaskManagerFailureIT {
     private static final Path RUN_DIR = Path.of("target/cluster-it").toAbsolutePath();
     private static final Path JOB_JAR = TestCluster.JOB_JAR;
 
-    private LocalCluster cluster;
-    private FlinkRest rest;
-    private String bootstrap;
-    private KafkaProducer<String, byte[]> producer;
-    private final TestStore store = new TestStore();
-    private final Path storeFile = RUN_DIR.resolve("memory.db");
+    private TestCluster cluster;
 
     @BeforeAll
     void startCluster() throws Exception {
-        cluster = TestCluster.start(RUN_DIR);
-        rest = new FlinkRest(cluster.layout().restAddress());
-        bootstrap = cluster.layout().bootstrap();
-        store.write(storeFile, 200);
-        producer = TestCluster.producer(bootstrap);
+        cluster = TestCluster.start(RUN_DIR, 200);
     }
 
     @AfterAll
     void stopCluster() {
-        if (producer != null) producer.close();
-        if (cluster != null) cluster.down(Duration.ofSeconds(15));
+        if (cluster != null) cluster.close();
     }
 
     // At-least-once runs first: a cancelled exactly-once job can leave a transaction open on routing-decisions
@@ -98,27 +87,27 @@ class TaskManagerFailureIT {
         String group = "failure-it-" + guarantee;
         startGroupAtEndOfQueries(group);
         JobOptions options = new JobOptions();
-        options.store = storeFile;
+        options.store = cluster.storeFile;
         options.parallelism = 2;
         options.checkpointIntervalMs = 1000;
         options.guarantee = guarantee;
         options.groupId = group;
-        String jobId = ClusterJobSubmitter.submit(rest.address(), bootstrap, options, JOB_JAR).toString();
+        String jobId = ClusterJobSubmitter.submit(cluster.rest.address(), cluster.bootstrap, options, JOB_JAR).toString();
         await("job " + jobId + " running", () -> fullyRunning(jobId));
 
         String prefix = guarantee + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         List<String> sent = Collections.synchronizedList(new ArrayList<>());
-        try (DecisionCollector decisions = new DecisionCollector(bootstrap, prefix)) {
+        try (DecisionCollector decisions = new DecisionCollector(cluster.bootstrap, prefix)) {
             Thread traffic = new Thread(() -> produce(prefix, sent), "query-traffic");
             traffic.start();
             Thread.sleep(KILL_AFTER_SECONDS * 1000L);
 
-            Map<String, Integer> placement = rest.subtasksPerTaskManager(jobId);
+            Map<String, Integer> placement = cluster.rest.subtasksPerTaskManager(jobId);
             String victimName = Collections.max(placement.entrySet(), Map.Entry.comparingByValue()).getKey();
             int decidedBeforeKill = decisions.counts().size();
             long killEpochMs = System.currentTimeMillis();
             long killNanos = System.nanoTime();
-            cluster.process(victimName).kill();
+            cluster.local.process(victimName).kill();
 
             await("failover of " + jobId + " to begin", () -> !fullyRunning(jobId));
             await("job " + jobId + " running again", () -> fullyRunning(jobId));
@@ -132,27 +121,27 @@ class TaskManagerFailureIT {
                     () -> decisions.counts().keySet().containsAll(expected));
             // Late duplicates (at-least-once replay) arrive with the rest; give stragglers a moment.
             Thread.sleep(2_000);
-            rest.cancel(jobId);
+            cluster.rest.cancel(jobId);
 
             FailureRun run = new FailureRun(guarantee, expected, decisions.counts(), placement, victimName,
                     decidedBeforeKill, detectionMs(jobId, killEpochMs),
                     (runningNanos - killNanos) / 1_000_000, (firstDecisionNanos - killNanos) / 1_000_000);
             run.report(RUN_DIR.resolve("recovery-" + guarantee + ".txt"));
-            await("job " + jobId + " cancelled", () -> "CANCELED".equals(rest.job(jobId).path("state").asText()));
+            await("job " + jobId + " cancelled", () -> "CANCELED".equals(cluster.rest.job(jobId).path("state").asText()));
             System.out.println("after cancelling the " + guarantee + " job, " + diagnosis());
             return run;
         }
     }
 
     private void produce(String prefix, List<String> sent) {
-        TestCluster.produceSteadily(producer, store, prefix, QUERIES_PER_SECOND, STREAM_SECONDS, sent);
+        TestCluster.produceSteadily(cluster.producer, cluster.store, prefix, QUERIES_PER_SECOND, STREAM_SECONDS, sent);
     }
 
     /** When the JobManager recorded the failure (from the job's exception history), in ms after the kill; -1 if unknown. */
     private long detectionMs(String jobId, long killEpochMs) {
         try {
             long first = Long.MAX_VALUE;
-            for (JsonNode e : rest.get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries")) {
+            for (JsonNode e : cluster.rest.get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries")) {
                 long ts = e.path("timestamp").asLong();
                 if (ts >= killEpochMs) first = Math.min(first, ts);
             }
@@ -164,7 +153,7 @@ class TaskManagerFailureIT {
 
     /** The previous run's queries stay on the topic: a new consumer group starts after them. */
     private void startGroupAtEndOfQueries(String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap))) {
             int partitions = admin.describeTopics(List.of(Topics.AGENT_QUERIES)).allTopicNames().get()
                     .get(Topics.AGENT_QUERIES).partitions().size();
             Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
@@ -183,19 +172,19 @@ class TaskManagerFailureIT {
      * the runs do not share TaskManagers.
      */
     private void ensureTaskManagers(int count) throws Exception {
-        for (ClusterProcess p : cluster.processes()) {
+        for (ClusterProcess p : cluster.local.processes()) {
             if (p.name().startsWith(LocalCluster.TASKMANAGER_PREFIX) && p.isAlive()) p.stop(Duration.ofSeconds(20));
         }
-        await("the JobManager to see no TaskManager", () -> rest.overview().path("taskmanagers").asInt() == 0);
-        for (int i = 1; i <= count; i++) cluster.startTaskManager(i);
+        await("the JobManager to see no TaskManager", () -> cluster.rest.overview().path("taskmanagers").asInt() == 0);
+        for (int i = 1; i <= count; i++) cluster.local.startTaskManager(i);
         await(count + " TaskManagers registered", () -> {
-            JsonNode o = rest.overview();
+            JsonNode o = cluster.rest.overview();
             return o.path("taskmanagers").asInt() == count && o.path("slots-available").asInt() == o.path("slots-total").asInt();
         });
     }
 
     private boolean fullyRunning(String jobId) throws IOException {
-        return rest.fullyRunning(jobId);
+        return cluster.rest.fullyRunning(jobId);
     }
 
     private void await(String what, TestCluster.Check check) throws Exception {
@@ -206,12 +195,12 @@ class TaskManagerFailureIT {
     private String diagnosis() {
         StringBuilder out = new StringBuilder("diagnosis:\n");
         try {
-            for (ClusterProcess p : cluster.processes()) out.append("  process ").append(p.name()).append(p.isAlive() ? " alive" : " dead").append('\n');
-            out.append("  overview ").append(rest.overview()).append('\n');
-            for (JsonNode job : rest.get("/jobs/overview").path("jobs")) {
+            for (ClusterProcess p : cluster.local.processes()) out.append("  process ").append(p.name()).append(p.isAlive() ? " alive" : " dead").append('\n');
+            out.append("  overview ").append(cluster.rest.overview()).append('\n');
+            for (JsonNode job : cluster.rest.get("/jobs/overview").path("jobs")) {
                 String id = job.path("jid").asText();
                 out.append("  job ").append(id).append(' ').append(job.path("state").asText()).append(" tasks ").append(job.path("tasks")).append('\n');
-                for (JsonNode e : rest.get("/jobs/" + id + "/exceptions").path("exceptionHistory").path("entries")) {
+                for (JsonNode e : cluster.rest.get("/jobs/" + id + "/exceptions").path("exceptionHistory").path("entries")) {
                     out.append("    exception ").append(e.path("exceptionName").asText()).append(" on ")
                             .append(e.path("taskManagerId").asText()).append(": ")
                             .append(firstLine(e.path("stacktrace").asText())).append('\n');
@@ -220,7 +209,7 @@ class TaskManagerFailureIT {
         } catch (Exception e) {
             out.append("  (cluster state unavailable: ").append(e).append(")\n");
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap))) {
             List<TopicPartition> partitions = new ArrayList<>();
             int n = admin.describeTopics(List.of(Topics.ROUTING_DECISIONS)).allTopicNames().get().get(Topics.ROUTING_DECISIONS).partitions().size();
             for (int p = 0; p < n; p++) partitions.add(new TopicPartition(Topics.ROUTING_DECISIONS, p));

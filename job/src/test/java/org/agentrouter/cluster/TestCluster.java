@@ -20,13 +20,50 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** The cluster tests' set-up: a fresh run directory, a JobManager, two TaskManagers and a broker on free ports. */
-final class TestCluster {
+/**
+ * The cluster tests' set-up: a fresh run directory, a JobManager, two TaskManagers and a broker on free ports,
+ * the REST client, a producer for queries and a seed store of memories for the job.
+ */
+final class TestCluster implements AutoCloseable {
     static final Path JOB_JAR = Path.of("target/job-0.1.0-SNAPSHOT-cluster.jar").toAbsolutePath();
 
-    private TestCluster() {}
+    final LocalCluster local;
+    final FlinkRest rest;
+    final String bootstrap;
+    final KafkaProducer<String, byte[]> producer;
+    final TestStore store = new TestStore();
+    final Path storeFile;
 
-    static LocalCluster start(Path runDir) throws Exception {
+    private TestCluster(LocalCluster local, Path runDir, int memoriesPerNamespace) throws Exception {
+        this.local = local;
+        this.rest = new FlinkRest(local.layout().restAddress());
+        this.bootstrap = local.layout().bootstrap();
+        this.storeFile = runDir.resolve("memory.db");
+        store.write(storeFile, memoriesPerNamespace);
+        this.producer = producer(bootstrap);
+    }
+
+    /** Starts the processes in {@code runDir} (emptied first) and writes the seed store. */
+    static TestCluster start(Path runDir, int memoriesPerNamespace) throws Exception {
+        LocalCluster local = startProcesses(runDir);
+        try {
+            return new TestCluster(local, runDir, memoriesPerNamespace);
+        } catch (Exception | AssertionError e) {
+            local.down(Duration.ofSeconds(15));
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            producer.close();
+        } finally {
+            local.down(Duration.ofSeconds(15));
+        }
+    }
+
+    private static LocalCluster startProcesses(Path runDir) throws Exception {
         assertTrue(Files.isRegularFile(JOB_JAR), JOB_JAR + " is built by mvn package");
         FileUtils.deleteDirectory(runDir.toFile());
         ClusterOptions options = new ClusterOptions();
