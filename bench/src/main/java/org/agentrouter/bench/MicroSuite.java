@@ -74,7 +74,8 @@ public final class MicroSuite {
                 .timeUnit(TimeUnit.MICROSECONDS)
                 .addProfiler(GCProfiler.class)
                 .param("model", ShippedModels.names().toArray(new String[0]))
-                .jvmArgsAppend("-Xms1g", "-Xmx1g")
+                // The job always runs with the Vector API module (router script, flink-conf): so do its benchmarks.
+                .jvmArgsAppend("-Xms1g", "-Xmx1g", "--add-modules", "jdk.incubator.vector")
                 .shouldFailOnError(true)
                 .resultFormat(ResultFormatType.JSON)
                 .result(jmhJson.toString());

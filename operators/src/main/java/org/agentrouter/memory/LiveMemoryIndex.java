@@ -26,6 +26,7 @@ public final class LiveMemoryIndex implements MemorySearch {
 
     private final Map<String, Space> spaces = new HashMap<>();
     private final Int8Dot kernel;
+    private final FloatCosine rescoring = FloatCosine.best();
     private final int shortlistFactor;
     private final int[] queryCodes = new int[DIM];
     private final byte[] queryBytes = new byte[DIM];
@@ -49,7 +50,7 @@ public final class LiveMemoryIndex implements MemorySearch {
     }
 
     public String kernelName() {
-        return kernel.name();
+        return kernel.name() + "+" + rescoring.name();
     }
 
     /** True once {@code namespace} was loaded (it may hold no memories any more). */
@@ -189,7 +190,7 @@ public final class LiveMemoryIndex implements MemorySearch {
         for (int i = 0; i < n; i++) {
             int row = heap.row(i);
             exactRow[i] = row;
-            exact[i] = cosine(query, queryNorm, s.records[row].embedding);
+            exact[i] = rescoring.cosine(query, queryNorm, s.records[row].embedding);
         }
         for (int i = 0; i < n; i++) {
             int bits = Float.floatToIntBits((float) exact[i]);
@@ -245,17 +246,6 @@ public final class LiveMemoryIndex implements MemorySearch {
             row = tagged == null ? row + 1 : tagged.nextSetBit(row + 1);
         }
         return heap.size();
-    }
-
-    private static double cosine(float[] query, double queryNorm, float[] v) {
-        double d = 0;
-        double nn = 0;
-        for (int i = 0; i < DIM; i++) {
-            double x = v[i];
-            d += x * query[i];
-            nn += x * x;
-        }
-        return nn == 0 || queryNorm == 0 ? 0 : d / (Math.sqrt(nn) * queryNorm);
     }
 
     /** Heap bytes of the index itself (codes, attributes, row references; the records are counted by state). */

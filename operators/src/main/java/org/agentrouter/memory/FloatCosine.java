@@ -1,0 +1,30 @@
+package org.agentrouter.memory;
+
+/**
+ * Exact cosine of a memory's float vector with the query, the rescoring step after the int8 scan. Like
+ * {@link Int8Dot}, a Vector API implementation when the JVM has the module and a plain-Java one otherwise;
+ * {@link #best()} picks. The shortlist is 2-4 x k rows, so at a few thousand memories per namespace
+ * rescoring costs as much as the scan unless it runs wide.
+ */
+interface FloatCosine {
+    /** Cosine of {@code v} and {@code query}, whose norm the caller computed once; 0 when either is zero. */
+    double cosine(float[] query, double queryNorm, float[] v);
+
+    String name();
+
+    static FloatCosine best() {
+        if (Int8Dot.vectorApiPresent()) {
+            try {
+                // By name, so this class never links against the incubator module when it is absent.
+                Object kernel = Class.forName("org.agentrouter.memory.VectorFloatCosine")
+                        .getDeclaredMethod("createIfSupported").invoke(null);
+                if (kernel != null) {
+                    return (FloatCosine) kernel;
+                }
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // Falls through to the scalar kernel: slower, same ranking.
+            }
+        }
+        return new ScalarFloatCosine();
+    }
+}
