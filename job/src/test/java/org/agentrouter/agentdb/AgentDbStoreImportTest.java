@@ -166,25 +166,6 @@ class AgentDbStoreImportTest {
         assertEquals(0, importer(agent).intoStore(store).totalAdded() + importer(agent).intoStore(store).totalUpdated());
     }
 
-    /** Deletes rows (and their embeddings) from an AgentDB file with plain SQLite, as an agent's own cleanup would. */
-    static void deleteRows(Path agent, String... tableAndId) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + agent); Statement st = c.createStatement()) {
-            for (String t : tableAndId) {
-                String[] parts = t.split(" ");
-                String table = parts[0];
-                long id = Long.parseLong(parts[1]);
-                String embeddings = switch (table) {
-                    case "episodes" -> "episode_embeddings WHERE episode_id";
-                    case "skills" -> "skill_embeddings WHERE skill_id";
-                    case "reasoning_patterns" -> "pattern_embeddings WHERE pattern_id";
-                    default -> throw new IllegalArgumentException(table);
-                };
-                st.execute("DELETE FROM " + embeddings + " = " + id);
-                assertEquals(1, st.executeUpdate("DELETE FROM " + table + " WHERE id = " + id), t);
-            }
-        }
-    }
-
     @Test
     void rowsDeletedFromTheFileAreRetiredOnceAndOnlyTheFilesOwnMemories() throws Exception {
         Path agent = dir.resolve("coder.db");
@@ -209,7 +190,7 @@ class AgentDbStoreImportTest {
         }
 
         // The agent forgets the race episode (namespace coder) and the release notes (docs-agent).
-        deleteRows(agent, "episodes 1", "episodes 2");
+        AgentDbFixture.deleteRows(agent, "episodes 1", "episodes 2");
         AgentDbImportSummary forgot = importer(agent).intoStore(store);
         assertEquals(2, forgot.totalRetired());
         assertEquals(1, forgot.byNamespaceAndKind().get("coder").get("episode").retired);
@@ -243,7 +224,7 @@ class AgentDbStoreImportTest {
 
         String cli = run("memory", "import", "--agentdb", team.toString(), "--store", store.toString());
         assertTrue(cli.matches("(?s).*total\\s+0\\s+0\\s+4\\s+1\\s+0\\s.*"), cli);
-        deleteRows(team, "skills 1");
+        AgentDbFixture.deleteRows(team, "skills 1");
         cli = run("memory", "import", "--agentdb", team.toString(), "--store", store.toString());
         assertTrue(cli.matches("(?s).*team\\s+skill\\s+0\\s+0\\s+0\\s+0\\s+1\\s.*total\\s+0\\s+0\\s+3\\s+1\\s+1\\s.*"
                 + "retired 1 memories whose rows are gone from .*team\\.db.*"), cli);

@@ -113,7 +113,7 @@ class AgentDbTopicImportTest {
         Map<String, AgentMemory> before = latest("agentdb:forgetful:");
         assertEquals(4, before.size());
 
-        AgentDbStoreImportTest.deleteRows(agent, "episodes 2", "reasoning_patterns 1");
+        AgentDbFixture.deleteRows(agent, "episodes 2", "reasoning_patterns 1");
         long offsetsBefore = endOffsets();
         AgentDbImportSummary forgot = importer(agent).intoTopic(bootstrap, TIMEOUT);
         assertEquals(2, forgot.totalRetired());
