@@ -228,6 +228,10 @@ class AgentDbStoreImportTest {
         cli = run("memory", "import", "--agentdb", team.toString(), "--store", store.toString());
         assertTrue(cli.matches("(?s).*team\\s+skill\\s+0\\s+0\\s+0\\s+0\\s+1\\s.*total\\s+0\\s+0\\s+3\\s+1\\s+1\\s.*"
                 + "retired 1 memories whose rows are gone from .*team\\.db.*"), cli);
+        // stats counts what the store holds now: a retired memory is simply gone from it.
+        String stats = run("memory", "stats", "--store", store.toString());
+        assertFalse(stats.matches("(?s).*team\\s+skill.*"), stats);
+        assertTrue(stats.matches("(?s).*team\\s+pattern\\s+1.*total\\s+7\\s.*"), stats);
     }
 
     @Test
