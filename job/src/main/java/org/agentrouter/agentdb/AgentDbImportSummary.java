@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** What an import did, per namespace and kind: new, updated, unchanged and rejected rows (with reasons). */
+/**
+ * What an import did, per namespace and kind: new, updated, unchanged and rejected rows (with reasons), and
+ * memories retired because their rows are gone from the file.
+ */
 public final class AgentDbImportSummary {
     private static final int MAX_REJECTIONS_SHOWN = 20;
 
@@ -16,6 +19,8 @@ public final class AgentDbImportSummary {
         public long updated;
         public long unchanged;
         public long rejected;
+        /** Memories of earlier imports of this file whose rows are no longer in it: deleted from the target. */
+        public long retired;
     }
 
     /** A row that did not become a memory. */
@@ -65,16 +70,25 @@ public final class AgentDbImportSummary {
         return total(c -> c.rejected);
     }
 
+    public long totalRetired() {
+        return total(c -> c.retired);
+    }
+
     private long total(java.util.function.ToLongFunction<Counts> f) {
         return counts.values().stream().flatMap(m -> m.values().stream()).mapToLong(f).sum();
     }
 
     public void print(PrintStream out) {
         out.printf("imported AgentDB %s into %s%n", from, to);
-        out.printf("%-30s %-8s %8s %8s %10s %9s%n", "namespace", "kind", "new", "updated", "unchanged", "rejected");
-        counts.forEach((ns, kinds) -> kinds.forEach((kind, c) -> out.printf("%-30s %-8s %8d %8d %10d %9d%n",
-                ns, kind, c.added, c.updated, c.unchanged, c.rejected)));
-        out.printf("%-39s %8d %8d %10d %9d%n", "total", totalAdded(), totalUpdated(), totalUnchanged(), totalRejected());
+        out.printf("%-30s %-8s %8s %8s %10s %9s %8s%n", "namespace", "kind", "new", "updated", "unchanged", "rejected",
+                "retired");
+        counts.forEach((ns, kinds) -> kinds.forEach((kind, c) -> out.printf("%-30s %-8s %8d %8d %10d %9d %8d%n",
+                ns, kind, c.added, c.updated, c.unchanged, c.rejected, c.retired)));
+        out.printf("%-39s %8d %8d %10d %9d %8d%n", "total", totalAdded(), totalUpdated(), totalUnchanged(), totalRejected(),
+                totalRetired());
+        if (totalRetired() > 0) {
+            out.printf("retired %d memories whose rows are gone from %s%n", totalRetired(), from);
+        }
         if (!rejections.isEmpty()) {
             out.println("rejected rows (not imported):");
             rejections.stream().limit(MAX_REJECTIONS_SHOWN).forEach(r ->

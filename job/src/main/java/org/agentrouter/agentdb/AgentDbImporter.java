@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * store's rules), then compares with what the target already holds under this file's ids and writes only
  * new and changed memories: in one transaction into a store, in one Kafka transaction (idempotent producer)
  * onto the topic. A file that cannot be read or has vectors of the wrong size writes nothing.
+ *
+ * <p>Rows the agent deleted are retired in the same transaction: a memory is retired when its id is under
+ * this import's prefix ({@code agentdb:SOURCE:}), its source id names this very file ({@code FILE#...}), and
+ * no row of the file has its id any more. So only memories that earlier imports of the same file made are
+ * touched (not another file imported under the same SOURCE, not feedback episodes, not hand-published
+ * ones), and a row that is still there but rejected this time keeps its last good version. In a store the
+ * memory is deleted; on the topic a record with deleted = true is published (the job drops it and keeps a
+ * marker against older copies). Since the whole file is read before anything is written, an unreadable
+ * file retires nothing.
  */
 public final class AgentDbImporter {
     /** Below this many rows a progress bar would only flicker. */
@@ -82,9 +93,11 @@ public final class AgentDbImporter {
         AgentDbImportSummary summary = new AgentDbImportSummary(file.toString(), "store " + storeFile.toAbsolutePath());
         try (MemoryStore store = MemoryStore.openWritable(storeFile)) {
             List<MemoryRecord> changed = compare(rows, store::get, summary);
-            if (!changed.isEmpty()) {
+            List<String> retired = retire(rows, store.originsWithIdPrefix(mapping.idPrefix()).stream()
+                    .map(o -> new Previous(o.id(), o.namespace(), o.kind(), o.sourceId())).toList(), summary);
+            if (!changed.isEmpty() || !retired.isEmpty()) {
                 try (ProgressBar bar = bar("writing", changed.size())) {
-                    store.upsert(changed, written -> {
+                    store.write(changed, retired, written -> {
                         if (bar != null) {
                             bar.stepTo(written);
                         }
@@ -103,14 +116,22 @@ public final class AgentDbImporter {
         awaitCommitMarkers(bootstrap, timeout);
         Map<String, MemoryRecord> current = currentOnTopic(bootstrap, timeout);
         List<MemoryRecord> changed = compare(rows, current::get, summary);
+        List<String> retired = retire(rows, current.values().stream()
+                .map(r -> new Previous(r.id, r.namespace, r.kind, r.sourceId)).toList(), summary);
         // Encode (and so check) everything before the first send.
         long now = System.currentTimeMillis();
-        List<byte[]> values = new ArrayList<>(changed.size());
+        List<String> keys = new ArrayList<>(changed.size() + retired.size());
+        List<byte[]> values = new ArrayList<>(changed.size() + retired.size());
         for (MemoryRecord r : changed) {
+            keys.add(r.id);
             values.add(AvroWire.MEMORY.encode(MemoryMessages.toMessage(r, now)));
         }
-        if (!changed.isEmpty()) {
-            publish(bootstrap, timeout, changed, values);
+        for (String id : retired) {
+            keys.add(id);
+            values.add(AvroWire.MEMORY.encode(MemoryMessages.deleteMessage(current.get(id).namespace, id, now)));
+        }
+        if (!keys.isEmpty()) {
+            publish(bootstrap, timeout, keys, values);
             // Return only once read_committed readers (the job, the next import) can see what was published.
             awaitCommitMarkers(bootstrap, timeout);
         }
@@ -164,6 +185,29 @@ public final class AgentDbImporter {
             }
         }
         return changed;
+    }
+
+    /** A memory the target holds under this import's id prefix. */
+    private record Previous(String id, String namespace, String kind, String sourceId) {}
+
+    /**
+     * The ids of the memories to retire: made from this file (source id {@code FILE#...}) and without a row in
+     * it now. Counts them in the summary under their namespace and kind.
+     */
+    private List<String> retire(List<AgentDbMapping.Mapped> rows, List<Previous> previous, AgentDbImportSummary summary) {
+        Set<String> inFile = new HashSet<>(rows.size() * 2);
+        for (AgentDbMapping.Mapped m : rows) {
+            inFile.add(m.id());
+        }
+        String fromThisFile = mapping.sourceIdPrefix();
+        List<String> retired = new ArrayList<>();
+        for (Previous p : previous) {
+            if (p.sourceId() != null && p.sourceId().startsWith(fromThisFile) && !inFile.contains(p.id())) {
+                retired.add(p.id());
+                summary.counts(p.namespace(), p.kind()).retired++;
+            }
+        }
+        return retired;
     }
 
     static boolean sameMemory(MemoryRecord a, MemoryRecord b) {
@@ -257,7 +301,8 @@ public final class AgentDbImporter {
         }
     }
 
-    private void publish(String bootstrap, Duration timeout, List<MemoryRecord> records, List<byte[]> values) {
+    /** {@code values} by {@code keys} (memory ids), all in one Kafka transaction. */
+    private void publish(String bootstrap, Duration timeout, List<String> keys, List<byte[]> values) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -269,13 +314,13 @@ public final class AgentDbImporter {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         try (KafkaProducer<String, byte[]> producer =
                      new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-             ProgressBar bar = bar("publishing", records.size())) {
+             ProgressBar bar = bar("publishing", keys.size())) {
             producer.initTransactions();
             producer.beginTransaction();
             try {
-                List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
-                for (int i = 0; i < records.size(); i++) {
-                    sent.add(producer.send(new ProducerRecord<>(Topics.AGENT_MEMORIES, records.get(i).id, values.get(i)),
+                List<Future<RecordMetadata>> sent = new ArrayList<>(keys.size());
+                for (int i = 0; i < keys.size(); i++) {
+                    sent.add(producer.send(new ProducerRecord<>(Topics.AGENT_MEMORIES, keys.get(i), values.get(i)),
                             (metadata, error) -> {
                                 if (bar != null && error == null) {
                                     bar.step();

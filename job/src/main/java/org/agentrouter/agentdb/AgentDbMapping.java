@@ -67,24 +67,33 @@ final class AgentDbMapping {
         return source;
     }
 
-    /** A mapped row: the record, or why it cannot be a memory; namespace and kind are set either way. */
-    record Mapped(MemoryRecord record, String namespace, String kind, String rejection, String where) {}
+    /** The start of the source id of every memory made from this file ({@code FILE#}). */
+    String sourceIdPrefix() {
+        return file + "#";
+    }
+
+    /**
+     * A mapped row: the record, or why it cannot be a memory; the memory id the row has (or would have),
+     * namespace and kind are set either way.
+     */
+    record Mapped(String id, MemoryRecord record, String namespace, String kind, String rejection, String where) {}
 
     Mapped map(AgentDbRow row) {
         String kind = row.table().kind;
         String where = row.where();
+        String id = idPrefix() + kind + ":" + row.id();
         JsonNode metadata;
         try {
             metadata = json(row.columns().get("metadata"));
         } catch (JsonProcessingException e) {
-            return new Mapped(null, fallbackNamespace(row), kind, "metadata is not valid JSON", where);
+            return new Mapped(id, null, fallbackNamespace(row), kind, "metadata is not valid JSON", where);
         }
         String namespace = namespace(row, metadata);
         if (row.embedding() == null) {
-            return new Mapped(null, namespace, kind, "no embedding", where);
+            return new Mapped(id, null, namespace, kind, "no embedding", where);
         }
         MemoryRecord r = new MemoryRecord();
-        r.id = idPrefix() + kind + ":" + row.id();
+        r.id = id;
         r.namespace = namespace;
         r.kind = kind;
         r.sourceId = file + "#" + row.table().table + "#" + row.id();
@@ -123,11 +132,11 @@ final class AgentDbMapping {
             // The store's and the topic's own checks (finite non-zero vector, rates in 0..1, ...): one rule set.
             MemoryMessages.toMessage(r, 0);
         } catch (JsonProcessingException e) {
-            return new Mapped(null, namespace, kind, "tags is not valid JSON", where);
+            return new Mapped(id, null, namespace, kind, "tags is not valid JSON", where);
         } catch (IllegalArgumentException e) {
-            return new Mapped(null, namespace, kind, reason(e.getMessage()), where);
+            return new Mapped(id, null, namespace, kind, reason(e.getMessage()), where);
         }
-        return new Mapped(r, namespace, kind, null, where);
+        return new Mapped(id, r, namespace, kind, null, where);
     }
 
     private String namespace(AgentDbRow row, JsonNode metadata) {

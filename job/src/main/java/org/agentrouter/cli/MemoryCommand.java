@@ -41,7 +41,8 @@ final class MemoryCommand implements Runnable {
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Imports an AgentDB 1.6.1 file's episodes, skills and reasoning patterns (with their 384-d "
                     + "embeddings) into a memory store, or with --bootstrap onto the agent-memories topic.",
-                "Never writes to the AgentDB file. Re-imports write only new and changed rows. "
+                "Never writes to the AgentDB file. Re-imports write only new and changed rows, and retire the memories "
+                    + "of rows deleted from the file since (counted under 'retired'). "
                     + "Field and namespace mapping: README, \"Import AgentDB memories\"."})
     static final class Import implements Callable<Integer> {
         @picocli.CommandLine.Spec

@@ -20,6 +20,10 @@ public class JobOptions {
     @Option(names = "--embedder", description = "MiniLM for queries that carry no vector: full, or quantized (about 2.5x cheaper, cosine ~0.98 to full) (default: ${DEFAULT-VALUE})")
     public String embedder = "full";
 
+    @Option(names = "--delete-marker-retention-ms", description = "how long the job remembers a deleted memory so that an older copy "
+            + "arriving late cannot bring it back; one day, like agent-memories' delete.retention.ms (default: ${DEFAULT-VALUE})")
+    public long deleteMarkerRetentionMs = org.agentrouter.runtime.Topics.AGENT_MEMORIES_DELETE_RETENTION_MS;
+
     @Option(names = "--k", description = "memory candidates retrieved per query, at most 128 (default: ${DEFAULT-VALUE})")
     public int k = 100;
 
@@ -99,6 +103,7 @@ public class JobOptions {
         RouterConfig c = new RouterConfig();
         c.maxIndexedMemories = maxIndexedMemories;
         c.recentQueryTtlMs = recentQueryTtlMs;
+        c.deleteMarkerRetentionMs = deleteMarkerRetentionMs;
         c.retrievalK = k;
         c.defaultAlpha = alpha;
         c.decisionLogSampleEvery = logDecisionsEvery;

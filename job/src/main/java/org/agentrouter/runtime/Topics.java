@@ -57,6 +57,14 @@ public final class Topics {
     public static final Set<String> COMPACTED = Set.of(ROUTER_MODELS, AGENT_MEMORIES);
 
     /**
+     * delete.retention.ms of agent-memories: Kafka's own default, set explicitly because the job's delete
+     * markers (RouterConfig.deleteMarkerRetentionMs) are kept as long. Compaction can leave an older copy of
+     * a memory in the uncompacted head, or a writer can still have one in flight, for about that long after
+     * the memory was deleted; a marker that outlives it makes that copy lose.
+     */
+    public static final long AGENT_MEMORIES_DELETE_RETENTION_MS = 86_400_000L;
+
+    /**
      * Every call is awaited before the admin client closes, so whatever is still pending belongs to a call
      * that already failed: drop it at once instead of letting close() stretch the caller's timeout.
      */
@@ -221,7 +229,10 @@ public final class Topics {
         int count = ROUTER_MODELS.equals(name) ? 1 : partitions;
         // Replication factor left to the broker default: 1 on the embedded broker, the cluster's choice elsewhere.
         NewTopic topic = new NewTopic(name, Optional.of(count), Optional.empty());
-        if (COMPACTED.contains(name)) {
+        if (AGENT_MEMORIES.equals(name)) {
+            topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.DELETE_RETENTION_MS_CONFIG, Long.toString(AGENT_MEMORIES_DELETE_RETENTION_MS)));
+        } else if (COMPACTED.contains(name)) {
             topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         }
         return topic;

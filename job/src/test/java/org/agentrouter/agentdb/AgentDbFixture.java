@@ -24,14 +24,14 @@ import java.util.concurrent.TimeUnit;
  * Writes real AgentDB files with the agentdb npm package (tools/agentdb-fixture, installed by the job
  * module's build before the tests run) and reads them back for comparisons.
  */
-final class AgentDbFixture {
+public final class AgentDbFixture {
     static final Path DIR = Path.of("..", "tools", "agentdb-fixture").toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private AgentDbFixture() {}
 
     /** Runs make-agentdb.mjs on {@code file} (created or grown) with {@code spec} (see the script's header). */
-    static void write(Path file, Map<String, Object> spec) throws IOException, InterruptedException {
+    public static void write(Path file, Map<String, Object> spec) throws IOException, InterruptedException {
         assertTrue(Files.isDirectory(DIR.resolve("node_modules/agentdb")),
                 "agentdb is not installed in " + DIR + ": run tools/agentdb-fixture/build.sh (Maven does it before the tests)");
         Path specFile = Files.createTempFile("agentdb-spec-", ".json");
@@ -45,7 +45,7 @@ final class AgentDbFixture {
     }
 
     /** table -> row id -> the embedding blob as floats, read from a copy (the test never opens the agent's file). */
-    static Map<Long, float[]> vectors(Path file, String embeddingTable, String key) throws IOException, SQLException {
+    public static Map<Long, float[]> vectors(Path file, String embeddingTable, String key) throws IOException, SQLException {
         Path copy = Files.createTempFile("agentdb-read-", ".db");
         Files.copy(file, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Map<Long, float[]> out = new HashMap<>();
@@ -76,7 +76,28 @@ final class AgentDbFixture {
         }
     }
 
-    static Map<String, Object> episode(String session, String task, double reward, boolean success, List<String> tags) {
+    /**
+     * Deletes rows (and their embeddings) from an AgentDB file with plain SQLite, as an agent's own cleanup
+     * would; each argument is "TABLE ID", e.g. "episodes 2".
+     */
+    public static void deleteRows(Path agent, String... tableAndId) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + agent); Statement st = c.createStatement()) {
+            for (String t : tableAndId) {
+                String[] parts = t.split(" ");
+                long id = Long.parseLong(parts[1]);
+                String embeddings = switch (parts[0]) {
+                    case "episodes" -> "episode_embeddings WHERE episode_id";
+                    case "skills" -> "skill_embeddings WHERE skill_id";
+                    case "reasoning_patterns" -> "pattern_embeddings WHERE pattern_id";
+                    default -> throw new IllegalArgumentException(parts[0]);
+                };
+                st.execute("DELETE FROM " + embeddings + " = " + id);
+                assertEquals(1, st.executeUpdate("DELETE FROM " + parts[0] + " WHERE id = " + id), t);
+            }
+        }
+    }
+
+    public static Map<String, Object> episode(String session, String task, double reward, boolean success, List<String> tags) {
         Map<String, Object> e = new HashMap<>();
         e.put("sessionId", session);
         e.put("task", task);

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.agentrouter.cli.RouterCli;
+import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +164,74 @@ class AgentDbStoreImportTest {
             assertEquals("profile the slow query", s.get("agentdb:coder:episode:4").text);
         }
         assertEquals(0, importer(agent).intoStore(store).totalAdded() + importer(agent).intoStore(store).totalUpdated());
+    }
+
+    @Test
+    void rowsDeletedFromTheFileAreRetiredOnceAndOnlyTheFilesOwnMemories() throws Exception {
+        Path agent = dir.resolve("coder.db");
+        Files.copy(coder, agent);
+        Path store = dir.resolve("memory.db");
+        assertEquals(4, importer(agent).intoStore(store).totalAdded());
+        // Neighbours that must survive: another file's memories, a memory under the same id prefix made from a
+        // file elsewhere (same base name), and one the job wrote (feedback episode).
+        Path team = dir.resolve("team.db");
+        Files.copy(coder, team);
+        assertEquals(4, importer(team).intoStore(store).totalAdded());
+        MemoryRecord foreign;
+        MemoryRecord feedback;
+        try (MemoryStore s = MemoryStore.openWritable(store)) {
+            foreign = s.get("agentdb:coder:episode:1").copy();
+            foreign.id = "agentdb:coder:episode:99";
+            foreign.sourceId = "/elsewhere/coder.db#episodes#99";
+            feedback = s.get("agentdb:coder:episode:1").copy();
+            feedback.id = "fb-q1";
+            feedback.sourceId = "feedback:q1";
+            s.upsert(List.of(foreign, feedback));
+        }
+
+        // The agent forgets the race episode (namespace coder) and the release notes (docs-agent).
+        AgentDbFixture.deleteRows(agent, "episodes 1", "episodes 2");
+        AgentDbImportSummary forgot = importer(agent).intoStore(store);
+        assertEquals(2, forgot.totalRetired());
+        assertEquals(1, forgot.byNamespaceAndKind().get("coder").get("episode").retired);
+        assertEquals(1, forgot.byNamespaceAndKind().get("docs-agent").get("episode").retired);
+        assertEquals(0, forgot.totalAdded() + forgot.totalUpdated());
+        assertEquals(2, forgot.totalUnchanged());
+        assertEquals(1, forgot.totalRejected(), "the poisoned row is still in the file: rejected, not retired");
+        try (MemoryStore s = MemoryStore.openReadOnly(store)) {
+            assertNull(s.get("agentdb:coder:episode:1"));
+            assertNull(s.get("agentdb:coder:episode:2"));
+            assertTrue(s.get("agentdb:coder:skill:1") != null && s.get("agentdb:coder:pattern:1") != null);
+            assertTrue(s.get("agentdb:coder:episode:99") != null, "made from another file: not retired");
+            assertTrue(s.get("fb-q1") != null, "not made by an import: not retired");
+            assertEquals(4, s.originsWithIdPrefix("agentdb:team:").size(), "another file's memories: not retired");
+            assertEquals(10 - 2, s.count());
+            CandidateSet found = new CandidateSet(10);
+            // coder now: skill, pattern, episode:99 and fb-q1 (both with episode 1's vector)
+            assertEquals(4, s.topK("coder", foreign.embedding, 10, null, found), "the vector index forgot it too");
+            assertFalse(Arrays.asList(found.ids).subList(0, 4).contains("agentdb:coder:episode:1"));
+        }
+        byte[] storeAfter = Files.readAllBytes(store);
+
+        AgentDbImportSummary again = importer(agent).intoStore(store);
+        assertEquals(0, again.totalRetired() + again.totalAdded() + again.totalUpdated(), "idempotent");
+        assertArrayEquals(storeAfter, Files.readAllBytes(store), "a second re-import wrote to the store");
+
+        // A file that cannot be read completely retires nothing, though all its rows look gone.
+        Files.write(agent, Arrays.copyOf(Files.readAllBytes(coder), 4096 * 2 + 17));
+        assertThrows(AgentDbException.class, () -> importer(agent).intoStore(store));
+        assertArrayEquals(storeAfter, Files.readAllBytes(store), "a refused import retired something");
+
+        String cli = run("memory", "import", "--agentdb", team.toString(), "--store", store.toString());
+        assertTrue(cli.matches("(?s).*total\\s+0\\s+0\\s+4\\s+1\\s+0\\s.*"), cli);
+        AgentDbFixture.deleteRows(team, "skills 1");
+        cli = run("memory", "import", "--agentdb", team.toString(), "--store", store.toString());
+        assertTrue(cli.matches("(?s).*team\\s+skill\\s+0\\s+0\\s+0\\s+0\\s+1\\s.*total\\s+0\\s+0\\s+3\\s+1\\s+1\\s.*"
+                + "retired 1 memories whose rows are gone from .*team\\.db.*"), cli);
+        // stats counts what the store holds now: a retired memory is simply gone from it.
+        String stats = run("memory", "stats", "--store", store.toString());
+        assertFalse(stats.matches("(?s).*team\\s+skill.*"), stats);
+        assertTrue(stats.matches("(?s).*team\\s+pattern\\s+1.*total\\s+7\\s.*"), stats);
     }
 
     @Test

@@ -63,7 +63,8 @@ class AgentDbTopicImportTest {
         assertEquals(4, first.totalAdded());
         assertEquals(1, first.totalRejected());
 
-        List<ConsumerRecord<String, byte[]>> records = readAll();
+        // Other tests of this class publish on the same broker: only this file's records count.
+        List<ConsumerRecord<String, byte[]>> records = readAll().stream().filter(r -> r.key().startsWith("agentdb:coder:")).toList();
         assertEquals(4, records.size());
         // Taken once the records are readable (read_committed): the commit markers are then written too.
         long offsetsAfterFirst = endOffsets();
@@ -94,16 +95,66 @@ class AgentDbTopicImportTest {
         AgentDbImportSummary grown = importer(agent).intoTopic(bootstrap, TIMEOUT);
         assertEquals(1, grown.totalAdded());
         assertEquals(1, grown.totalUpdated());
-        Map<String, AgentMemory> latest = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : readAll()) {
-            latest.put(r.key(), AvroWire.MEMORY.decode(r.value()));
-        }
+        Map<String, AgentMemory> latest = latest("agentdb:coder:");
         assertEquals(5, latest.size());
         assertEquals(3, latest.get("agentdb:coder:skill:1").getUseCount());
         assertEquals("profile the slow query", latest.get("agentdb:coder:episode:4").getText().toString());
 
         String cli = AgentDbStoreImportTest.run("memory", "import", "--agentdb", agent.toString(), "--bootstrap", bootstrap);
         assertTrue(cli.matches("(?s).*topic agent-memories.*total\\s+0\\s+0\\s+5\\s+1.*"), cli);
+    }
+
+    @Test
+    void rowsDeletedFromTheFilePublishDeletesTheJobHonoursOnceInOneTransaction() throws Exception {
+        Path agent = dir.resolve("forgetful.db");
+        AgentDbFixture.write(agent, AgentDbStoreImportTest.baseSpec());
+        String bootstrap = broker.bootstrapServers();
+        assertEquals(4, importer(agent).intoTopic(bootstrap, TIMEOUT).totalAdded());
+        Map<String, AgentMemory> before = latest("agentdb:forgetful:");
+        assertEquals(4, before.size());
+
+        AgentDbFixture.deleteRows(agent, "episodes 2", "reasoning_patterns 1");
+        long offsetsBefore = endOffsets();
+        AgentDbImportSummary forgot = importer(agent).intoTopic(bootstrap, TIMEOUT);
+        assertEquals(2, forgot.totalRetired());
+        assertEquals(1, forgot.byNamespaceAndKind().get("docs-agent").get("episode").retired);
+        assertEquals(1, forgot.byNamespaceAndKind().get("forgetful").get("pattern").retired);
+        assertEquals(0, forgot.totalAdded() + forgot.totalUpdated());
+        // Two delete records and one commit marker per partition written to: one transaction.
+        long published = endOffsets() - offsetsBefore;
+        assertTrue(published >= 3 && published <= 4, "records + commit markers: " + published);
+
+        Map<String, AgentMemory> after = latest("agentdb:forgetful:");
+        for (String id : List.of("agentdb:forgetful:episode:2", "agentdb:forgetful:pattern:1")) {
+            AgentMemory retired = after.get(id);
+            assertTrue(retired.getDeleted(), id + " retired on the topic");
+            assertEquals(before.get(id).getNamespace().toString(), retired.getNamespace().toString(),
+                    "keyed by the memory's namespace, so it reaches the subtask that holds it");
+            // RetrievalFunction drops a memory for a delete at least as new as its version (and keeps a marker
+            // against older copies); a delete older than the memory would be refused as stale.
+            assertTrue(retired.getEventTimeMs() >= before.get(id).getEventTimeMs(), id);
+        }
+        assertFalse(after.get("agentdb:forgetful:episode:1").getDeleted());
+        assertFalse(after.get("agentdb:forgetful:skill:1").getDeleted());
+
+        long offsetsAfter = endOffsets();
+        AgentDbImportSummary again = importer(agent).intoTopic(bootstrap, TIMEOUT);
+        assertEquals(0, again.totalRetired() + again.totalAdded() + again.totalUpdated(), "idempotent");
+        assertEquals(offsetsAfter, endOffsets(), "a second re-import published something");
+
+        // An unreadable file retires nothing on the topic either.
+        Files.write(agent, "the agent is rewriting its file".repeat(200).getBytes());
+        assertThrows(AgentDbException.class, () -> importer(agent).intoTopic(bootstrap, TIMEOUT));
+        assertEquals(offsetsAfter, endOffsets());
+    }
+
+    /** The latest value per key under {@code prefix}, read_committed. */
+    private static Map<String, AgentMemory> latest(String prefix) throws Exception {
+        Map<String, AgentMemory> out = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : readAll()) {
+            if (r.key().startsWith(prefix)) out.put(r.key(), AvroWire.MEMORY.decode(r.value()));
+        }
+        return out;
     }
 
     @Test

@@ -112,6 +112,14 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void deleteMarkersLiveAsLongAsAgentMemoriesKeepsDeletes() throws Exception {
+        String script = compose().path("services").path("create-topics").path("command").get(0).asText();
+        assertTrue(script.contains("delete.retention.ms=" + Topics.AGENT_MEMORIES_DELETE_RETENTION_MS), script);
+        assertEquals(Topics.AGENT_MEMORIES_DELETE_RETENTION_MS, new org.agentrouter.flink.RouterConfig().deleteMarkerRetentionMs);
+        assertEquals(Topics.AGENT_MEMORIES_DELETE_RETENTION_MS, new org.agentrouter.job.JobOptions().routerConfig().deleteMarkerRetentionMs);
+    }
+
+    @Test
     void prometheusScrapesTheReporterPortOfEveryFlinkProcess() throws Exception {
         JsonNode flinkConf = YAML.readTree(REPO.resolve("flink-conf/config.yaml").toFile());
         JsonNode prom = flinkConf.path("metrics").path("reporter").path("prom");

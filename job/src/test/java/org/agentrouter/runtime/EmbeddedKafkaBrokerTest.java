@@ -77,6 +77,12 @@ class EmbeddedKafkaBrokerTest {
             assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, cleanupPolicy(admin, Topics.ROUTER_MODELS));
             assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, cleanupPolicy(admin, Topics.AGENT_MEMORIES));
             assertEquals(TopicConfig.CLEANUP_POLICY_DELETE, cleanupPolicy(admin, Topics.AGENT_QUERIES));
+            // Set on the topic, not inherited: the job's delete markers are kept as long (RouterConfig).
+            ConfigResource memories = new ConfigResource(ConfigResource.Type.TOPIC, Topics.AGENT_MEMORIES);
+            var retention = admin.describeConfigs(List.of(memories)).all().get(10, TimeUnit.SECONDS).get(memories)
+                    .get(TopicConfig.DELETE_RETENTION_MS_CONFIG);
+            assertEquals(Long.toString(Topics.AGENT_MEMORIES_DELETE_RETENTION_MS), retention.value());
+            assertEquals(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, retention.source());
         }
     }
 

@@ -1,6 +1,8 @@
 package org.agentrouter.flink;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
@@ -41,7 +43,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Versions: a memory keeps its newest version by event time; an older version arriving later (a replay,
  * or this job reading back what it published) changes nothing, and a delete leaves a marker so an older
- * upsert does not bring the memory back.
+ * upsert does not bring the memory back. A marker only has to outlive the older copies that can still
+ * arrive: ones in flight (a lagging writer, this job's own updates published at its next checkpoint) or
+ * read late from the topic's head. So it is dropped {@link RouterConfig#deleteMarkerRetentionMs} after it
+ * was set (default one day, agent-memories' {@code delete.retention.ms}), by a processing-time timer: how
+ * long a copy can still be on its way is wall-clock time, and an event-time timer would wait for watermarks
+ * that a compacted, mostly idle memory topic hardly advances. The timers are keyed state and so live in
+ * every checkpoint; an overdue one fires right after a restore.
  *
  * <p>Feedback (once per query id): the memories in {@code context_ids_used} count one more use, their last
  * use time and running success mean change; the answered query becomes an episode memory {@code fb-<query
@@ -69,7 +77,10 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
      * (minutes for 100k memories), a byte[] in one read.
      */
     private transient MapState<String, byte[]> memories;
+    /** Memory id -> event time of its delete (the marker: versions up to it lose). */
     private transient MapState<String, Long> deletedAt;
+    /** Memory id -> processing time at which its marker goes (set again by every delete of it). */
+    private transient MapState<String, Long> markerExpiry;
     private transient MapState<String, RecentQuery> recent;
     private transient ValueState<Integer> recentCount;
     private transient MapState<String, Long> applied;
@@ -89,6 +100,8 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     private transient Counter feedbackWithoutQuery;
     private transient Counter episodesAdded;
     private transient Counter staleMemories;
+    private transient Counter deleteMarkersSet;
+    private transient Counter deleteMarkersDropped;
 
     public RetrievalFunction(RouterConfig config) {
         this.config = config;
@@ -102,6 +115,8 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
                 new MapStateDescriptor<>("memories", Types.STRING,
                         org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         deletedAt = getRuntimeContext().getMapState(new MapStateDescriptor<>("deleted-at", Types.STRING, Types.LONG));
+        markerExpiry = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("delete-marker-expiry", Types.STRING, Types.LONG));
         recent = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("recent-queries", Types.STRING, TypeInformation.of(RecentQuery.class)));
         recentCount = getRuntimeContext().getState(new ValueStateDescriptor<>("recent-queries-count", Types.INT));
@@ -116,6 +131,10 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         feedbackWithoutQuery = group.counter("feedbackWithoutQuery");
         episodesAdded = group.counter("episodesAdded");
         staleMemories = group.counter("staleMemories");
+        // Live markers = set - dropped (expired, or overtaken by a newer version). Two counters rather than a gauge: an exact live count would need a
+        // pass over every namespace's state after each restore.
+        deleteMarkersSet = group.counter("deleteMarkersSet");
+        deleteMarkersDropped = group.counter("deleteMarkersDropped");
         breaker = new CircuitBreaker(breakerSettings);
         group.gauge("retrievalBreakerState", () -> breaker.stateCode());
         // Read by the reporter thread: a copy the task thread refreshes, never the index's own maps.
@@ -208,7 +227,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         ensureLoaded(ns);
         switch (e.type) {
             case MemoryEvent.UPSERT -> upsert(e.memory);
-            case MemoryEvent.DELETE -> delete(ns, e.memoryId, e.eventTimeMs);
+            case MemoryEvent.DELETE -> delete(ns, e.memoryId, e.eventTimeMs, ctx);
             case MemoryEvent.FEEDBACK -> applyFeedback(ns, e, ctx);
             default -> LOG.warn("Unknown memory event type {} ignored", e.type);
         }
@@ -223,11 +242,15 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
             return;
         }
         memories.put(r.id, encode(r));
-        if (deleted != null) deletedAt.remove(r.id);
+        if (deleted != null) {
+            deletedAt.remove(r.id);
+            markerExpiry.remove(r.id);
+            deleteMarkersDropped.inc();
+        }
         addToIndex(r, current != null);
     }
 
-    private void delete(String ns, String id, long atMs) throws Exception {
+    private void delete(String ns, String id, long atMs, Context ctx) throws Exception {
         MemoryRecord current = current(ns, id);
         if (current != null && current.updatedAtMs > atMs) {
             staleMemories.inc();
@@ -235,6 +258,12 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         }
         Long deleted = deletedAt.get(id);
         deletedAt.put(id, deleted == null ? atMs : Math.max(deleted, atMs));
+        if (deleted == null) deleteMarkersSet.inc();
+        // A repeated delete (the same record read again, or a newer one) restarts the retention: an older
+        // copy may be on its way behind it too.
+        long expiry = ctx.timerService().currentProcessingTime() + config.deleteMarkerRetentionMs;
+        markerExpiry.put(id, expiry);
+        scheduleCleanup(ctx, expiry);
         if (current != null) {
             memories.remove(id);
             if (!index.delete(ns, id)) notIndexed = Math.max(0, notIndexed - 1);
@@ -404,6 +433,21 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         if (removed > 0) {
             Integer c = appliedCount.value();
             appliedCount.update(Math.max(0, (c == null ? 0 : c) - removed));
+        }
+        expireDeleteMarkers(timestamp);
+    }
+
+    private void expireDeleteMarkers(long now) throws Exception {
+        List<String> expired = new ArrayList<>();
+        for (Map.Entry<String, Long> e : markerExpiry.entries()) {
+            if (e.getValue() <= now) expired.add(e.getKey());
+        }
+        // MapState.remove rather than the iterator's: the heap backend drops a namespace's map entry only
+        // when remove() empties it, so state really shrinks.
+        for (String id : expired) {
+            deletedAt.remove(id);
+            markerExpiry.remove(id);
+            deleteMarkersDropped.inc();
         }
     }
 }

@@ -19,6 +19,13 @@ public final class RouterConfig implements Serializable {
     public int recentQueriesMax = 10_000;
     /** How long an applied feedback's query id is remembered (a duplicate within it is ignored). */
     public long appliedFeedbackRetentionMs = 7L * 86_400_000L;
+    /**
+     * How long a delete marker is kept (processing time since its delete arrived): an older version of the
+     * deleted memory arriving within it is refused, after it the marker is dropped so state stops growing.
+     * One day, like agent-memories' {@code delete.retention.ms} (Topics): a copy older than the delete can
+     * be in flight or in the topic's uncompacted head for about as long as Kafka keeps a delete visible.
+     */
+    public long deleteMarkerRetentionMs = 86_400_000L;
     /** Applied feedback ids remembered per namespace at most. */
     public int appliedFeedbackMax = 200_000;
     /** Candidates retrieved per query (the scorer's input holds at most FeatureLayout.MAX_CANDIDATES). */
@@ -57,8 +64,9 @@ public final class RouterConfig implements Serializable {
                     + feedbackWindow + " and " + feedbackMinOutcomes);
         }
         if (indexShortlistFactor < 1 || maxIndexedMemories < 0 || recentQueryTtlMs < 0 || recentQueriesMax < 0
-                || appliedFeedbackRetentionMs < 1 || appliedFeedbackMax < 0) {
-            throw new IllegalArgumentException("memory settings must be non-negative (shortlist factor and feedback retention >= 1)");
+                || appliedFeedbackRetentionMs < 1 || appliedFeedbackMax < 0 || deleteMarkerRetentionMs < 1) {
+            throw new IllegalArgumentException("memory settings must be non-negative (shortlist factor, feedback and"
+                    + " delete marker retention >= 1)");
         }
         if (healthIntervalMs < 0) {
             throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);

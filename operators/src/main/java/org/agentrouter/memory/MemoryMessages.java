@@ -13,6 +13,16 @@ import org.agentrouter.schema.AgentMemory;
 public final class MemoryMessages {
     private MemoryMessages() {}
 
+    /**
+     * The record that retires memory {@code id} of {@code namespace} as of {@code eventTimeMs}: deleted = true
+     * (a Kafka tombstone would not carry the namespace the job keys by); older versions of it lose.
+     */
+    public static AgentMemory deleteMessage(String namespace, String id, long eventTimeMs) {
+        return AgentMemory.newBuilder().setMemoryId(id).setNamespace(namespace).setKind(MemoryRecord.EPISODE)
+                .setCreatedAtMs(0).setEmbedding(ByteBuffer.allocate(0)).setDeleted(true)
+                .setEventTimeMs(eventTimeMs).build();
+    }
+
     /** Checks {@code r} as the store would, then converts it; {@code eventTimeMs} stamps this version. */
     public static AgentMemory toMessage(MemoryRecord r, long eventTimeMs) {
         MemoryRecordChecks.requireValid(r, 0);

@@ -8,6 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -124,11 +126,52 @@ public final class MemoryStore implements MemorySearch, AutoCloseable {
      * for a progress bar over one large transaction.
      */
     public void upsert(List<MemoryRecord> batch, IntConsumer written) {
+        write(batch, List.of(), written);
+    }
+
+    /**
+     * Upserts {@code batch} and deletes the memories with ids {@code deletes} (absent ones are skipped) in
+     * one transaction: both or neither. Returns how many memories were deleted. Checks as {@link #upsert(List)}.
+     */
+    public int write(List<MemoryRecord> batch, Collection<String> deletes, IntConsumer written) {
         requireWritable();
         try {
-            writer.upsert(batch, written);
+            return writer.write(batch, deletes, written);
         } catch (SQLException e) {
-            throw failure("upsert", e);
+            throw failure("write", e);
+        }
+    }
+
+    /** Where a stored memory came from, without its vector and text. */
+    public record Origin(String id, String namespace, String kind, String sourceId) {}
+
+    /** The origin of every memory whose id starts with {@code prefix} (non-empty), by id. */
+    public List<Origin> originsWithIdPrefix(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            throw new IllegalArgumentException("id prefix must not be empty");
+        }
+        // A range on the unique index of id: every string starting with the prefix sorts between the prefix
+        // and the prefix with its last character incremented (SQLite compares text as UTF-8 bytes, which
+        // orders like code points).
+        char last = prefix.charAt(prefix.length() - 1);
+        if (Character.isSurrogate(last) || last == Character.MAX_VALUE) {
+            throw new IllegalArgumentException("id prefix must not end in a surrogate or U+FFFF: " + prefix);
+        }
+        String upper = prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+        List<Origin> out = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT id, namespace, kind, source_id FROM memories WHERE id >= ? AND id < ? ORDER BY id")) {
+            ps.setString(1, prefix);
+            ps.setString(2, upper);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Origin(rs.getString(1), rs.getString(2), MemoryKinds.canonical(rs.getString(3)),
+                            rs.getString(4)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure("originsWithIdPrefix", e);
         }
     }
 

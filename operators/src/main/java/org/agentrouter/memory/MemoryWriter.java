@@ -5,10 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.IntConsumer;
 
-/** Writes of {@link MemoryStore}: batch upserts and use feedback. */
+/** Writes of {@link MemoryStore}: batch upserts and deletes, and use feedback. */
 final class MemoryWriter implements AutoCloseable {
     private static final String UPSERT_ROW = """
             INSERT INTO memories(id, namespace, kind, text, session_id, created_at_ms, last_used_at_ms, use_count,
@@ -24,6 +25,7 @@ final class MemoryWriter implements AutoCloseable {
             RETURNING seq""";
     // vec0 has no UPDATE of a partition key or vector in place: a re-upserted id is deleted and inserted again.
     private static final String DELETE_VECTOR = "DELETE FROM vec_memories WHERE rowid = ?";
+    private static final String DELETE_ROW = "DELETE FROM memories WHERE id = ? RETURNING seq";
     private static final String INSERT_VECTOR =
             "INSERT INTO vec_memories(rowid, namespace, embedding, kind, confidence) VALUES (?, ?, ?, ?, ?)";
     // Running mean over uses: the right-hand side sees the old use_count, so the new value is the
@@ -45,13 +47,18 @@ final class MemoryWriter implements AutoCloseable {
     private PreparedStatement upsertRow;
     private PreparedStatement deleteVector;
     private PreparedStatement insertVector;
+    private PreparedStatement deleteRow;
     private PreparedStatement recordUse;
 
     MemoryWriter(Connection connection) {
         this.connection = connection;
     }
 
-    void upsert(List<MemoryRecord> batch, IntConsumer written) throws SQLException {
+    /**
+     * Upserts {@code batch} and deletes the memories with the ids {@code deletes} in one transaction; returns
+     * how many of those ids were there. {@code written} counts upserts only.
+     */
+    int write(List<MemoryRecord> batch, Collection<String> deletes, IntConsumer written) throws SQLException {
         // Validate everything before writing anything, so a bad record names itself and leaves no trace.
         for (int i = 0; i < batch.size(); i++) {
             MemoryRecordChecks.requireValid(batch.get(i), i);
@@ -59,6 +66,7 @@ final class MemoryWriter implements AutoCloseable {
         prepareUpsert();
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
+        int deleted = 0;
         try {
             for (int i = 0; i < batch.size(); i++) {
                 MemoryRecord r = batch.get(i);
@@ -77,7 +85,17 @@ final class MemoryWriter implements AutoCloseable {
                     written.accept(i + 1);
                 }
             }
+            for (String id : deletes) {
+                deleteRow.setString(1, id);
+                try (ResultSet rs = deleteRow.executeQuery()) {
+                    if (!rs.next()) continue;
+                    deleteVector.setLong(1, rs.getLong(1));
+                }
+                deleteVector.executeUpdate();
+                deleted++;
+            }
             connection.commit();
+            return deleted;
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
             throw e;
@@ -139,6 +157,7 @@ final class MemoryWriter implements AutoCloseable {
             upsertRow = connection.prepareStatement(UPSERT_ROW);
             deleteVector = connection.prepareStatement(DELETE_VECTOR);
             insertVector = connection.prepareStatement(INSERT_VECTOR);
+            deleteRow = connection.prepareStatement(DELETE_ROW);
         }
     }
 
@@ -153,7 +172,7 @@ final class MemoryWriter implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         SQLException first = null;
-        for (PreparedStatement ps : new PreparedStatement[] {upsertRow, deleteVector, insertVector, recordUse}) {
+        for (PreparedStatement ps : new PreparedStatement[] {upsertRow, deleteVector, insertVector, deleteRow, recordUse}) {
             if (ps != null) {
                 try {
                     ps.close();
@@ -162,7 +181,7 @@ final class MemoryWriter implements AutoCloseable {
                 }
             }
         }
-        upsertRow = deleteVector = insertVector = recordUse = null;
+        upsertRow = deleteVector = insertVector = deleteRow = recordUse = null;
         if (first != null) {
             throw first;
         }

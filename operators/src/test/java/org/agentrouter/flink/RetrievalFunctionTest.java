@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The retrieval stage alone (Flink's keyed two-input harness, real keyed state): memories arriving on the
  * memory input become candidates with their fields, equal to exact search in a real sqlite-vec store; a
  * delete and an older version behave; feedback adds an episode and updates use statistics once per query
- * id; a snapshot restored into a new operator gives the same candidates and keeps the applied feedback.
+ * id; a snapshot restored into a new operator gives the same candidates and keeps the applied feedback;
+ * delete markers refuse older copies for their retention, then go (with their timers kept by a snapshot).
  */
 class RetrievalFunctionTest {
     @TempDir
@@ -205,6 +206,74 @@ class RetrievalFunctionTest {
             assertTrue(more.candidateFeatures[usedRow * FeatureLayout.CANDIDATE_WIDTH + FeatureLayout.C_FREQUENCY] > frequency,
                     "a new outcome counts another use");
             assertFalse(Arrays.asList(more.candidateIds).contains("fb-other"), "no vector for 'other': no episode");
+        }
+    }
+
+    @Test
+    void deleteMarkersRefuseOlderCopiesUntilTheirRetentionThenGoAndTheirTimersSurviveARestore() throws Exception {
+        RouterConfig c = config();
+        c.deleteMarkerRetentionMs = 60_000;
+        c.recentQueryTtlMs = 0; // no recent-query state or timers: the namespace's state is the memory and its marker
+        MemoryRecord a = memory("a", "ns", 100);
+        OperatorSubtaskState snapshot;
+        try (var h = harness(c)) {
+            h.open();
+            h.setProcessingTime(1_000);
+            h.processElement2(MemoryEvent.upsert(a), 0);
+            assertEquals(1, h.numKeyedStateEntries(), "the memory");
+            h.processElement2(MemoryEvent.delete("ns", "a", 200), 0);
+            h.processElement2(MemoryEvent.delete("ns", "never-seen", 200), 0);
+            assertEquals(2, h.numKeyedStateEntries(), "no memory; markers (event time, expiry) of a and never-seen");
+            assertEquals(1, h.numProcessingTimeTimers(), "both markers expire at 61 s, one timer (1 s granularity)");
+
+            h.setProcessingTime(30_000);
+            h.processElement2(MemoryEvent.upsert(memory("a", "ns", 150)), 0);
+            h.processElement1(query("q1", "ns", a.embedding), 0);
+            assertEquals(0, last(h).candidateCount, "an older copy within the retention is refused");
+            snapshot = h.snapshot(1, 30_000);
+        }
+        try (var h = harness(c)) {
+            h.initializeState(snapshot);
+            h.open();
+            assertEquals(1, h.numProcessingTimeTimers(), "the cleanup timer is part of the checkpoint");
+            h.setProcessingTime(60_999);
+            assertEquals(2, h.numKeyedStateEntries(), "markers restored and still there just before expiry");
+            h.processElement2(MemoryEvent.upsert(memory("a", "ns", 150)), 0);
+            h.processElement1(query("q2", "ns", a.embedding), 0);
+            assertEquals(0, last(h).candidateCount, "after the restore, still refused within the retention");
+
+            h.setProcessingTime(62_000);
+            assertEquals(0, h.numProcessingTimeTimers());
+            assertEquals(0, h.numKeyedStateEntries(), "both markers gone: the namespace holds no state");
+
+            // The documented trade-off: past the retention a copy older than the delete is a memory again.
+            h.processElement2(MemoryEvent.upsert(memory("a", "ns", 150)), 0);
+            h.processElement1(query("q3", "ns", a.embedding), 0);
+            assertEquals(1, last(h).candidateCount);
+        }
+    }
+
+    @Test
+    void aRepeatedDeleteRestartsTheRetentionAndANewerVersionClearsTheMarker() throws Exception {
+        RouterConfig c = config();
+        c.deleteMarkerRetentionMs = 60_000;
+        c.recentQueryTtlMs = 0;
+        try (var h = harness(c)) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement2(MemoryEvent.delete("ns", "a", 200), 0);
+            h.setProcessingTime(50_000);
+            h.processElement2(MemoryEvent.delete("ns", "a", 200), 0); // read again: e.g. a replay
+            h.setProcessingTime(70_000);
+            h.processElement2(MemoryEvent.upsert(memory("a", "ns", 150)), 0);
+            h.processElement1(query("q1", "ns", unit()), 0);
+            assertEquals(0, last(h).candidateCount, "the marker counts from the latest delete: kept until 110 s");
+            h.setProcessingTime(111_000);
+            assertEquals(0, h.numKeyedStateEntries());
+
+            h.processElement2(MemoryEvent.delete("ns", "b", 200), 0);
+            h.processElement2(MemoryEvent.upsert(memory("b", "ns", 300)), 0);
+            assertEquals(1, h.numKeyedStateEntries(), "a newer version removes the marker with its expiry: only the memory");
         }
     }
 

@@ -309,6 +309,37 @@ class MemoryStoreTest {
     }
 
     @Test
+    void originsByIdPrefixAndADeleteThatCommitsWithItsUpserts() {
+        Path file = dir.resolve("prefix.db");
+        Random rnd = new Random(11);
+        try (MemoryStore store = MemoryStore.openWritable(file)) {
+            List<MemoryRecord> records = new ArrayList<>();
+            for (String id : List.of("agentdb:a:episode:1", "agentdb:a:skill:2", "agentdb:a;x", "agentdb:a2:episode:1",
+                    "agentdb:a", "agentdb:ab:episode:1", "fb-q")) {
+                MemoryRecord r = record(id, "ns", randomUnit(rnd));
+                r.sourceId = "src-" + id;
+                records.add(r);
+            }
+            store.upsert(records);
+            assertEquals(List.of(new MemoryStore.Origin("agentdb:a:episode:1", "ns", "episode", "src-agentdb:a:episode:1"),
+                    new MemoryStore.Origin("agentdb:a:skill:2", "ns", "episode", "src-agentdb:a:skill:2")),
+                    store.originsWithIdPrefix("agentdb:a:"));
+
+            MemoryRecord added = record("new", "ns", randomUnit(rnd));
+            assertEquals(1, store.write(List.of(added), List.of("agentdb:a:episode:1", "absent"), n -> { }));
+            assertNull(store.get("agentdb:a:episode:1"));
+            assertEquals(7, store.count());
+            CandidateSet out = new CandidateSet(10);
+            assertEquals(7, store.topK("ns", added.embedding, 10, null, out), "the vector index lost the row too");
+            assertEquals("new", out.ids[0]);
+
+            MemoryRecord bad = record("bad", "ns", new float[3]);
+            assertThrows(IllegalArgumentException.class, () -> store.write(List.of(bad), List.of("fb-q"), n -> { }));
+            assertTrue(store.get("fb-q") != null, "a refused batch deletes nothing");
+        }
+    }
+
+    @Test
     void readOnlyStoreSearchesButRefusesWrites() {
         Path file = dir.resolve("ro.db");
         float[] v = randomUnit(new Random(9));
