@@ -1,6 +1,5 @@
 package org.agentrouter.runtime;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -9,7 +8,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
-import org.agentrouter.schema.AgentMemory;
 import org.agentrouter.wire.AvroWire;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -18,7 +16,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes memories to the compacted agent-memories topic (key = memory id, value = {@link AgentMemory}):
+ * Writes memories to the compacted agent-memories topic (key = memory id, value = {@link org.agentrouter.schema.AgentMemory}):
  * the one way memories reach the job. Used by the demo, the tests, the benchmarks and the {@code --store}
  * seed. Sends are asynchronous; {@link #flush()} (and close) wait for all of them and fail if any failed.
  */
@@ -52,10 +50,7 @@ public final class MemoryPublisher implements AutoCloseable {
 
     /** Retires a memory (a record with deleted = true: a Kafka tombstone would not carry the namespace). */
     public void delete(String namespace, String id) {
-        AgentMemory m = AgentMemory.newBuilder().setMemoryId(id).setNamespace(namespace).setKind(MemoryRecord.EPISODE)
-                .setCreatedAtMs(0).setEmbedding(ByteBuffer.allocate(0)).setDeleted(true)
-                .setEventTimeMs(System.currentTimeMillis()).build();
-        send(id, AvroWire.MEMORY.encode(m));
+        send(id, AvroWire.MEMORY.encode(MemoryMessages.deleteMessage(namespace, id, System.currentTimeMillis())));
     }
 
     /** Raw bytes, for tests that publish records the job must refuse. */
