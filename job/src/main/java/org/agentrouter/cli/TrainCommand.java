@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a learned router (FastGRNN or an attention-pooled MLP) in Java (DJL, PyTorch engine) on the",
             "candidate features the job computes. With --protocol p1 (unseen subjects, 6 folds) or p2 (random 5-fold)",
-            "it reports per-fold and mean +- std APGR / CPT(50%) / CPT(80%) for the model, its INT8 variant, the seed",
+            "it reports per-fold and mean +- std APGR / CPT(50%%) / CPT(80%%) for the model, its INT8 variant, the seed",
             "and the kNN votes on the same folds. With --out it trains on every prompt and writes a release directory",
             "(model.onnx, release.json, weights.safetensors) for ./router calibrate, eval --model and publish-model."})
 final class TrainCommand implements Callable<Integer> {
@@ -39,8 +39,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     OutcomeDataOptions outcomes = new OutcomeDataOptions();
 
-    @Option(names = "--model", description = "fastgrnn or mlp (default: ${DEFAULT-VALUE})")
-    ModelKind model = ModelKind.fastgrnn;
+    @Option(names = "--model", split = ",", description = "fastgrnn or mlp; several, comma-separated, are measured on the"
+            + " same folds (--out writes the first) (default: fastgrnn)")
+    List<ModelKind> models = List.of(ModelKind.fastgrnn);
 
     @Option(names = "--protocol", description = "p1, p2 or none (default: ${DEFAULT-VALUE})")
     ProtocolOption protocol = ProtocolOption.none;
@@ -88,17 +89,19 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "%d prompts (%s left out), %d subjects; building the similarity index ...%n",
                 rows.length, ShippedMemory.EXCLUDED, table.subjects().size());
         TrainingProtocol data = new TrainingProtocol(table, rows, vectors, outcomes.goodAt, k);
-        RouterNetwork network = model == ModelKind.fastgrnn
-                ? new FastGrnnNetwork(hidden, rank, rank, steps, density) : new AttentionMlpNetwork(hidden);
+        List<RouterNetwork> networks = models.stream().map(m -> m == ModelKind.fastgrnn
+                ? (RouterNetwork) new FastGrnnNetwork(hidden, rank, rank, steps, density) : new AttentionMlpNetwork(hidden)).toList();
+        RouterNetwork network = networks.get(0);
         Trainer.Settings settings = new Trainer.Settings(epochs, 128, 0.01f, 1e-4f, seed, true);
 
         Map<String, String> metrics = new TreeMap<>();
         if (protocol != ProtocolOption.none) {
             TrainingProtocol.Protocol p = TrainingProtocol.Protocol.valueOf(protocol.name().toUpperCase(Locale.ROOT));
-            ProtocolRun.Result result = ProtocolRun.run(data, p, foldSeed, List.of(network), settings);
+            ProtocolRun.Result result = ProtocolRun.run(data, p, foldSeed, networks, settings);
             System.out.println();
-            System.out.printf(Locale.ROOT, "%s, %d folds, %d prompts, k=%d, %s, epochs %d, seed %d (mean +- std over folds; us per call: one ONNX Runtime call, 128 rows of which 100 present, this machine)%n",
-                    p, TrainingProtocol.foldCount(p), rows.length, k, network.describe(), epochs, seed);
+            System.out.printf(Locale.ROOT, "%s, %d folds, %d prompts, k=%d, epochs %d, seed %d (mean +- std over folds; us per call: one ONNX Runtime call, 128 rows of which 100 present, this machine)%n",
+                    p, TrainingProtocol.foldCount(p), rows.length, k, epochs, seed);
+            networks.forEach(n -> System.out.println(n.name() + ": " + new TreeMap<>(n.describe())));
             System.out.println(result.markdown());
             result.files().values().forEach(f -> System.out.printf(Locale.ROOT,
                     "%s: %d parameters (%d non-zero); model.onnx %d bytes fp32, %d bytes int8; weights.safetensors %d bytes%n",
