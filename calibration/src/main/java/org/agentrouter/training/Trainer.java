@@ -15,7 +15,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
- * Trains a {@link RouterNetwork} with Adam on binary cross-entropy of the routing label. The forward and
+ * Trains a {@link RouterNetwork} with Adam on binary cross-entropy against a target in [0, 1]. The forward and
  * backward passes run in PyTorch (DJL); parameters, optimiser state, batch order and initialisation live
  * in Java and come from one seed, so the same seed and data give the same weights.
  */

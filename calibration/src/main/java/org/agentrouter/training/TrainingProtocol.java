@@ -34,6 +34,14 @@ import org.agentrouter.scoring.OnnxScorer;
 public final class TrainingProtocol {
     public enum Protocol { P1, P2, NONE }
 
+    /**
+     * What the model learns to predict. LABEL: only the strong route answers well (the routing label,
+     * what conformal calibration counts). GAIN: (strong - weak + 1) / 2 as a soft target, so sigmoid(logit)
+     * estimates the expected gain of the strong route, the quantity APGR ranks by (it also counts the
+     * prompts only the cheap route answers well, which the label treats like "both right").
+     */
+    public enum Target { LABEL, GAIN }
+
     public static final int P2_FOLDS = 5;
 
     /** One router on one fold's test prompts. */
@@ -44,6 +52,7 @@ public final class TrainingProtocol {
     private final NeighbourIndex index;
     private final double goodAt;
     private final int k;
+    private Target target = Target.LABEL;
 
     /**
      * @param tableRows the table rows taking part, in the order of {@code vectors}
@@ -59,6 +68,11 @@ public final class TrainingProtocol {
 
     public int size() {
         return tableRows.length;
+    }
+
+    public TrainingProtocol target(Target target) {
+        this.target = target;
+        return this;
     }
 
     /** Fold of each taking-part row (position), as the study assigns it. */
@@ -106,7 +120,10 @@ public final class TrainingProtocol {
             CandidateFeatures.fill(table, tableRows, index.nearest(p, k, memoryOf.apply(p)), goodAt, scratch.get(), out);
             x[i] = out;
             int row = tableRows[p];
-            y[i] = RoutingLabels.label(table.weak(row), table.strong(row), goodAt);
+            double strongGood = table.strong(row) >= goodAt ? 1 : 0;
+            double weakGood = table.weak(row) >= goodAt ? 1 : 0;
+            y[i] = target == Target.GAIN ? (float) ((strongGood - weakGood + 1) / 2)
+                    : RoutingLabels.label(table.weak(row), table.strong(row), goodAt);
         });
         return new TrainingSet(x, y);
     }

@@ -5,7 +5,7 @@ import static org.agentrouter.features.FeatureLayout.MAX_CANDIDATES;
 
 /**
  * Model inputs and targets: one [MAX_CANDIDATES x CANDIDATE_WIDTH] block per prompt (row-major, as the
- * job feeds the model) and the routing label (1 = only the strong route answers well).
+ * job feeds the model) and the target in [0, 1] (see {@link TrainingProtocol.Target}).
  */
 public record TrainingSet(float[][] candidates, float[] labels) {
     public static final int ROW_FLOATS = MAX_CANDIDATES * CANDIDATE_WIDTH;

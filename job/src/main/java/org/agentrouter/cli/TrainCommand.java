@@ -73,6 +73,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--density", description = "FastGRNN: share of non-zero entries kept in W1, W2, U1, U2 (default: ${DEFAULT-VALUE})")
     double density = 0.5;
 
+    @Option(names = "--target", description = "label (only the strong model right) or gain ((strong - weak + 1) / 2, soft) (default: ${DEFAULT-VALUE})")
+    TrainingProtocol.Target target = TrainingProtocol.Target.LABEL;
+
     @Option(names = "--k", description = "candidates retrieved per prompt, as eval (default: ${DEFAULT-VALUE})")
     int k = 100;
 
@@ -88,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
                 ShippedMemory.EXCLUDED, PromptEmbeddings.defaultCacheDir());
         System.err.printf(Locale.ROOT, "%d prompts (%s left out), %d subjects; building the similarity index ...%n",
                 rows.length, ShippedMemory.EXCLUDED, table.subjects().size());
-        TrainingProtocol data = new TrainingProtocol(table, rows, vectors, outcomes.goodAt, k);
+        TrainingProtocol data = new TrainingProtocol(table, rows, vectors, outcomes.goodAt, k).target(target);
         List<RouterNetwork> networks = models.stream().map(m -> m == ModelKind.fastgrnn
                 ? (RouterNetwork) new FastGrnnNetwork(hidden, rank, rank, steps, density) : new AttentionMlpNetwork(hidden)).toList();
         RouterNetwork network = networks.get(0);
@@ -99,8 +102,8 @@ final class TrainCommand implements Callable<Integer> {
             TrainingProtocol.Protocol p = TrainingProtocol.Protocol.valueOf(protocol.name().toUpperCase(Locale.ROOT));
             ProtocolRun.Result result = ProtocolRun.run(data, p, foldSeed, networks, settings);
             System.out.println();
-            System.out.printf(Locale.ROOT, "%s, %d folds, %d prompts, k=%d, epochs %d, seed %d (mean +- std over folds; us per call: one ONNX Runtime call, 128 rows of which 100 present, this machine)%n",
-                    p, TrainingProtocol.foldCount(p), rows.length, k, epochs, seed);
+            System.out.printf(Locale.ROOT, "%s, %d folds, %d prompts, k=%d, target %s, epochs %d, seed %d (mean +- std over folds; us per call: one ONNX Runtime call, 128 rows of which 100 present, this machine)%n",
+                    p, TrainingProtocol.foldCount(p), rows.length, k, target, epochs, seed);
             networks.forEach(n -> System.out.println(n.name() + ": " + new TreeMap<>(n.describe())));
             System.out.println(result.markdown());
             result.files().values().forEach(f -> System.out.printf(Locale.ROOT,
@@ -125,6 +128,7 @@ final class TrainCommand implements Callable<Integer> {
             metadata.put("training_memory", visibility == TrainingProtocol.Protocol.P1
                     ? "other training prompts, own subject excluded" : "other training prompts");
             metadata.put("k", Integer.toString(k));
+            metadata.put("target", target.name().toLowerCase(Locale.ROOT));
             metadata.put("seed", Long.toString(seed));
             metadata.put("epochs", Integer.toString(epochs));
             metadata.put("builder", TrainCommand.class.getName());
