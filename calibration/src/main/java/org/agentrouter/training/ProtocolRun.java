@@ -48,6 +48,15 @@ public final class ProtocolRun {
 
     public static Result run(TrainingProtocol data, TrainingProtocol.Protocol protocol, long foldSeed,
                              List<RouterNetwork> networks, Trainer.Settings settings) throws Exception {
+        return run(data, protocol, foldSeed, networks, null, settings);
+    }
+
+    /**
+     * @param teacher when not null: also trained on each fold, scored, and every network is trained a
+     *     second time on the teacher's probabilities for the training prompts (knowledge distillation)
+     */
+    public static Result run(TrainingProtocol data, TrainingProtocol.Protocol protocol, long foldSeed,
+                             List<RouterNetwork> networks, RouterNetwork teacher, Trainer.Settings settings) throws Exception {
         int[] fold = data.folds(protocol, foldSeed);
         byte[] seedModel = SeedModelBuilder.build();
         List<TrainingProtocol.FoldScore> scores = new ArrayList<>();
@@ -67,9 +76,26 @@ public final class ProtocolRun {
             scores.add(TrainingProtocol.score("seed hand-set weighting (shipped)", f, seed.pStrong(), weak, strong, seed.microsPerCall()));
             scores.add(TrainingProtocol.score("kNN gain vote k=" + "100 uniform", f, TrainingProtocol.knnGain(testSet, false), weak, strong, Double.NaN));
             scores.add(TrainingProtocol.score("kNN gain vote k=100 sim-weighted", f, TrainingProtocol.knnGain(testSet, true), weak, strong, Double.NaN));
+            Trainer.Settings foldSettings = new Trainer.Settings(settings.epochs(), settings.batchSize(),
+                    settings.learningRate(), settings.weightDecay(), settings.seed() + f, settings.progress());
+            TrainingSet distilled = null;
+            if (teacher != null) {
+                Weights t = Trainer.train(teacher, trainSet, foldSettings);
+                TrainingProtocol.OnnxScores ts = TrainingProtocol.scoreOnnx(teacher.onnx(t, false, Map.of()), testSet);
+                scores.add(TrainingProtocol.score("teacher " + teacher.name() + " " + teacher.describe().get("hidden")
+                        + " hidden", f, ts.pStrong(), weak, strong, ts.microsPerCall()));
+                float[] logits = Trainer.logits(teacher, t, trainSet.candidates());
+                float[] soft = new float[logits.length];
+                for (int i = 0; i < soft.length; i++) soft[i] = (float) (1 / (1 + Math.exp(-logits[i])));
+                distilled = new TrainingSet(trainSet.candidates(), soft);
+            }
             for (RouterNetwork network : networks) {
-                Trainer.Settings foldSettings = new Trainer.Settings(settings.epochs(), settings.batchSize(),
-                        settings.learningRate(), settings.weightDecay(), settings.seed() + f, settings.progress());
+                if (distilled != null) {
+                    Weights d = Trainer.train(network, distilled, foldSettings);
+                    TrainingProtocol.OnnxScores ds = TrainingProtocol.scoreOnnx(network.onnx(d, false, Map.of()), testSet);
+                    scores.add(TrainingProtocol.score(network.name() + " fp32 distilled", f, ds.pStrong(), weak, strong,
+                            ds.microsPerCall()));
+                }
                 Weights w = Trainer.train(network, trainSet, foldSettings);
                 byte[] fp32 = network.onnx(w, false, Map.of());
                 byte[] int8 = network.onnx(w, true, Map.of());

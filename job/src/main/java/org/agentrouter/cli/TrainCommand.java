@@ -76,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--target", description = "label (only the strong model right) or gain ((strong - weak + 1) / 2, soft) (default: ${DEFAULT-VALUE})")
     TrainingProtocol.Target target = TrainingProtocol.Target.LABEL;
 
+    @Option(names = "--distill-from", description = "with --protocol: also train each model on the probabilities of an"
+            + " attention MLP with this many hidden units (the teacher), and report teacher and distilled students")
+    Integer teacherHidden;
+
     @Option(names = "--k", description = "candidates retrieved per prompt, as eval (default: ${DEFAULT-VALUE})")
     int k = 100;
 
@@ -100,7 +104,8 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, String> metrics = new TreeMap<>();
         if (protocol != ProtocolOption.none) {
             TrainingProtocol.Protocol p = TrainingProtocol.Protocol.valueOf(protocol.name().toUpperCase(Locale.ROOT));
-            ProtocolRun.Result result = ProtocolRun.run(data, p, foldSeed, networks, settings);
+            ProtocolRun.Result result = ProtocolRun.run(data, p, foldSeed, networks,
+                    teacherHidden == null ? null : new AttentionMlpNetwork(teacherHidden), settings);
             System.out.println();
             System.out.printf(Locale.ROOT, "%s, %d folds, %d prompts, k=%d, target %s, epochs %d, seed %d (mean +- std over folds; us per call: one ONNX Runtime call, 128 rows of which 100 present, this machine)%n",
                     p, TrainingProtocol.foldCount(p), rows.length, k, target, epochs, seed);
