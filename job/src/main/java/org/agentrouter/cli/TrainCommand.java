@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hidden", description = "hidden units (default: ${DEFAULT-VALUE})")
     int hidden = 16;
 
-    @Option(names = "--steps", description = "FastGRNN: candidates read by the recurrence, most similar first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", description = "FastGRNN: how many of the most similar candidates the recurrence reads, least similar of them first (default: ${DEFAULT-VALUE})")
     int steps = 16;
 
     @Option(names = "--rank", description = "FastGRNN: rank of W and U (default: ${DEFAULT-VALUE})")
