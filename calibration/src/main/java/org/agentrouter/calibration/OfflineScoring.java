@@ -20,7 +20,7 @@ public final class OfflineScoring {
     private OfflineScoring() {}
 
     /** Cosine similarity at which a memory is taken to be the question itself (same text, same vector). */
-    static final float SELF_MATCH = 0.9999f;
+    public static final float SELF_MATCH = 0.9999f;
 
     /** p_strong, label and table row of each scored question, in table order. */
     public record Scored(double[] pStrong, int[] labels, int[] rows) {

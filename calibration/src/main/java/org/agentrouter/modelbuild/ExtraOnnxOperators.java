@@ -17,6 +17,19 @@ final class ExtraOnnxOperators {
     /** Clip(input, min, max) element-wise; min and max are optional scalar inputs (opset 11 and later). */
     static final ONNXOperator CLIP = new Operator("Clip", 1, 2, 1, Map.of());
 
+    /** MatMul(a, b), numpy-style; used where Gemm's 2-D-only rule does not fit. */
+    static final ONNXOperator MATMUL = new Operator("MatMul", 2, 0, 1, Map.of());
+
+    static final ONNXOperator RELU = new Operator("Relu", 1, 0, 1, Map.of());
+
+    static final ONNXOperator TANH = new Operator("Tanh", 1, 0, 1, Map.of());
+
+    /**
+     * DequantizeLinear(x int8, scale[, zero_point]) = (x - zero_point) * scale; per tensor at opset 13. On a
+     * constant input ONNX Runtime folds it when the session is created, so it costs nothing per run.
+     */
+    static final ONNXOperator DEQUANTIZE_LINEAR = new Operator("DequantizeLinear", 2, 1, 1, Map.of());
+
     /**
      * Split(input[, sizes]) into {@code parts} equal pieces along attribute {@code axis}. An operator
      * instance per output count, because Tribuo checks the number of outputs against the operator.

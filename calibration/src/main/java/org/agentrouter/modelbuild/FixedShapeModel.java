@@ -31,7 +31,13 @@ final class FixedShapeModel {
      */
     static byte[] serialize(ONNXContext context, Map<String, long[]> shapes, String docString,
             Map<String, String> metadata) {
-        OnnxMl.GraphProto graph = foldOutputIdentities(context.buildGraph());
+        return serialize(context.buildGraph(), shapes, docString, metadata);
+    }
+
+    /** As {@link #serialize(ONNXContext, Map, String, Map)} for a graph already built (and perhaps rewritten). */
+    static byte[] serialize(OnnxMl.GraphProto built, Map<String, long[]> shapes, String docString,
+            Map<String, String> metadata) {
+        OnnxMl.GraphProto graph = foldOutputIdentities(built);
         OnnxMl.GraphProto.Builder fixed = graph.toBuilder();
         Set<String> unused = new HashSet<>(shapes.keySet());
         for (int i = 0; i < graph.getInputCount(); i++) {

@@ -27,6 +27,32 @@ class OnnxScorerBench {
         measure("seed model", SeedModelBuilder.build());
     }
 
+    /** The trained routers' graphs (issue 3); the cost depends on the graph's shape, not on the weight values. */
+    @Test
+    void trainedRouterModels() throws Exception {
+        SplittableRandom random = new SplittableRandom(5);
+        int h = 16;
+        TrainedRouterGraphs.AttentionMlp mlp = new TrainedRouterGraphs.AttentionMlp(h,
+                values(random, FeatureLayout.CANDIDATE_WIDTH * h), values(random, h), values(random, h), 0.1f,
+                values(random, h), 0.1f);
+        measure("attention MLP fp32", TrainedRouterGraphs.attentionMlp(mlp, false, java.util.Map.of()));
+        measure("attention MLP int8", TrainedRouterGraphs.attentionMlp(mlp, true, java.util.Map.of()));
+        for (int steps : new int[] {8, 16}) {
+            TrainedRouterGraphs.FastGrnn grnn = new TrainedRouterGraphs.FastGrnn(h, steps,
+                    values(random, FeatureLayout.CANDIDATE_WIDTH * h), values(random, h * h), values(random, h),
+                    values(random, h), 0.7f, 0.02f, values(random, h), 0.1f, values(random, FeatureLayout.CANDIDATE_WIDTH),
+                    0.1f, 1f);
+            measure("FastGRNN " + steps + " steps fp32", TrainedRouterGraphs.fastGrnn(grnn, false, java.util.Map.of()));
+            measure("FastGRNN " + steps + " steps int8", TrainedRouterGraphs.fastGrnn(grnn, true, java.util.Map.of()));
+        }
+    }
+
+    private static float[] values(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (random.nextDouble() - 0.5);
+        return v;
+    }
+
     /** Fixed cost of a call: a 5-node graph (2 Gemm, Sigmoid, 2 Identity) over the same inputs. */
     @Test
     void trivialModel() throws Exception {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ConsumeCommand.class,
             BuildSeedModelCommand.class,
             CalibrateCommand.class,
+            TrainCommand.class,
             EvalCommand.class,
             PublishModelCommand.class,
             ModelsCommand.class,

@@ -1,0 +1,87 @@
+package org.agentrouter.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.agentrouter.features.FeatureLayout;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The exported ONNX graph is the trained function: a real ONNX Runtime session (the job's OnnxScorer)
+ * gives the same p_strong as the PyTorch forward pass, for both networks, with padding and short
+ * candidate lists; the INT8 variant stays close and is smaller.
+ */
+class TrainedRouterExportTest {
+    private static List<RouterNetwork> networks() {
+        return List.of(new AttentionMlpNetwork(16), new FastGrnnNetwork(16, 4, 4, 8, 0.5));
+    }
+
+    /** Initial weights with every parameter moved off its initial constant, so no term is trivially zero. */
+    private static Weights perturbed(RouterNetwork network, long seed) {
+        Random random = new Random(seed);
+        Weights w = network.initialWeights(random);
+        for (String name : w.names()) {
+            float[] v = w.get(name);
+            for (int i = 0; i < v.length; i++) v[i] += (float) random.nextGaussian() * 0.5f;
+        }
+        return w;
+    }
+
+    @Test
+    void onnxMatchesTheTrainingForwardPass() throws Exception {
+        float[][] inputs = SyntheticCandidates.noise(24, 3);
+        for (RouterNetwork network : networks()) {
+            Weights w = perturbed(network, 11);
+            float[] logits = Trainer.logits(network, w, inputs);
+            double[] onnx = TrainingProtocol.scoreOnnx(network.onnx(w, false, Map.of()),
+                    new TrainingSet(inputs, new float[inputs.length])).pStrong();
+            double spread = 0;
+            for (int i = 0; i < inputs.length; i++) {
+                double expected = 1 / (1 + Math.exp(-logits[i]));
+                assertEquals(expected, onnx[i], 1e-4, network.name() + " prompt " + i);
+                spread = Math.max(spread, Math.abs(onnx[i] - onnx[0]));
+            }
+            assertTrue(spread > 0.05, network.name() + ": outputs barely depend on the input (" + spread + ")");
+        }
+    }
+
+    @Test
+    void int8VariantStaysCloseAndIsSmaller() throws Exception {
+        float[][] inputs = SyntheticCandidates.noise(24, 4);
+        TrainingSet set = new TrainingSet(inputs, new float[inputs.length]);
+        for (RouterNetwork network : networks()) {
+            Weights w = perturbed(network, 12);
+            byte[] fp32 = network.onnx(w, false, Map.of());
+            byte[] int8 = network.onnx(w, true, Map.of());
+            double[] a = TrainingProtocol.scoreOnnx(fp32, set).pStrong();
+            double[] b = TrainingProtocol.scoreOnnx(int8, set).pStrong();
+            double worst = 0;
+            for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            assertTrue(worst < 0.02, network.name() + ": int8 differs from fp32 by up to " + worst);
+            assertTrue(worst > 0, network.name() + ": int8 graph gives identical outputs, so it was not quantized");
+            assertTrue(int8.length < fp32.length, network.name() + ": int8 " + int8.length + " bytes, fp32 " + fp32.length);
+        }
+    }
+
+    @Test
+    void relevanceIsZeroOnPaddingAndInUnitRange() throws Exception {
+        float[][] inputs = SyntheticCandidates.noise(6, 5);
+        for (RouterNetwork network : networks()) {
+            try (org.agentrouter.scoring.OnnxScorer scorer = new org.agentrouter.scoring.OnnxScorer(
+                    ai.onnxruntime.OrtEnvironment.getEnvironment(), network.onnx(perturbed(network, 13), false, Map.of()))) {
+                float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
+                for (float[] x : inputs) {
+                    scorer.score(x, null, relevance);
+                    for (int c = 0; c < FeatureLayout.MAX_CANDIDATES; c++) {
+                        float present = x[c * FeatureLayout.CANDIDATE_WIDTH + FeatureLayout.C_PRESENT];
+                        if (present == 0f) assertEquals(0f, relevance[c], network.name() + " padding row " + c);
+                        else assertTrue(relevance[c] > 0f && relevance[c] < 1f, network.name() + " row " + c + ": " + relevance[c]);
+                    }
+                }
+            }
+        }
+    }
+}
