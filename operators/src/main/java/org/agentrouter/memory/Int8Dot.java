@@ -10,6 +10,17 @@ interface Int8Dot {
     /** Sum over i in [0, dim) of {@code data[offset + i] * query[i]}. */
     int dot(byte[] data, int offset, int[] query, int dim);
 
+    /**
+     * {@code out[r - from]} = {@link #dot} of row r of a row-major matrix with {@code dim} columns starting at
+     * index 0 of {@code data}, for r in [from, to). Scans call this over blocks of rows so that a kernel can
+     * share the query's loads across rows; the results are the same exact integers as per-row calls.
+     */
+    default void dotRows(byte[] data, int from, int to, int[] query, int dim, int[] out) {
+        for (int r = from; r < to; r++) {
+            out[r - from] = dot(data, r * dim, query, dim);
+        }
+    }
+
     /** A short name for logs and benchmark output. */
     String name();
 

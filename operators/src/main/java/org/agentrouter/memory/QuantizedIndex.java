@@ -77,6 +77,7 @@ public final class QuantizedIndex implements MemorySearch {
     private long[] sortKeys = new long[0];
     private final float[] vectorBuffer = new float[DIM];
     private final int[] queryCodes = new int[DIM];
+    private final int[] blockDots = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
     private final byte[] queryBytes = new byte[DIM];
     private final float[] queryScale = new float[1];
     private final StringBuilder rowidJson = new StringBuilder();
@@ -216,8 +217,13 @@ public final class QuantizedIndex implements MemorySearch {
         float[] scale = ns.scale;
         boolean filtered = f.hasKind() || f.hasMinConfidence() || f.hasTag();
         if (!filtered) {
-            for (int row = 0; row < size; row++) {
-                heap.offer(kernel.dot(codes, row * DIM, queryCodes, DIM) * scale[row], row);
+            // As LiveMemoryIndex's scan: blocks of rows, offered in order, so the shortlist is unchanged.
+            for (int from = 0; from < size; from += LiveMemoryIndex.SCAN_BLOCK_ROWS) {
+                int to = Math.min(size, from + LiveMemoryIndex.SCAN_BLOCK_ROWS);
+                kernel.dotRows(codes, from, to, queryCodes, DIM, blockDots);
+                for (int row = from; row < to; row++) {
+                    heap.offer(blockDots[row - from] * scale[row], row);
+                }
             }
             return heap.size();
         }

@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.agentrouter.features.FeatureLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +100,50 @@ class LiveMemoryIndexTest {
                         assertEquals(r.useCount, got.useCount[i], "fields come from the record");
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The scan over blocks of rows keeps exactly the rows a per-row int8 scan keeps: with a shortlist of k
+     * (factor 1) the returned ids are the k best int8 scores, computed here without the index. Sizes that
+     * are not multiples of the block or of 4 exercise the partial blocks.
+     */
+    @Test
+    void blockScanKeepsTheRowsWithTheBestInt8Scores() {
+        int dim = MemorySchema.DIM;
+        for (int size : new int[] {LiveMemoryIndex.SCAN_BLOCK_ROWS * 3 + 5, 97, 3}) {
+            for (Int8Dot kernel : new Int8Dot[] {Int8Dot.best(), new ScalarInt8Dot()}) {
+                Random rnd = new Random(size);
+                LiveMemoryIndex index = new LiveMemoryIndex(1, kernel);
+                List<MemoryRecord> all = new ArrayList<>();
+                for (int i = 0; i < size; i++) {
+                    MemoryRecord r = MemoryStoreTest.record("m" + i, "ns", MemoryStoreTest.randomUnit(rnd));
+                    all.add(r);
+                    index.upsert(r);
+                }
+                float[] query = MemoryStoreTest.randomUnit(rnd);
+                byte[] q = new byte[dim];
+                QuantizedNamespace.quantize(query, q, 0, dim, new float[1], 0);
+                byte[] codes = new byte[dim];
+                float[] scale = new float[1];
+                Integer[] order = new Integer[size];
+                float[] score = new float[size];
+                for (int i = 0; i < size; i++) {
+                    QuantizedNamespace.quantize(all.get(i).embedding, codes, 0, dim, scale, 0);
+                    int dot = 0;
+                    for (int d = 0; d < dim; d++) dot += codes[d] * q[d];
+                    score[i] = dot * scale[0];
+                    order[i] = i;
+                }
+                Arrays.sort(order, (a, b) -> Float.compare(score[b], score[a]));
+                int k = Math.min(100, size);
+                Set<String> want = new HashSet<>();
+                for (int i = 0; i < k; i++) want.add(all.get(order[i]).id);
+                CandidateSet got = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+                assertEquals(k, index.topK("ns", query, k, RetrievalFilter.NONE, got));
+                Set<String> gotIds = new HashSet<>(Arrays.asList(got.ids).subList(0, k));
+                assertEquals(want, gotIds, kernel.name() + " size " + size);
             }
         }
     }
