@@ -1,0 +1,193 @@
+package org.agentrouter.memory;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 8: one query's int8 scan over a namespace of {@code rows} x 384 codes (random unit vectors
+ * quantized as {@link LiveMemoryIndex} does), one kernel per benchmark method; each op is a full pass
+ * writing every row's dot product. In package {@code org.agentrouter.memory} to reach the package-private
+ * kernels; not in {@code ./router bench micro}'s suite (its regex covers {@code org.agentrouter.bench}),
+ * because it needs the incubator module and 384 MB of codes at 1M rows. Run it with JMH's main, see
+ * BENCHMARKS.md ("Faster int8 scan"); {@link Int8ScanRoundRobin} times the same methods in turn in one JVM.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "--add-modules", "jdk.incubator.vector"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class Int8ScanBenchmark {
+    private static final int DIM = MemorySchema.DIM;
+
+    @Param({"100000"})
+    public int rows;
+
+    private byte[] codes;
+    private int[] queryInts;
+    private float[] queryFloats;
+    private short[] queryShorts;
+    private int[] out;
+    private Int8Dot vectorKernel;
+    private Int8Dot scalar;
+    private ExecutorService second;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        SplittableRandom random = new SplittableRandom(8);
+        codes = new byte[rows * DIM];
+        float[] scales = new float[rows];
+        float[] v = new float[DIM];
+        for (int r = 0; r < rows; r++) {
+            unit(random, v);
+            QuantizedNamespace.quantize(v, codes, r * DIM, DIM, scales, r);
+        }
+        byte[] q = new byte[DIM];
+        unit(random, v);
+        QuantizedNamespace.quantize(v, q, 0, DIM, new float[1], 0);
+        queryInts = new int[DIM];
+        queryFloats = new float[DIM];
+        queryShorts = new short[DIM];
+        for (int i = 0; i < DIM; i++) {
+            queryInts[i] = q[i];
+            queryFloats[i] = q[i];
+            queryShorts[i] = q[i];
+        }
+        out = new int[rows];
+        vectorKernel = Int8Dot.best();
+        if (!vectorKernel.name().equals("vector-api")) {
+            throw new IllegalStateException("run with --add-modules jdk.incubator.vector; got kernel " + vectorKernel.name());
+        }
+        scalar = new ScalarInt8Dot();
+        second = Executors.newSingleThreadExecutor();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        second.shutdownNow();
+    }
+
+    /** Before issue 8's work: {@link VectorInt8Dot#dot}, one row per call (8 bytes widened to 8 ints). */
+    @Benchmark
+    public int[] vectorApiPerRow() {
+        for (int r = 0; r < rows; r++) out[r] = vectorKernel.dot(codes, r * DIM, queryInts, DIM);
+        return out;
+    }
+
+    /** The plain-Java fallback. */
+    @Benchmark
+    public int[] scalarPerRow() {
+        for (int r = 0; r < rows; r++) out[r] = scalar.dot(codes, r * DIM, queryInts, DIM);
+        return out;
+    }
+
+    @Benchmark
+    public int[] floatFmaFourRows() {
+        Int8ScanCandidates.floatFmaFourRows(codes, 0, rows, queryFloats, DIM, out);
+        return out;
+    }
+
+    /** After: {@link VectorInt8Dot#dotRows} (4 rows per query load) over blocks as LiveMemoryIndex calls it. */
+    @Benchmark
+    public int[] vectorApiBlocks() {
+        blocks(vectorKernel, 0, rows, out);
+        return out;
+    }
+
+    @Benchmark
+    public int[] shortLanes() {
+        Int8ScanCandidates.shortLanes(codes, 0, rows, queryShorts, DIM, out);
+        return out;
+    }
+
+    @Benchmark
+    public int[] shortLanesTwoRows() {
+        Int8ScanCandidates.shortLanesTwoRows(codes, 0, rows, queryShorts, DIM, out);
+        return out;
+    }
+
+    @Benchmark
+    public int[] shortLanesFourRows() {
+        Int8ScanCandidates.shortLanesFourRows(codes, 0, rows, queryShorts, DIM, out);
+        return out;
+    }
+
+    /** (c): the float kernel with the rows split in two halves, the second half on a pool thread. */
+    @Benchmark
+    public int[] floatFmaFourRowsTwoThreads() throws Exception {
+        int half = (rows / 2) & ~3;
+        int[] upper = new int[rows - half];
+        Future<?> f = second.submit(() -> Int8ScanCandidates.floatFmaFourRows(codes, half, rows, queryFloats, DIM, upper));
+        Int8ScanCandidates.floatFmaFourRows(codes, 0, half, queryFloats, DIM, out);
+        f.get();
+        System.arraycopy(upper, 0, out, half, upper.length);
+        return out;
+    }
+
+    /** (c) on the shipped block kernel: the upper half of the rows on a second thread. */
+    @Benchmark
+    public int[] vectorApiBlocksTwoThreads() throws Exception {
+        int half = rows / 2;
+        Future<?> f = second.submit(() -> blocks(vectorKernel, half, rows, out));
+        blocks(vectorKernel, 0, half, out);
+        f.get();
+        return out;
+    }
+
+    /** Rows [from, to) in blocks of {@link LiveMemoryIndex#SCAN_BLOCK_ROWS}, dots written at out[row]. */
+    private void blocks(Int8Dot kernel, int from, int to, int[] out) {
+        int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
+        for (int r = from; r < to; r += block.length) {
+            int end = Math.min(to, r + block.length);
+            kernel.dotRows(codes, r, end, queryInts, DIM, block);
+            System.arraycopy(block, 0, out, r, end - r);
+        }
+    }
+
+    /**
+     * The floor for any kernel: reads every code once (32 bytes per OR, no arithmetic). When a kernel runs
+     * at this speed the scan is bound by memory bandwidth, not by the multiply-adds.
+     */
+    @Benchmark
+    public long readCodesOnly() {
+        return Int8ScanCandidates.orAll(codes);
+    }
+
+    /** The floor read from two far-apart streams at once. */
+    @Benchmark
+    public long readCodesOnlyTwoStreams() {
+        return Int8ScanCandidates.orAllTwoStreams(codes);
+    }
+
+    private static void unit(SplittableRandom random, float[] v) {
+        double norm = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) gaussian(random);
+            norm += v[i] * v[i];
+        }
+        float inv = (float) (1 / Math.sqrt(norm));
+        for (int i = 0; i < v.length; i++) v[i] *= inv;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        double u = random.nextDouble();
+        double w = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * w);
+    }
+}

@@ -1,0 +1,180 @@
+package org.agentrouter.memory;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Int8 scan kernels measured against the shipped ones by {@link Int8ScanBenchmark} (issue 8). Each computes,
+ * for rows [from, to) of a row-major int8 matrix with {@code dim} columns, the exact integer dot product
+ * with the query. Kept here, out of the operators, because they lost or are only measured; the winner
+ * lives in operators as an {@link Int8Dot}.
+ */
+final class Int8ScanCandidates {
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> BYTES_8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Byte> BYTES_16 = ByteVector.SPECIES_128;
+
+    private Int8ScanCandidates() {}
+
+    /**
+     * Floats instead of ints: every product and partial sum is an integer below 2^24 (|sum| <= 384 * 127^2),
+     * so float FMA is exact. 4 rows share each query load.
+     */
+    static void floatFmaFourRows(byte[] data, int from, int to, float[] query, int dim, int[] out) {
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            int o0 = r * dim;
+            int o1 = o0 + dim;
+            int o2 = o1 + dim;
+            int o3 = o2 + dim;
+            FloatVector a0 = FloatVector.zero(FLOATS);
+            FloatVector a1 = FloatVector.zero(FLOATS);
+            FloatVector a2 = FloatVector.zero(FLOATS);
+            FloatVector a3 = FloatVector.zero(FLOATS);
+            for (int i = 0; i < dim; i += 8) {
+                FloatVector q = FloatVector.fromArray(FLOATS, query, i);
+                a0 = ((FloatVector) ByteVector.fromArray(BYTES_8, data, o0 + i).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(q, a0);
+                a1 = ((FloatVector) ByteVector.fromArray(BYTES_8, data, o1 + i).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(q, a1);
+                a2 = ((FloatVector) ByteVector.fromArray(BYTES_8, data, o2 + i).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(q, a2);
+                a3 = ((FloatVector) ByteVector.fromArray(BYTES_8, data, o3 + i).convertShape(VectorOperators.B2F, FLOATS, 0)).fma(q, a3);
+            }
+            out[r - from] = (int) a0.reduceLanes(VectorOperators.ADD);
+            out[r - from + 1] = (int) a1.reduceLanes(VectorOperators.ADD);
+            out[r - from + 2] = (int) a2.reduceLanes(VectorOperators.ADD);
+            out[r - from + 3] = (int) a3.reduceLanes(VectorOperators.ADD);
+        }
+        for (; r < to; r++) {
+            int s = 0;
+            for (int i = 0; i < dim; i++) s += data[r * dim + i] * (int) query[i];
+            out[r - from] = s;
+        }
+    }
+
+    /** {@link #shortLanes} with 2 rows sharing each query load, written out (no helper call). */
+    static void shortLanesTwoRows(byte[] data, int from, int to, short[] query, int dim, int[] out) {
+        int r = from;
+        for (; r + 2 <= to; r += 2) {
+            int o0 = r * dim;
+            int o1 = o0 + dim;
+            IntVector a0 = IntVector.zero(INTS);
+            IntVector b0 = IntVector.zero(INTS);
+            IntVector a1 = IntVector.zero(INTS);
+            IntVector b1 = IntVector.zero(INTS);
+            for (int i = 0; i < dim; i += 32) {
+                ShortVector q0 = ShortVector.fromArray(SHORTS, query, i);
+                ShortVector q1 = ShortVector.fromArray(SHORTS, query, i + 16);
+                ShortVector pairs0 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, o0 + i).convertShape(VectorOperators.B2S, SHORTS, 0)).mul(q0)
+                        .add(((ShortVector) ByteVector.fromArray(BYTES_16, data, o0 + i + 16).convertShape(VectorOperators.B2S, SHORTS, 0)).mul(q1));
+                ShortVector pairs1 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, o1 + i).convertShape(VectorOperators.B2S, SHORTS, 0)).mul(q0)
+                        .add(((ShortVector) ByteVector.fromArray(BYTES_16, data, o1 + i + 16).convertShape(VectorOperators.B2S, SHORTS, 0)).mul(q1));
+                a0 = a0.add((IntVector) pairs0.convertShape(VectorOperators.S2I, INTS, 0));
+                b0 = b0.add((IntVector) pairs0.convertShape(VectorOperators.S2I, INTS, 1));
+                a1 = a1.add((IntVector) pairs1.convertShape(VectorOperators.S2I, INTS, 0));
+                b1 = b1.add((IntVector) pairs1.convertShape(VectorOperators.S2I, INTS, 1));
+            }
+            out[r - from] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+            out[r - from + 1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        }
+        if (r < to) shortLanes(data, r, to, query, dim, out, r - from);
+    }
+
+    /** {@link #shortLanes} with 4 rows sharing each query load and the loop overhead. */
+    static void shortLanesFourRows(byte[] data, int from, int to, short[] query, int dim, int[] out) {
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            int o0 = r * dim;
+            int o1 = o0 + dim;
+            int o2 = o1 + dim;
+            int o3 = o2 + dim;
+            IntVector a0 = IntVector.zero(INTS);
+            IntVector a1 = IntVector.zero(INTS);
+            IntVector a2 = IntVector.zero(INTS);
+            IntVector a3 = IntVector.zero(INTS);
+            for (int i = 0; i < dim; i += 32) {
+                ShortVector q0 = ShortVector.fromArray(SHORTS, query, i);
+                ShortVector q1 = ShortVector.fromArray(SHORTS, query, i + 16);
+                a0 = addPairs(a0, data, o0 + i, q0, q1);
+                a1 = addPairs(a1, data, o1 + i, q0, q1);
+                a2 = addPairs(a2, data, o2 + i, q0, q1);
+                a3 = addPairs(a3, data, o3 + i, q0, q1);
+            }
+            out[r - from] = a0.reduceLanes(VectorOperators.ADD);
+            out[r - from + 1] = a1.reduceLanes(VectorOperators.ADD);
+            out[r - from + 2] = a2.reduceLanes(VectorOperators.ADD);
+            out[r - from + 3] = a3.reduceLanes(VectorOperators.ADD);
+        }
+        if (r < to) shortLanes(data, r, to, query, dim, out, r - from);
+    }
+
+    /** acc + the 32 products of codes [offset, offset + 32) with (q0, q1), paired in short, widened once. */
+    private static IntVector addPairs(IntVector acc, byte[] data, int offset, ShortVector q0, ShortVector q1) {
+        ShortVector p0 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, offset).convertShape(VectorOperators.B2S, SHORTS, 0)).mul(q0);
+        ShortVector p1 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, offset + 16).convertShape(VectorOperators.B2S, SHORTS, 0)).mul(q1);
+        ShortVector pairs = p0.add(p1);
+        return acc.add((IntVector) pairs.convertShape(VectorOperators.S2I, INTS, 0))
+                .add((IntVector) pairs.convertShape(VectorOperators.S2I, INTS, 1));
+    }
+
+    /**
+     * 16-bit lanes: 16 bytes widened to 16 shorts, multiplied by the query's shorts (each product fits:
+     * |127 * 127| < 2^15), two products added in short (|2 * 127^2| < 2^15), then widened to int once.
+     * One row at a time.
+     */
+    static void shortLanes(byte[] data, int from, int to, short[] query, int dim, int[] out) {
+        shortLanes(data, from, to, query, dim, out, 0);
+    }
+
+    private static void shortLanes(byte[] data, int from, int to, short[] query, int dim, int[] out, int outOffset) {
+        for (int r = from; r < to; r++) {
+            int o = r * dim;
+            IntVector acc0 = IntVector.zero(INTS);
+            IntVector acc1 = IntVector.zero(INTS);
+            for (int i = 0; i < dim; i += 32) {
+                ShortVector p0 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, o + i).convertShape(VectorOperators.B2S, SHORTS, 0))
+                        .mul(ShortVector.fromArray(SHORTS, query, i));
+                ShortVector p1 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, o + i + 16).convertShape(VectorOperators.B2S, SHORTS, 0))
+                        .mul(ShortVector.fromArray(SHORTS, query, i + 16));
+                ShortVector pairs = p0.add(p1);
+                acc0 = acc0.add((IntVector) pairs.convertShape(VectorOperators.S2I, INTS, 0));
+                acc1 = acc1.add((IntVector) pairs.convertShape(VectorOperators.S2I, INTS, 1));
+            }
+            out[outOffset + r - from] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** OR of all bytes, 32 at a time: a pure read of the array. */
+    static long orAll(byte[] data) {
+        VectorSpecies<Byte> bytes = ByteVector.SPECIES_256;
+        ByteVector acc = ByteVector.zero(bytes);
+        int i = 0;
+        for (; i + bytes.length() <= data.length; i += bytes.length()) {
+            acc = acc.or(ByteVector.fromArray(bytes, data, i));
+        }
+        long s = acc.reduceLanes(VectorOperators.OR);
+        for (; i < data.length; i++) s |= data[i];
+        return s;
+    }
+
+    /** As {@link #orAll} but from two far-apart positions at once: more misses in flight, if the core allows. */
+    static long orAllTwoStreams(byte[] data) {
+        VectorSpecies<Byte> bytes = ByteVector.SPECIES_256;
+        int step = bytes.length();
+        int half = (data.length / 2) / step * step;
+        ByteVector acc0 = ByteVector.zero(bytes);
+        ByteVector acc1 = ByteVector.zero(bytes);
+        int i = 0;
+        for (; i + step <= half && half + i + step <= data.length; i += step) {
+            acc0 = acc0.or(ByteVector.fromArray(bytes, data, i));
+            acc1 = acc1.or(ByteVector.fromArray(bytes, data, half + i));
+        }
+        long s = acc0.or(acc1).reduceLanes(VectorOperators.OR);
+        for (int j = half + i; j < data.length; j++) s |= data[j];
+        return s;
+    }
+}
