@@ -47,6 +47,9 @@ public class Int8ScanBenchmark {
     private Int8Dot vectorKernel;
     private Int8Dot scalar;
     private ExecutorService second;
+    private byte[] queryBytes;
+    private OnnxInt8Scan onnxOneThread;
+    private OnnxInt8Scan onnxTwoThreads;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -76,11 +79,47 @@ public class Int8ScanBenchmark {
         }
         scalar = new ScalarInt8Dot();
         second = Executors.newSingleThreadExecutor();
+        queryBytes = q;
+        try {
+            onnxOneThread = new OnnxInt8Scan(codes, rows, DIM, 1);
+            onnxTwoThreads = new OnnxInt8Scan(codes, rows, DIM, 2);
+            if (!onnxOneThread.sharesCodesBuffer(q, DIM)) {
+                throw new IllegalStateException("ONNX Runtime copied the codes buffer");
+            }
+            // A fast wrong answer is no answer: the ORT scan must give the exact integers.
+            int[] expected = new int[rows];
+            scalar.dotRows(codes, 0, rows, queryInts, DIM, expected);
+            int[] got = new int[rows];
+            onnxOneThread.scan(q, got);
+            if (!java.util.Arrays.equals(expected, got)) {
+                int differ = 0;
+                for (int r = 0; r < rows; r++) if (expected[r] != got[r]) differ++;
+                throw new IllegalStateException("MatMulInteger differs from the exact dots on " + differ + " rows");
+            }
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws Exception {
         second.shutdownNow();
+        onnxOneThread.close();
+        onnxTwoThreads.close();
+    }
+
+    /** (a): ONNX Runtime's MatMulInteger (MLAS) over the codes, 1 intra-op thread. */
+    @Benchmark
+    public int[] onnxMatMulIntegerOneThread() throws Exception {
+        onnxOneThread.scan(queryBytes, out);
+        return out;
+    }
+
+    /** (a) with 2 intra-op threads. */
+    @Benchmark
+    public int[] onnxMatMulIntegerTwoThreads() throws Exception {
+        onnxTwoThreads.scan(queryBytes, out);
+        return out;
     }
 
     /** Before issue 8's work: {@link VectorInt8Dot#dot}, one row per call (8 bytes widened to 8 ints). */

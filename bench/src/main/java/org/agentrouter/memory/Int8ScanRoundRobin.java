@@ -35,6 +35,8 @@ public final class Int8ScanRoundRobin {
         kernels.put("shortLanesTwoRows", b::shortLanesTwoRows);
         kernels.put("shortLanesFourRows", b::shortLanesFourRows);
         kernels.put("vectorApiBlocksTwoThreads", b::vectorApiBlocksTwoThreads);
+        kernels.put("onnxMatMulIntegerOneThread", b::onnxMatMulIntegerOneThread);
+        kernels.put("onnxMatMulIntegerTwoThreads", b::onnxMatMulIntegerTwoThreads);
         kernels.put("readCodesOnly (floor)", b::readCodesOnly);
         kernels.put("readCodesOnlyTwoStreams", b::readCodesOnlyTwoStreams);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
