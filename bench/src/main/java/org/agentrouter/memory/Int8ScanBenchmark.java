@@ -88,7 +88,7 @@ public class Int8ScanBenchmark {
             }
             // A fast wrong answer is no answer: the ORT scan must give the exact integers.
             int[] expected = new int[rows];
-            scalar.dotRows(codes, 0, rows, queryInts, DIM, expected);
+            scalar.dotRows(codes, 0, rows, queryShorts, DIM, expected);
             int[] got = new int[rows];
             onnxOneThread.scan(q, got);
             if (!java.util.Arrays.equals(expected, got)) {
@@ -142,16 +142,17 @@ public class Int8ScanBenchmark {
         return out;
     }
 
-    /** After: {@link VectorInt8Dot#dotRows} (4 rows per query load) over blocks as LiveMemoryIndex calls it. */
+    /** After: {@link VectorInt8Dot#dotRows} (16-bit lanes) over blocks as LiveMemoryIndex calls it. */
     @Benchmark
     public int[] vectorApiBlocks() {
         blocks(vectorKernel, 0, rows, out);
         return out;
     }
 
+    /** 4 rows per query load, 8 codes widened to 8 ints (the first version of dotRows, replaced). */
     @Benchmark
-    public int[] shortLanes() {
-        Int8ScanCandidates.shortLanes(codes, 0, rows, queryShorts, DIM, out);
+    public int[] intFourRows() {
+        Int8ScanCandidates.intFourRows(codes, 0, rows, queryInts, DIM, out);
         return out;
     }
 
@@ -194,7 +195,7 @@ public class Int8ScanBenchmark {
         int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
         for (int r = from; r < to; r += block.length) {
             int end = Math.min(to, r + block.length);
-            kernel.dotRows(codes, r, end, queryInts, DIM, block);
+            kernel.dotRows(codes, r, end, queryShorts, DIM, block);
             System.arraycopy(block, 0, out, r, end - r);
         }
     }

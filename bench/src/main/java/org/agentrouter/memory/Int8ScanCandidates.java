@@ -56,7 +56,7 @@ final class Int8ScanCandidates {
         }
     }
 
-    /** {@link #shortLanes} with 2 rows sharing each query load, written out (no helper call). */
+    /** The shipped 16-bit-lane kernel ({@link VectorInt8Dot#dotRows}) with 2 rows sharing each query load, written out (no helper call). */
     static void shortLanesTwoRows(byte[] data, int from, int to, short[] query, int dim, int[] out) {
         int r = from;
         for (; r + 2 <= to; r += 2) {
@@ -81,10 +81,10 @@ final class Int8ScanCandidates {
             out[r - from] = a0.add(b0).reduceLanes(VectorOperators.ADD);
             out[r - from + 1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
         }
-        if (r < to) shortLanes(data, r, to, query, dim, out, r - from);
+        scalarRows(data, r, to, query, dim, out, r - from);
     }
 
-    /** {@link #shortLanes} with 4 rows sharing each query load and the loop overhead. */
+    /** The shipped 16-bit-lane kernel with 4 rows sharing each query load and the loop overhead. */
     static void shortLanesFourRows(byte[] data, int from, int to, short[] query, int dim, int[] out) {
         int r = from;
         for (; r + 4 <= to; r += 4) {
@@ -109,7 +109,7 @@ final class Int8ScanCandidates {
             out[r - from + 2] = a2.reduceLanes(VectorOperators.ADD);
             out[r - from + 3] = a3.reduceLanes(VectorOperators.ADD);
         }
-        if (r < to) shortLanes(data, r, to, query, dim, out, r - from);
+        scalarRows(data, r, to, query, dim, out, r - from);
     }
 
     /** acc + the 32 products of codes [offset, offset + 32) with (q0, q1), paired in short, widened once. */
@@ -121,30 +121,46 @@ final class Int8ScanCandidates {
                 .add((IntVector) pairs.convertShape(VectorOperators.S2I, INTS, 1));
     }
 
-    /**
-     * 16-bit lanes: 16 bytes widened to 16 shorts, multiplied by the query's shorts (each product fits:
-     * |127 * 127| < 2^15), two products added in short (|2 * 127^2| < 2^15), then widened to int once.
-     * One row at a time.
-     */
-    static void shortLanes(byte[] data, int from, int to, short[] query, int dim, int[] out) {
-        shortLanes(data, from, to, query, dim, out, 0);
+    /** 4 rows share each query load: 8 codes widened to 8 int lanes, one accumulator per row. */
+    static void intFourRows(byte[] data, int from, int to, int[] query, int dim, int[] out) {
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            int o0 = r * dim;
+            int o1 = o0 + dim;
+            int o2 = o1 + dim;
+            int o3 = o2 + dim;
+            IntVector a0 = IntVector.zero(INTS);
+            IntVector a1 = IntVector.zero(INTS);
+            IntVector a2 = IntVector.zero(INTS);
+            IntVector a3 = IntVector.zero(INTS);
+            for (int i = 0; i < dim; i += 8) {
+                IntVector q = IntVector.fromArray(INTS, query, i);
+                a0 = a0.add(((IntVector) ByteVector.fromArray(BYTES_8, data, o0 + i).convertShape(VectorOperators.B2I, INTS, 0)).mul(q));
+                a1 = a1.add(((IntVector) ByteVector.fromArray(BYTES_8, data, o1 + i).convertShape(VectorOperators.B2I, INTS, 0)).mul(q));
+                a2 = a2.add(((IntVector) ByteVector.fromArray(BYTES_8, data, o2 + i).convertShape(VectorOperators.B2I, INTS, 0)).mul(q));
+                a3 = a3.add(((IntVector) ByteVector.fromArray(BYTES_8, data, o3 + i).convertShape(VectorOperators.B2I, INTS, 0)).mul(q));
+            }
+            out[r - from] = a0.reduceLanes(VectorOperators.ADD);
+            out[r - from + 1] = a1.reduceLanes(VectorOperators.ADD);
+            out[r - from + 2] = a2.reduceLanes(VectorOperators.ADD);
+            out[r - from + 3] = a3.reduceLanes(VectorOperators.ADD);
+        }
+        scalarRows(data, r, to, query, dim, out, r - from);
     }
 
-    private static void shortLanes(byte[] data, int from, int to, short[] query, int dim, int[] out, int outOffset) {
+    private static void scalarRows(byte[] data, int from, int to, int[] query, int dim, int[] out, int outOffset) {
         for (int r = from; r < to; r++) {
-            int o = r * dim;
-            IntVector acc0 = IntVector.zero(INTS);
-            IntVector acc1 = IntVector.zero(INTS);
-            for (int i = 0; i < dim; i += 32) {
-                ShortVector p0 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, o + i).convertShape(VectorOperators.B2S, SHORTS, 0))
-                        .mul(ShortVector.fromArray(SHORTS, query, i));
-                ShortVector p1 = ((ShortVector) ByteVector.fromArray(BYTES_16, data, o + i + 16).convertShape(VectorOperators.B2S, SHORTS, 0))
-                        .mul(ShortVector.fromArray(SHORTS, query, i + 16));
-                ShortVector pairs = p0.add(p1);
-                acc0 = acc0.add((IntVector) pairs.convertShape(VectorOperators.S2I, INTS, 0));
-                acc1 = acc1.add((IntVector) pairs.convertShape(VectorOperators.S2I, INTS, 1));
-            }
-            out[outOffset + r - from] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            int s = 0;
+            for (int i = 0; i < dim; i++) s += data[r * dim + i] * query[i];
+            out[outOffset + r - from] = s;
+        }
+    }
+
+    private static void scalarRows(byte[] data, int from, int to, short[] query, int dim, int[] out, int outOffset) {
+        for (int r = from; r < to; r++) {
+            int s = 0;
+            for (int i = 0; i < dim; i++) s += data[r * dim + i] * query[i];
+            out[outOffset + r - from] = s;
         }
     }
 

@@ -31,7 +31,7 @@ public final class Int8ScanRoundRobin {
         kernels.put("vectorApiPerRow (before)", b::vectorApiPerRow);
         kernels.put("vectorApiBlocks (shipped)", b::vectorApiBlocks);
         kernels.put("floatFmaFourRows", b::floatFmaFourRows);
-        kernels.put("shortLanes", b::shortLanes);
+        kernels.put("intFourRows", b::intFourRows);
         kernels.put("shortLanesTwoRows", b::shortLanesTwoRows);
         kernels.put("shortLanesFourRows", b::shortLanesFourRows);
         kernels.put("vectorApiBlocksTwoThreads", b::vectorApiBlocksTwoThreads);

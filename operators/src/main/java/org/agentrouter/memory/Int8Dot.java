@@ -11,13 +11,19 @@ interface Int8Dot {
     int dot(byte[] data, int offset, int[] query, int dim);
 
     /**
-     * {@code out[r - from]} = {@link #dot} of row r of a row-major matrix with {@code dim} columns starting at
-     * index 0 of {@code data}, for r in [from, to). Scans call this over blocks of rows so that a kernel can
-     * share the query's loads across rows; the results are the same exact integers as per-row calls.
+     * {@code out[r - from]} = the dot product of row r of a row-major matrix with {@code dim} columns starting
+     * at index 0 of {@code data}, for r in [from, to), with the query as shorts whose values lie in [-127, 127]
+     * (as {@link QuantizedNamespace#quantize} makes them; a kernel may rely on it to keep two products in a
+     * short). Scans call this over blocks of rows; the results are exact integers, equal to {@link #dot}'s.
      */
-    default void dotRows(byte[] data, int from, int to, int[] query, int dim, int[] out) {
+    default void dotRows(byte[] data, int from, int to, short[] query, int dim, int[] out) {
         for (int r = from; r < to; r++) {
-            out[r - from] = dot(data, r * dim, query, dim);
+            int o = r * dim;
+            int s = 0;
+            for (int i = 0; i < dim; i++) {
+                s += data[o + i] * query[i];
+            }
+            out[r - from] = s;
         }
     }
 

@@ -31,6 +31,7 @@ public final class LiveMemoryIndex implements MemorySearch {
     private final FloatCosine rescoring = FloatCosine.best();
     private final int shortlistFactor;
     private final int[] queryCodes = new int[DIM];
+    private final short[] queryShorts = new short[DIM];
     private final byte[] queryBytes = new byte[DIM];
     private final float[] queryScale = new float[1];
     private final int[] blockDots = new int[SCAN_BLOCK_ROWS];
@@ -222,7 +223,10 @@ public final class LiveMemoryIndex implements MemorySearch {
 
     private int scan(Space s, float[] query, int shortlist, RetrievalFilter f) {
         QuantizedNamespace.quantize(query, queryBytes, 0, DIM, queryScale, 0);
-        for (int i = 0; i < DIM; i++) queryCodes[i] = queryBytes[i];
+        for (int i = 0; i < DIM; i++) {
+            queryCodes[i] = queryBytes[i];
+            queryShorts[i] = queryBytes[i];
+        }
         int size = s.size;
         if (heap.capacity() < shortlist) heap = new QuantizedIndex.ShortlistHeap(shortlist);
         heap.reset(Math.min(shortlist, size));
@@ -233,7 +237,7 @@ public final class LiveMemoryIndex implements MemorySearch {
             // same scores as one by one, so the shortlist is the same.
             for (int from = 0; from < size; from += SCAN_BLOCK_ROWS) {
                 int to = Math.min(size, from + SCAN_BLOCK_ROWS);
-                kernel.dotRows(codes, from, to, queryCodes, DIM, blockDots);
+                kernel.dotRows(codes, from, to, queryShorts, DIM, blockDots);
                 for (int row = from; row < to; row++) {
                     heap.offer(blockDots[row - from] * scale[row], row);
                 }

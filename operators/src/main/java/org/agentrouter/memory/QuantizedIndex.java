@@ -77,6 +77,7 @@ public final class QuantizedIndex implements MemorySearch {
     private long[] sortKeys = new long[0];
     private final float[] vectorBuffer = new float[DIM];
     private final int[] queryCodes = new int[DIM];
+    private final short[] queryShorts = new short[DIM];
     private final int[] blockDots = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
     private final byte[] queryBytes = new byte[DIM];
     private final float[] queryScale = new float[1];
@@ -207,6 +208,7 @@ public final class QuantizedIndex implements MemorySearch {
         QuantizedNamespace.quantize(query, queryBytes, 0, DIM, queryScale, 0);
         for (int i = 0; i < DIM; i++) {
             queryCodes[i] = queryBytes[i];
+            queryShorts[i] = queryBytes[i];
         }
         int size = ns.size;
         if (heap.capacity() < shortlist) {
@@ -220,7 +222,7 @@ public final class QuantizedIndex implements MemorySearch {
             // As LiveMemoryIndex's scan: blocks of rows, offered in order, so the shortlist is unchanged.
             for (int from = 0; from < size; from += LiveMemoryIndex.SCAN_BLOCK_ROWS) {
                 int to = Math.min(size, from + LiveMemoryIndex.SCAN_BLOCK_ROWS);
-                kernel.dotRows(codes, from, to, queryCodes, DIM, blockDots);
+                kernel.dotRows(codes, from, to, queryShorts, DIM, blockDots);
                 for (int row = from; row < to; row++) {
                     heap.offer(blockDots[row - from] * scale[row], row);
                 }

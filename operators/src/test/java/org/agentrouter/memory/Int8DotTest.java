@@ -21,7 +21,7 @@ class Int8DotTest {
         return vector;
     }
 
-    private static long reference(byte[] data, int offset, int[] query, int dim) {
+    private static long reference(byte[] data, int offset, short[] query, int dim) {
         long s = 0;
         for (int i = 0; i < dim; i++) s += (long) data[offset + i] * query[i];
         return s;
@@ -35,10 +35,14 @@ class Int8DotTest {
                 int rows = 23;
                 byte[] data = new byte[rows * dim];
                 rnd.nextBytes(data);
-                int[] query = new int[dim];
-                for (int i = 0; i < dim; i++) query[i] = rnd.nextInt(255) - 127;
-                // Row 2 at the extremes: the largest magnitudes the codes and the query can take.
-                Arrays.fill(data, 2 * dim, 3 * dim, (byte) -127);
+                short[] query = new short[dim];
+                int[] queryInts = new int[dim];
+                for (int i = 0; i < dim; i++) query[i] = (short) (rnd.nextInt(255) - 127);
+                // Row 2 at the extremes: codes -128 against query values -127 (the query's bound) over the
+                // first 32 columns, so products paired in a 16-bit lane sum to 2 * 16,256, the most it must hold.
+                Arrays.fill(data, 2 * dim, 3 * dim, (byte) -128);
+                for (int i = 0; i < Math.min(dim, 32); i++) query[i] = -127;
+                for (int i = 0; i < dim; i++) queryInts[i] = query[i];
                 for (int[] range : new int[][] {{0, rows}, {1, 22}, {3, 8}, {5, 6}, {7, 7}, {0, 4}, {19, 23}}) {
                     int from = range[0];
                     int to = range[1];
@@ -48,7 +52,7 @@ class Int8DotTest {
                     for (int r = from; r < to; r++) {
                         String what = kernel.name() + " dim " + dim + " rows [" + from + ", " + to + ") row " + r;
                         assertEquals(reference(data, r * dim, query, dim), out[r - from], what);
-                        assertEquals(out[r - from], kernel.dot(data, r * dim, query, dim), what);
+                        assertEquals(out[r - from], kernel.dot(data, r * dim, queryInts, dim), what);
                     }
                     assertEquals(424242, out[to - from], kernel.name() + " wrote past the block");
                 }
@@ -66,7 +70,7 @@ class Int8DotTest {
         for (int r = 0; r < rows; r++) QuantizedNamespace.quantize(MemoryStoreTest.randomUnit(rnd), codes, r * dim, dim, scales, r);
         byte[] q = new byte[dim];
         QuantizedNamespace.quantize(MemoryStoreTest.randomUnit(rnd), q, 0, dim, new float[1], 0);
-        int[] query = new int[dim];
+        short[] query = new short[dim];
         for (int i = 0; i < dim; i++) query[i] = q[i];
         int[] vector = new int[rows];
         int[] scalar = new int[rows];
