@@ -233,8 +233,8 @@ public final class LiveMemoryIndex implements MemorySearch {
         byte[] codes = s.codes;
         float[] scale = s.scale;
         if (!(f.hasKind() || f.hasMinConfidence() || f.hasTag())) {
-            // Blocks of rows let the kernel share query loads; rows are offered in the same order with the
-            // same scores as one by one, so the shortlist is the same.
+            // One kernel call per block of rows (its loop takes the query as shorts); rows are offered in the
+            // same order with the same exact scores as one by one, so the shortlist is the same.
             for (int from = 0; from < size; from += SCAN_BLOCK_ROWS) {
                 int to = Math.min(size, from + SCAN_BLOCK_ROWS);
                 kernel.dotRows(codes, from, to, queryShorts, DIM, blockDots);
