@@ -30,7 +30,7 @@ public final class MiniLmEmbedder implements AutoCloseable {
 
     /**
      * The two builds of the same model. The quantized one (int8 weights, langchain4j's -q artifact) is
-     * about 2.5x cheaper per text and its vectors stay within cosine ~0.98 of the full model's, so memories
+     * about 1.7x cheaper per text (BENCHMARKS.md) and its vectors stay above cosine 0.95 to the full model's, so memories
      * embedded with the full model are still found by queries embedded with it.
      */
     public enum Variant {
