@@ -95,17 +95,7 @@ public final class MiniLmEmbedder implements AutoCloseable {
         long[] ids = enc.getIds();
         long[] mask = enc.getAttentionMask();
         long[] types = enc.getTypeIds();
-        long[] shape = {1, ids.length};
-        try (OnnxTensor tIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
-             OnnxTensor tMask = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-             OnnxTensor tTypes = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
-             OrtSession.Result result = session.run(Map.of(
-                     "input_ids", tIds, "attention_mask", tMask, "token_type_ids", tTypes))) {
-            float[][][] hidden = (float[][][]) result.get(0).getValue();
-            return meanPoolNormalized(hidden[0], mask);
-        } catch (OrtException e) {
-            throw new IllegalStateException("MiniLM inference failed: " + e.getMessage(), e);
-        }
+        return meanPoolNormalized(hiddenStates(ids, mask, types, 1)[0], mask);
     }
 
     /**
@@ -114,6 +104,7 @@ public final class MiniLmEmbedder implements AutoCloseable {
      */
     public float[][] embedBatch(List<String> texts) {
         int n = texts.size();
+        if (n == 0) return new float[0][];
         Encoding[] encodings = tokenizer.batchEncode(texts);
         int len = 0;
         for (Encoding e : encodings) len = Math.max(len, e.getIds().length);
@@ -126,19 +117,24 @@ public final class MiniLmEmbedder implements AutoCloseable {
             System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * len, id.length);
             System.arraycopy(encodings[i].getTypeIds(), 0, types, i * len, id.length);
         }
-        long[] shape = {n, len};
+        float[][][] hidden = hiddenStates(ids, mask, types, n);
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            long[] rowMask = java.util.Arrays.copyOfRange(mask, i * len, (i + 1) * len);
+            out[i] = meanPoolNormalized(hidden[i], rowMask);
+        }
+        return out;
+    }
+
+    /** One ONNX call over {@code rows} token sequences of equal length laid out row after row. */
+    private float[][][] hiddenStates(long[] ids, long[] mask, long[] types, int rows) {
+        long[] shape = {rows, ids.length / rows};
         try (OnnxTensor tIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
              OnnxTensor tMask = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
              OnnxTensor tTypes = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
              OrtSession.Result result = session.run(Map.of(
                      "input_ids", tIds, "attention_mask", tMask, "token_type_ids", tTypes))) {
-            float[][][] hidden = (float[][][]) result.get(0).getValue();
-            float[][] out = new float[n][];
-            for (int i = 0; i < n; i++) {
-                long[] rowMask = java.util.Arrays.copyOfRange(mask, i * len, (i + 1) * len);
-                out[i] = meanPoolNormalized(hidden[i], rowMask);
-            }
-            return out;
+            return (float[][][]) result.get(0).getValue();
         } catch (OrtException e) {
             throw new IllegalStateException("MiniLM inference failed: " + e.getMessage(), e);
         }
