@@ -3,12 +3,16 @@ package org.agentrouter.modelbuild;
 import static org.agentrouter.features.FeatureLayout.CANDIDATE_WIDTH;
 import static org.agentrouter.features.FeatureLayout.C_CHEAP_OUTCOME;
 import static org.agentrouter.features.FeatureLayout.C_PRESENT;
+import static org.agentrouter.features.FeatureLayout.C_SIMILARITY;
 import static org.agentrouter.features.FeatureLayout.C_STRONG_OUTCOME;
 import static org.agentrouter.features.FeatureLayout.INPUT_CANDIDATES;
+import static org.agentrouter.features.FeatureLayout.INPUT_QUERY;
 import static org.agentrouter.features.FeatureLayout.MAX_CANDIDATES;
 import static org.agentrouter.features.FeatureLayout.OUTPUT_P_STRONG;
 import static org.agentrouter.features.FeatureLayout.OUTPUT_RELEVANCE;
+import static org.agentrouter.features.FeatureLayout.QUERY_WIDTH;
 import static org.tribuo.util.onnx.ONNXOperators.ADD;
+import static org.tribuo.util.onnx.ONNXOperators.DIV;
 import static org.tribuo.util.onnx.ONNXOperators.GEMM;
 import static org.tribuo.util.onnx.ONNXOperators.MUL;
 import static org.tribuo.util.onnx.ONNXOperators.SIGMOID;
@@ -28,7 +32,8 @@ import org.tribuo.util.onnx.ONNXPlaceholder;
 import org.tribuo.util.onnx.ONNXRef;
 
 /**
- * ONNX graphs of the trained routers, under the serving contract ({@code candidates} [128 x 11] in,
+ * ONNX graphs of the trained routers, under the serving contract ({@code candidates} [128 x 11] and, for
+ * models that read it, {@code query} [1 x 388] in,
  * {@code relevance} [128 x 1] and {@code p_strong} [1 x 1] out), so a trained model is published and
  * hot-swapped like the seed. Weight matrices go in as float32, or as int8 + one scale per tensor behind a
  * DequantizeLinear (the INT8 variant). The trainer's forward pass computes exactly these formulas.
@@ -64,6 +69,59 @@ public final class TrainedRouterGraphs {
     public record FastGrnn(int hidden, int steps, float[] w, float[] u, float[] biasGate, float[] biasUpdate,
                            float zeta, float nu, float[] out, float outBias, float[] relevance, float relevanceBias,
                            float voteScale) {}
+
+    /**
+     * Logistic regression (hidden = 0) or one-layer MLP on the query row and the mean present candidate
+     * row: m = (1' X) / max(present count, 1); pre = q Wq + m Wc; p_strong = sigmoid(pre + c) when hidden
+     * = 0, else sigmoid(relu(pre + b1) v + c). It learns no relevance: relevance = (similarity + 1) / 2 *
+     * present, the retrieval's own order.
+     *
+     * @param wQuery row-major [QUERY_WIDTH x max(hidden, 1)]
+     * @param wCandidates row-major [CANDIDATE_WIDTH x max(hidden, 1)]
+     * @param b1 [hidden], null when hidden = 0
+     * @param out [hidden], null when hidden = 0
+     */
+    public record QueryMlp(int hidden, float[] wQuery, float[] wCandidates, float[] b1, float[] out, float outBias) {}
+
+    public static byte[] queryMlp(QueryMlp m, boolean int8, Map<String, String> metadata) {
+        Graph g = new Graph(m.hidden() == 0 ? "query_logistic_router" : "query_mlp_router", int8);
+        ONNXPlaceholder x = g.ctx.floatInput(INPUT_CANDIDATES, CANDIDATE_WIDTH);
+        ONNXPlaceholder query = g.queryInput();
+        ONNXPlaceholder relevanceOut = g.ctx.floatOutput(OUTPUT_RELEVANCE, 1);
+        ONNXPlaceholder pStrongOut = g.ctx.floatOutput(OUTPUT_P_STRONG, 1);
+        int width = Math.max(m.hidden(), 1);
+
+        // Padding rows are zero, so the sum over all rows is the sum over the present ones.
+        float[] ones = new float[MAX_CANDIDATES];
+        java.util.Arrays.fill(ones, 1f);
+        ONNXNode sums = g.ctx.operation(GEMM, List.of(g.dense("ones", 1, MAX_CANDIDATES, ones), x), "candidate_sums", Map.of());
+        float[] pick = new float[CANDIDATE_WIDTH];
+        pick[C_PRESENT] = 1f;
+        ONNXNode count = g.ctx.operation(GEMM, List.of(sums, g.dense("pick_present", CANDIDATE_WIDTH, 1, pick)), "present_count", Map.of());
+        ONNXNode atLeastOne = g.ctx.operation(ExtraOnnxOperators.CLIP, List.of(count, g.ctx.constant("one", 1f)),
+                "present_count_min_1", Map.of());
+        ONNXNode mean = sums.apply(DIV, atLeastOne, "candidate_mean");
+        ONNXRef<?> firstBias = m.hidden() == 0 ? g.bias("out_bias", new float[] {m.outBias()}) : g.bias("b1", m.b1());
+        ONNXNode fromQuery = g.ctx.operation(GEMM, List.of(query, g.weight("w_query", QUERY_WIDTH, width, m.wQuery()),
+                firstBias), "from_query", Map.of());
+        ONNXNode pre = g.ctx.operation(GEMM, List.of(mean, g.weight("w_candidates", CANDIDATE_WIDTH, width, m.wCandidates()),
+                fromQuery), "pre", Map.of());
+        ONNXNode logit = m.hidden() == 0 ? pre
+                : g.ctx.operation(GEMM, List.of(pre.apply(ExtraOnnxOperators.RELU, "hidden"),
+                        g.weight("out", m.hidden(), 1, m.out()), g.bias("out_bias", new float[] {m.outBias()})), "logit", Map.of());
+        logit.apply(SIGMOID).assignTo(pStrongOut);
+
+        float[] rowWeights = new float[CANDIDATE_WIDTH * 2];
+        rowWeights[C_PRESENT * 2] = 1f;
+        rowWeights[C_SIMILARITY * 2 + 1] = 0.5f;
+        ONNXNode rows = g.ctx.operation(GEMM, List.of(x, g.dense("relevance_terms", CANDIDATE_WIDTH, 2, rowWeights),
+                g.bias("relevance_bias", new float[] {0f, 0.5f})), "relevance_terms_out", Map.of());
+        List<ONNXNode> terms = g.ctx.operation(ExtraOnnxOperators.split(2), List.of(rows),
+                List.of("present", "similarity_unit"), Map.of("axis", 1));
+        terms.get(1).apply(MUL, terms.get(0), "masked_relevance").assignTo(relevanceOut);
+        return g.serialize((m.hidden() == 0 ? "Logistic regression" : "MLP")
+                + " on the query row and the mean candidate row, trained by ./router train.", metadata);
+    }
 
     public static byte[] attentionMlp(AttentionMlp m, boolean int8, Map<String, String> metadata) {
         Graph g = new Graph("attention_mlp_router", int8);
@@ -181,6 +239,7 @@ public final class TrainedRouterGraphs {
         final boolean int8;
         /** Initializer name -> int8 values, swapped in for the float placeholders after the graph is built. */
         final Map<String, Int8Tensor> quantized = new HashMap<>();
+        boolean readsQuery;
 
         Graph(String name, boolean int8) {
             ctx.setName(name);
@@ -196,6 +255,11 @@ public final class TrainedRouterGraphs {
             quantized.put(raw.getReference(), q);
             return ctx.operation(ExtraOnnxOperators.DEQUANTIZE_LINEAR, List.of(raw, ctx.constant(name + "_scale", q.scale())),
                     name, Map.of());
+        }
+
+        ONNXPlaceholder queryInput() {
+            readsQuery = true;
+            return ctx.floatInput(INPUT_QUERY, QUERY_WIDTH);
         }
 
         ONNXRef<?> dense(String name, int rows, int cols, float[] values) {
@@ -221,11 +285,11 @@ public final class TrainedRouterGraphs {
                         .addAllDims(init.getDimsList()).setDataType(OnnxMl.TensorProto.DataType.INT8_VALUE)
                         .setRawData(ByteString.copyFrom(q.values())).build());
             }
-            return FixedShapeModel.serialize(rewritten.build(),
-                    Map.of(INPUT_CANDIDATES, new long[] {MAX_CANDIDATES, CANDIDATE_WIDTH},
-                            OUTPUT_RELEVANCE, new long[] {MAX_CANDIDATES, 1},
-                            OUTPUT_P_STRONG, new long[] {1, 1}),
-                    doc, metadata);
+            Map<String, long[]> shapes = new HashMap<>(Map.of(INPUT_CANDIDATES, new long[] {MAX_CANDIDATES, CANDIDATE_WIDTH},
+                    OUTPUT_RELEVANCE, new long[] {MAX_CANDIDATES, 1},
+                    OUTPUT_P_STRONG, new long[] {1, 1}));
+            if (readsQuery) shapes.put(INPUT_QUERY, new long[] {1, QUERY_WIDTH});
+            return FixedShapeModel.serialize(rewritten.build(), shapes, doc, metadata);
         }
     }
 }

@@ -34,7 +34,7 @@ public final class AttentionMlpNetwork implements RouterNetwork {
     }
 
     @Override
-    public NDArray logit(Map<String, NDArray> w, NDArray x) {
+    public NDArray logit(Map<String, NDArray> w, NDArray x, NDArray query) {
         NDArray h = Activation.relu(x.matMul(w.get("w1")).add(w.get("b1")));           // [B, 128, H]
         NDArray r = h.matMul(w.get("attention")).squeeze(2).add(w.get("attention_bias")); // [B, 128]
         NDArray attention = r.add(Masks.paddingLogit(x)).softmax(1);

@@ -19,8 +19,9 @@ public final class CandidateFeatures {
     /**
      * @param tableRows neighbour index position -> row of {@code table}
      * @param out [MAX_CANDIDATES * CANDIDATE_WIDTH], overwritten
+     * @return how many candidate rows are present
      */
-    public static void fill(OutcomeTable table, int[] tableRows, NeighbourIndex.Neighbours neighbours, double goodAt,
+    public static int fill(OutcomeTable table, int[] tableRows, NeighbourIndex.Neighbours neighbours, double goodAt,
                             CandidateSet scratch, float[] out) {
         scratch.clear();
         int n = Math.min(neighbours.rows().length, FeatureLayout.MAX_CANDIDATES);
@@ -33,6 +34,6 @@ public final class CandidateFeatures {
             scratch.successRate[c] = Math.max(scratch.cheapOutcome[c], scratch.strongOutcome[c]);
             scratch.tags[c] = new String[] {table.subject(row)};
         }
-        FeatureAssembler.candidates(scratch, OutcomeMemory.REFERENCE_TIME_MS, CandidateSet.NO_TAGS, null, out);
+        return FeatureAssembler.candidates(scratch, OutcomeMemory.REFERENCE_TIME_MS, CandidateSet.NO_TAGS, null, out);
     }
 }

@@ -62,7 +62,7 @@ public final class FastGrnnNetwork implements RouterNetwork {
     }
 
     @Override
-    public NDArray logit(Map<String, NDArray> w, NDArray x) {
+    public NDArray logit(Map<String, NDArray> w, NDArray x, NDArray query) {
         long batch = x.getShape().get(0);
         NDArray head = x.get(":, 0:" + steps + ", :");
         NDArray projected = head.matMul(w.get("w1")).matMul(w.get("w2"));             // [B, steps, H]

@@ -15,6 +15,9 @@ import org.agentrouter.modelbuild.SeedModelBuilder;
  * and INT8 ONNX), all on the same candidate rows.
  */
 public final class ProtocolRun {
+    /** The row of the shipped seed model. */
+    public static final String SEED_ROUTER = "seed hand-set weighting (shipped)";
+
     /** Sizes in bytes of the files of one trained model. */
     public record ModelFiles(String router, int onnxBytes, int int8OnnxBytes, int safetensorsBytes, int parameters,
                              int nonZero) {}
@@ -33,14 +36,45 @@ public final class ProtocolRun {
             return out.toString();
         }
 
+        /** Routers scored, in first-seen order. */
+        public List<String> routers() {
+            return scores.stream().map(TrainingProtocol.FoldScore::router).distinct().toList();
+        }
+
+        /**
+         * One router's mean and sample std over folds as metadata entries ({@code prefix}apgr, apgr_std, cpt50,
+         * cpt50_std, cpt80, cpt80_std, folds); empty when the router was not scored.
+         */
+        public Map<String, String> summary(String router, String prefix) {
+            List<TrainingProtocol.FoldScore> list = scores.stream().filter(s -> s.router().equals(router)).toList();
+            Map<String, String> out = new LinkedHashMap<>();
+            if (list.isEmpty()) return out;
+            put(out, prefix + "apgr", list, TrainingProtocol.FoldScore::apgr);
+            put(out, prefix + "cpt50", list, TrainingProtocol.FoldScore::cpt50);
+            put(out, prefix + "cpt80", list, TrainingProtocol.FoldScore::cpt80);
+            out.put(prefix + "folds", Integer.toString(list.size()));
+            return out;
+        }
+
+        private static void put(Map<String, String> out, String key, List<TrainingProtocol.FoldScore> list,
+                                java.util.function.ToDoubleFunction<TrainingProtocol.FoldScore> f) {
+            double[] m = meanAndStd(list.stream().mapToDouble(f).toArray());
+            out.put(key, String.format(Locale.ROOT, "%.4f", m[0]));
+            out.put(key + "_std", String.format(Locale.ROOT, "%.4f", m[1]));
+        }
+
         private static String meanStd(List<TrainingProtocol.FoldScore> list,
                                       java.util.function.ToDoubleFunction<TrainingProtocol.FoldScore> f, double scale, String format) {
-            double[] v = list.stream().mapToDouble(f).map(x -> x * scale).toArray();
+            double[] m = meanAndStd(list.stream().mapToDouble(f).map(x -> x * scale).toArray());
+            return String.format(Locale.ROOT, format + " +- " + format, m[0], m[1]);
+        }
+
+        /** Mean and sample standard deviation (0 for one value). */
+        private static double[] meanAndStd(double[] v) {
             double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN);
             double ss = 0;
             for (double x : v) ss += (x - mean) * (x - mean);
-            double std = v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0;
-            return String.format(Locale.ROOT, format + " +- " + format, mean, std);
+            return new double[] {mean, v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0};
         }
     }
 
@@ -73,7 +107,7 @@ public final class ProtocolRun {
             double[] strong = data.strong(test);
 
             TrainingProtocol.OnnxScores seed = TrainingProtocol.scoreOnnx(seedModel, testSet);
-            scores.add(TrainingProtocol.score("seed hand-set weighting (shipped)", f, seed.pStrong(), weak, strong, seed.microsPerCall()));
+            scores.add(TrainingProtocol.score(SEED_ROUTER, f, seed.pStrong(), weak, strong, seed.microsPerCall()));
             scores.add(TrainingProtocol.score("kNN gain vote k=" + "100 uniform", f, TrainingProtocol.knnGain(testSet, false), weak, strong, Double.NaN));
             scores.add(TrainingProtocol.score("kNN gain vote k=100 sim-weighted", f, TrainingProtocol.knnGain(testSet, true), weak, strong, Double.NaN));
             Trainer.Settings foldSettings = new Trainer.Settings(settings.epochs(), settings.batchSize(),
@@ -84,10 +118,10 @@ public final class ProtocolRun {
                 TrainingProtocol.OnnxScores ts = TrainingProtocol.scoreOnnx(teacher.onnx(t, false, Map.of()), testSet);
                 scores.add(TrainingProtocol.score("teacher " + teacher.name() + " " + teacher.describe().get("hidden")
                         + " hidden", f, ts.pStrong(), weak, strong, ts.microsPerCall()));
-                float[] logits = Trainer.logits(teacher, t, trainSet.candidates());
+                float[] logits = Trainer.logits(teacher, t, trainSet);
                 float[] soft = new float[logits.length];
                 for (int i = 0; i < soft.length; i++) soft[i] = (float) (1 / (1 + Math.exp(-logits[i])));
-                distilled = new TrainingSet(trainSet.candidates(), soft);
+                distilled = trainSet.withLabels(soft);
             }
             for (RouterNetwork network : networks) {
                 if (distilled != null) {

@@ -16,9 +16,15 @@ public interface RouterNetwork {
 
     /**
      * @param candidates [batch, MAX_CANDIDATES, CANDIDATE_WIDTH]
+     * @param query [batch, QUERY_WIDTH] when {@link #readsQuery()}, else null
      * @return the p_strong logit per prompt, [batch]
      */
-    NDArray logit(Map<String, NDArray> weights, NDArray candidates);
+    NDArray logit(Map<String, NDArray> weights, NDArray candidates, NDArray query);
+
+    /** Whether the model reads the contract's {@code query} input (the query embedding and text signals). */
+    default boolean readsQuery() {
+        return false;
+    }
 
     /** Called after every optimiser step: projections such as the FastGRNN's sparsity. */
     default void constrain(Weights weights, int epoch, int epochs) {}

@@ -2,6 +2,7 @@ package org.agentrouter.training;
 
 import static org.agentrouter.features.FeatureLayout.CANDIDATE_WIDTH;
 import static org.agentrouter.features.FeatureLayout.MAX_CANDIDATES;
+import static org.agentrouter.features.FeatureLayout.QUERY_WIDTH;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -47,6 +48,7 @@ public final class Trainer {
         int batches = (n + s.batchSize() - 1) / s.batchSize();
         long step = 0;
         float[] batchInput = new float[s.batchSize() * TrainingSet.ROW_FLOATS];
+        float[] batchQuery = new float[s.batchSize() * QUERY_WIDTH];
         try (NDManager manager = TorchEngine.newManager();
              ProgressBar bar = s.progress() ? new ProgressBarBuilder().setTaskName("training " + network.name())
                      .setInitialMax((long) s.epochs() * batches).continuousUpdate().build() : null) {
@@ -60,6 +62,7 @@ public final class Trainer {
                     for (int i = 0; i < size; i++) {
                         System.arraycopy(data.candidates()[order[from + i]], 0, batchInput, i * TrainingSet.ROW_FLOATS,
                                 TrainingSet.ROW_FLOATS);
+                        System.arraycopy(data.queries()[order[from + i]], 0, batchQuery, i * QUERY_WIDTH, QUERY_WIDTH);
                         labels[i] = data.labels()[order[from + i]];
                     }
                     step++;
@@ -68,9 +71,11 @@ public final class Trainer {
                         w.values().forEach(a -> a.setRequiresGradient(true));
                         NDArray x = scope.create(java.util.Arrays.copyOf(batchInput, size * TrainingSet.ROW_FLOATS),
                                 new Shape(size, MAX_CANDIDATES, CANDIDATE_WIDTH));
+                        NDArray q = network.readsQuery() ? scope.create(java.util.Arrays.copyOf(batchQuery,
+                                size * QUERY_WIDTH), new Shape(size, QUERY_WIDTH)) : null;
                         NDArray y = scope.create(labels);
                         try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                            NDArray z = network.logit(w, x);
+                            NDArray z = network.logit(w, x, q);
                             // BCE with logits: softplus(z) - y z, stable for large |z|.
                             NDArray loss = Activation.softPlus(z).sub(y.mul(z)).mean();
                             collector.backward(loss);
@@ -91,12 +96,18 @@ public final class Trainer {
     }
 
     /** The network's logit for each input, in order, with PyTorch (for tests and checks, not serving). */
-    public static float[] logits(RouterNetwork network, Weights weights, float[][] inputs) {
+    public static float[] logits(RouterNetwork network, Weights weights, TrainingSet inputs) {
+        int n = inputs.size();
         try (NDManager manager = TorchEngine.newManager()) {
-            float[] flat = new float[inputs.length * TrainingSet.ROW_FLOATS];
-            for (int i = 0; i < inputs.length; i++) System.arraycopy(inputs[i], 0, flat, i * TrainingSet.ROW_FLOATS, TrainingSet.ROW_FLOATS);
-            NDArray x = manager.create(flat, new Shape(inputs.length, MAX_CANDIDATES, CANDIDATE_WIDTH));
-            return network.logit(weights.toArrays(manager), x).toFloatArray();
+            float[] flat = new float[n * TrainingSet.ROW_FLOATS];
+            float[] queries = new float[n * QUERY_WIDTH];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(inputs.candidates()[i], 0, flat, i * TrainingSet.ROW_FLOATS, TrainingSet.ROW_FLOATS);
+                System.arraycopy(inputs.queries()[i], 0, queries, i * QUERY_WIDTH, QUERY_WIDTH);
+            }
+            NDArray x = manager.create(flat, new Shape(n, MAX_CANDIDATES, CANDIDATE_WIDTH));
+            NDArray q = network.readsQuery() ? manager.create(queries, new Shape(n, QUERY_WIDTH)) : null;
+            return network.logit(weights.toArrays(manager), x, q).toFloatArray();
         }
     }
 

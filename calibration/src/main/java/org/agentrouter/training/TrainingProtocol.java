@@ -6,6 +6,7 @@ import static org.agentrouter.features.FeatureLayout.C_PRESENT;
 import static org.agentrouter.features.FeatureLayout.C_SIMILARITY;
 import static org.agentrouter.features.FeatureLayout.C_STRONG_OUTCOME;
 import static org.agentrouter.features.FeatureLayout.MAX_CANDIDATES;
+import static org.agentrouter.features.FeatureLayout.QUERY_WIDTH;
 
 import ai.onnxruntime.OrtEnvironment;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import org.agentrouter.calibration.RoutingLabels;
 import org.agentrouter.calibration.SubjectFolds;
 import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.eval.RoutingCurve;
+import org.agentrouter.features.FeatureAssembler;
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.scoring.OnnxScorer;
 
@@ -49,6 +51,7 @@ public final class TrainingProtocol {
 
     private final OutcomeTable table;
     private final int[] tableRows;
+    private final float[][] vectors;
     private final NeighbourIndex index;
     private final double goodAt;
     private final int k;
@@ -61,6 +64,7 @@ public final class TrainingProtocol {
         if (tableRows.length != vectors.length) throw new IllegalArgumentException(tableRows.length + " rows, " + vectors.length + " vectors");
         this.table = table;
         this.tableRows = tableRows;
+        this.vectors = vectors;
         this.index = new NeighbourIndex(vectors);
         this.goodAt = goodAt;
         this.k = k;
@@ -106,26 +110,31 @@ public final class TrainingProtocol {
     }
 
     /**
-     * Model inputs of {@code positions}, each from the neighbours {@code memoryOf} allows it.
+     * Model inputs of {@code positions}, each from the neighbours {@code memoryOf} allows it, and each
+     * prompt's query row (its embedding and text signals, as the job computes them).
      *
      * @param memoryOf position of a query -> which positions it may retrieve
      */
     public TrainingSet features(int[] positions, IntFunction<IntPredicate> memoryOf) {
         float[][] x = new float[positions.length][];
+        float[][] queries = new float[positions.length][];
         float[] y = new float[positions.length];
         ThreadLocal<CandidateSet> scratch = ThreadLocal.withInitial(() -> new CandidateSet(MAX_CANDIDATES));
         IntStream.range(0, positions.length).parallel().forEach(i -> {
             int p = positions[i];
             float[] out = new float[TrainingSet.ROW_FLOATS];
-            CandidateFeatures.fill(table, tableRows, index.nearest(p, k, memoryOf.apply(p)), goodAt, scratch.get(), out);
+            int found = CandidateFeatures.fill(table, tableRows, index.nearest(p, k, memoryOf.apply(p)), goodAt,
+                    scratch.get(), out);
             x[i] = out;
             int row = tableRows[p];
+            queries[i] = new float[QUERY_WIDTH];
+            FeatureAssembler.query(vectors[p], table.prompt(row), found, queries[i]);
             double strongGood = table.strong(row) >= goodAt ? 1 : 0;
             double weakGood = table.weak(row) >= goodAt ? 1 : 0;
             y[i] = target == Target.GAIN ? (float) ((strongGood - weakGood + 1) / 2)
                     : RoutingLabels.label(table.weak(row), table.strong(row), goodAt);
         });
-        return new TrainingSet(x, y);
+        return new TrainingSet(x, queries, y);
     }
 
     /** Memory visibility of a protocol's training prompts: the other training prompts, not the same subject under P1. */
@@ -173,9 +182,9 @@ public final class TrainingProtocol {
         try (OnnxScorer scorer = new OnnxScorer(OrtEnvironment.getEnvironment(), model)) {
             scorer.dryRun();
             int warmup = Math.min(200, inputs.size());
-            for (int i = 0; i < warmup; i++) scorer.score(inputs.candidates()[i], null, relevance);
+            for (int i = 0; i < warmup; i++) scorer.score(inputs.candidates()[i], inputs.queries()[i], relevance);
             long start = System.nanoTime();
-            for (int i = 0; i < p.length; i++) p[i] = scorer.score(inputs.candidates()[i], null, relevance);
+            for (int i = 0; i < p.length; i++) p[i] = scorer.score(inputs.candidates()[i], inputs.queries()[i], relevance);
             return new OnnxScores(p, (System.nanoTime() - start) / 1e3 / Math.max(1, p.length));
         }
     }

@@ -45,6 +45,15 @@ class OnnxScorerBench {
             measure("FastGRNN " + steps + " steps fp32", TrainedRouterGraphs.fastGrnn(grnn, false, java.util.Map.of()));
             measure("FastGRNN " + steps + " steps int8", TrainedRouterGraphs.fastGrnn(grnn, true, java.util.Map.of()));
         }
+        for (int hidden : new int[] {0, h}) {
+            int width = Math.max(hidden, 1);
+            TrainedRouterGraphs.QueryMlp q = new TrainedRouterGraphs.QueryMlp(hidden,
+                    values(random, FeatureLayout.QUERY_WIDTH * width), values(random, FeatureLayout.CANDIDATE_WIDTH * width),
+                    hidden == 0 ? null : values(random, hidden), hidden == 0 ? null : values(random, hidden), 0.1f);
+            String name = hidden == 0 ? "query logistic" : "query MLP";
+            measure(name + " fp32", TrainedRouterGraphs.queryMlp(q, false, java.util.Map.of()));
+            measure(name + " int8", TrainedRouterGraphs.queryMlp(q, true, java.util.Map.of()));
+        }
     }
 
     private static float[] values(SplittableRandom random, int n) {
@@ -62,12 +71,15 @@ class OnnxScorerBench {
     private static void measure(String model, byte[] onnx) throws Exception {
         float[] candidates = CandidateBatches.random(100, new SplittableRandom(99));
         float[] relevance = new float[MAX_CANDIDATES];
+        float[] query = new float[FeatureLayout.QUERY_WIDTH];
+        SplittableRandom queryRandom = new SplittableRandom(98);
+        for (int i = 0; i < query.length; i++) query[i] = (float) (queryRandom.nextDouble() - 0.5) * 0.1f;
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (OnnxScorer scorer = new OnnxScorer(OrtEnvironment.getEnvironment(), onnx)) {
             float sink = 0;
             for (int i = 0; i < WARMUP_CALLS; i++) {
-                sink += scorer.score(candidates, null, relevance);
+                sink += scorer.score(candidates, query, relevance);
             }
 
             long[] nanos = new long[CALLS];
@@ -75,7 +87,7 @@ class OnnxScorerBench {
             long start = System.nanoTime();
             for (int i = 0; i < CALLS; i++) {
                 long t0 = System.nanoTime();
-                sink += scorer.score(candidates, null, relevance);
+                sink += scorer.score(candidates, query, relevance);
                 nanos[i] = System.nanoTime() - t0;
             }
             long elapsed = System.nanoTime() - start;

@@ -6,7 +6,9 @@ import static org.agentrouter.features.FeatureLayout.C_OUTCOME_KNOWN;
 import static org.agentrouter.features.FeatureLayout.C_PRESENT;
 import static org.agentrouter.features.FeatureLayout.C_SIMILARITY;
 import static org.agentrouter.features.FeatureLayout.C_STRONG_OUTCOME;
+import static org.agentrouter.features.FeatureLayout.EMBEDDING_DIM;
 import static org.agentrouter.features.FeatureLayout.MAX_CANDIDATES;
+import static org.agentrouter.features.FeatureLayout.QUERY_WIDTH;
 
 import java.util.Random;
 
@@ -45,6 +47,50 @@ final class SyntheticCandidates {
             y[i] = filled > 0 && random.nextDouble() < 0.1 + 0.8 * closeVote / Math.min(8, filled) ? 1f : 0f;
         }
         return new TrainingSet(x, y);
+    }
+
+    /**
+     * Prompts whose label depends only on the query row: the strong route is needed when the query leans
+     * towards one fixed direction d (cos(query, d) > 0), with 10% of the labels flipped, and the candidates
+     * carry no evidence (random rows). Only a model that reads the query can rank these.
+     */
+    static TrainingSet queryDriven(int prompts, long seed) {
+        Random random = new Random(seed);
+        float[] direction = unitVector(new Random(42));
+        TrainingSet noise = noiseSet(prompts, seed + 1);
+        float[] y = new float[prompts];
+        for (int i = 0; i < prompts; i++) {
+            float[] q = noise.queries()[i];
+            double cos = 0;
+            for (int d = 0; d < EMBEDDING_DIM; d++) cos += q[d] * direction[d];
+            boolean leans = cos > 0;
+            y[i] = leans ^ random.nextDouble() < 0.1 ? 1f : 0f;
+        }
+        return noise.withLabels(y);
+    }
+
+    /** {@link #noise} candidate blocks with query rows: a random unit embedding and random text signals. */
+    static TrainingSet noiseSet(int prompts, long seed) {
+        Random random = new Random(seed);
+        float[][] queries = new float[prompts][];
+        for (int i = 0; i < prompts; i++) {
+            float[] q = new float[QUERY_WIDTH];
+            System.arraycopy(unitVector(random), 0, q, 0, EMBEDDING_DIM);
+            for (int c = EMBEDDING_DIM; c < QUERY_WIDTH; c++) q[c] = random.nextFloat();
+            queries[i] = q;
+        }
+        return new TrainingSet(noise(prompts, seed), queries, new float[prompts]);
+    }
+
+    private static float[] unitVector(Random random) {
+        float[] v = new float[EMBEDDING_DIM];
+        double norm = 0;
+        for (int d = 0; d < v.length; d++) {
+            v[d] = (float) random.nextGaussian();
+            norm += v[d] * v[d];
+        }
+        for (int d = 0; d < v.length; d++) v[d] /= (float) Math.sqrt(norm);
+        return v;
     }
 
     /** Random rows for equivalence checks: every column random, outcomes anywhere in [0, 1]. */

@@ -11,10 +11,13 @@ import org.agentrouter.calibration.PromptEmbeddings;
 import org.agentrouter.calibration.ShippedMemory;
 import org.agentrouter.calibration.SubjectFolds;
 import org.agentrouter.eval.OutcomeTable;
+import org.agentrouter.modelbuild.SeedModelBuilder;
 import org.agentrouter.schema.ModelRelease;
+import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.training.AttentionMlpNetwork;
 import org.agentrouter.training.FastGrnnNetwork;
 import org.agentrouter.training.ProtocolRun;
+import org.agentrouter.training.QueryMlpNetwork;
 import org.agentrouter.training.RouterNetwork;
 import org.agentrouter.training.TrainedRelease;
 import org.agentrouter.training.Trainer;
@@ -26,20 +29,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a learned router (FastGRNN or an attention-pooled MLP) in Java (DJL, PyTorch engine) on the",
+        description = {"Train a learned router (FastGRNN, an attention-pooled MLP, or a logistic regression / MLP on the query embedding) in Java (DJL, PyTorch engine) on the",
             "candidate features the job computes. With --protocol p1 (unseen subjects, 6 folds) or p2 (random 5-fold)",
             "it reports per-fold and mean +- std APGR / CPT(50%%) / CPT(80%%) for the model, its INT8 variant, the seed",
             "and the kNN votes on the same folds. With --out it trains on every prompt and writes a release directory",
             "(model.onnx, release.json, weights.safetensors) for ./router calibrate, eval --model and publish-model."})
 final class TrainCommand implements Callable<Integer> {
-    enum ModelKind { fastgrnn, mlp }
+    /** fastgrnn and mlp read the candidate rows; logistic and querymlp also read the query row (embedding and text signals). */
+    enum ModelKind { fastgrnn, mlp, logistic, querymlp }
 
     enum ProtocolOption { p1, p2, none }
 
     @Mixin
     OutcomeDataOptions outcomes = new OutcomeDataOptions();
 
-    @Option(names = "--model", split = ",", description = "fastgrnn or mlp; several, comma-separated, are measured on the"
+    @Option(names = "--model", split = ",", description = "fastgrnn, mlp (attention-pooled, per candidate), logistic or"
+            + " querymlp (on the query embedding + the mean candidate row); several, comma-separated, are measured on the"
             + " same folds (--out writes the first) (default: fastgrnn)")
     List<ModelKind> models = List.of(ModelKind.fastgrnn);
 
@@ -83,11 +88,26 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--k", description = "candidates retrieved per prompt, as eval (default: ${DEFAULT-VALUE})")
     int k = 100;
 
+    @Option(names = "--baselines-only", description = "with --protocol: score only the seed and the kNN votes, train nothing")
+    boolean baselinesOnly;
+
+    @Option(names = "--stamp-release", description = "with --protocol: write the mean +- std of this release's own router"
+            + " under the protocol into its release.json metadata (protocol.p1.* / protocol.p2.*); the seed release is"
+            + " matched to the seed row, a trained release to its network (fp32 or int8); the model file is not touched")
+    Path stampRelease;
+
     @Override
     public Integer call() throws Exception {
         if (protocol == ProtocolOption.none && out == null) {
             throw new IllegalArgumentException("nothing to do: give --protocol p1|p2 to measure, --out DIR to write a release, or both");
         }
+        if (protocol == ProtocolOption.none && (baselinesOnly || stampRelease != null)) {
+            throw new IllegalArgumentException("--baselines-only and --stamp-release need --protocol p1|p2");
+        }
+        if (baselinesOnly && out != null) {
+            throw new IllegalArgumentException("--baselines-only trains nothing, so there is no release to --out");
+        }
+        ModelRelease stamped = stampRelease == null ? null : ModelReleases.read(stampRelease);
         OutcomeTable table = OutcomeTable.load(outcomes.data, outcomes.promptColumn, outcomes.weak, outcomes.strong);
         // The study's headline configuration: without the defective subject, as the shipped memory.
         int[] rows = IntStream.range(0, table.size()).filter(i -> !ShippedMemory.EXCLUDED.contains(table.subject(i))).toArray();
@@ -96,20 +116,24 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "%d prompts (%s left out), %d subjects; building the similarity index ...%n",
                 rows.length, ShippedMemory.EXCLUDED, table.subjects().size());
         TrainingProtocol data = new TrainingProtocol(table, rows, vectors, outcomes.goodAt, k).target(target);
-        List<RouterNetwork> networks = models.stream().map(m -> m == ModelKind.fastgrnn
-                ? (RouterNetwork) new FastGrnnNetwork(hidden, rank, rank, steps, density) : new AttentionMlpNetwork(hidden)).toList();
+        List<RouterNetwork> networks = models.stream().map(m -> switch (m) {
+            case fastgrnn -> (RouterNetwork) new FastGrnnNetwork(hidden, rank, rank, steps, density);
+            case mlp -> new AttentionMlpNetwork(hidden);
+            case logistic -> new QueryMlpNetwork(0);
+            case querymlp -> new QueryMlpNetwork(hidden);
+        }).toList();
         RouterNetwork network = networks.get(0);
         Trainer.Settings settings = new Trainer.Settings(epochs, 128, 0.01f, 1e-4f, seed, true);
 
         Map<String, String> metrics = new TreeMap<>();
         if (protocol != ProtocolOption.none) {
             TrainingProtocol.Protocol p = TrainingProtocol.Protocol.valueOf(protocol.name().toUpperCase(Locale.ROOT));
-            ProtocolRun.Result result = ProtocolRun.run(data, p, foldSeed, networks,
+            ProtocolRun.Result result = ProtocolRun.run(data, p, foldSeed, baselinesOnly ? List.of() : networks,
                     teacherHidden == null ? null : new AttentionMlpNetwork(teacherHidden), settings);
             System.out.println();
             System.out.printf(Locale.ROOT, "%s, %d folds, %d prompts, k=%d, target %s, epochs %d, seed %d (mean +- std over folds; us per call: one ONNX Runtime call, 128 rows of which 100 present, this machine)%n",
                     p, TrainingProtocol.foldCount(p), rows.length, k, target, epochs, seed);
-            networks.forEach(n -> System.out.println(n.name() + ": " + new TreeMap<>(n.describe())));
+            if (!baselinesOnly) networks.forEach(n -> System.out.println(n.name() + ": " + new TreeMap<>(n.describe())));
             System.out.println(result.markdown());
             result.files().values().forEach(f -> System.out.printf(Locale.ROOT,
                     "%s: %d parameters (%d non-zero); model.onnx %d bytes fp32, %d bytes int8; weights.safetensors %d bytes%n",
@@ -117,6 +141,21 @@ final class TrainCommand implements Callable<Integer> {
             for (TrainingProtocol.FoldScore s : result.scores()) {
                 String key = "metrics." + p.name().toLowerCase(Locale.ROOT) + "." + s.router().replace(' ', '_') + ".fold" + s.fold();
                 metrics.put(key, String.format(Locale.ROOT, "apgr=%.4f,cpt50=%.4f,cpt80=%.4f", s.apgr(), s.cpt50(), s.cpt80()));
+            }
+            if (stamped != null) {
+                String router = routerOf(stamped);
+                Map<String, String> summary = result.summary(router, "protocol." + p.name().toLowerCase(Locale.ROOT) + ".");
+                if (summary.isEmpty()) {
+                    throw new IllegalArgumentException(stampRelease + " is router '" + router + "', which this run did not"
+                            + " score; its rows: " + result.routers());
+                }
+                summary.put("protocol." + p.name().toLowerCase(Locale.ROOT) + ".setting", String.format(Locale.ROOT,
+                        "%d folds (fold seed %d), %d prompts (%s left out), k=%d; ./router train --protocol %s",
+                        TrainingProtocol.foldCount(p), foldSeed, rows.length, ShippedMemory.EXCLUDED, k, protocol));
+                Map<String, String> metadata = new TreeMap<>(stamped.getMetadata());
+                metadata.putAll(summary);
+                ModelReleases.write(stampRelease, ModelRelease.newBuilder(stamped).setMetadata(metadata).build());
+                System.out.println("stamped " + stampRelease.resolve(ModelReleases.DESCRIPTOR_FILE) + ": " + new TreeMap<>(summary));
             }
         }
         if (out != null) {
@@ -142,5 +181,12 @@ final class TrainCommand implements Callable<Integer> {
                     r.getName(), r.getVersion(), r.getSha256(), out, out);
         }
         return 0;
+    }
+
+    /** The protocol row that scores the same function as {@code release}. */
+    private static String routerOf(ModelRelease release) {
+        if (release.getName().equals(SeedModelBuilder.NAME)) return ProtocolRun.SEED_ROUTER;
+        boolean int8 = Boolean.parseBoolean(release.getMetadata().getOrDefault("weights_int8", "false"));
+        return release.getName() + (int8 ? " int8" : " fp32");
     }
 }
