@@ -50,6 +50,12 @@ public class Int8ScanBenchmark {
     private byte[] queryBytes;
     private OnnxInt8Scan onnxOneThread;
     private OnnxInt8Scan onnxTwoThreads;
+    /** False: no ONNX sessions (Int8ScanRoundRobin sets it when no ONNX kernel is asked for). */
+    boolean withOnnx = true;
+    /** The same vectors as 4-bit codes ({@link Int4Codes}), 192 bytes per row. */
+    private byte[] int4Codes;
+    private byte[] int4SignedCodes;
+    private Int4Dot int4Kernel;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -57,10 +63,13 @@ public class Int8ScanBenchmark {
         codes = new byte[rows * DIM];
         float[] scales = new float[rows];
         float[] v = new float[DIM];
+        int4Codes = new byte[rows * Int4Codes.rowBytes(DIM)];
         for (int r = 0; r < rows; r++) {
             unit(random, v);
             QuantizedNamespace.quantize(v, codes, r * DIM, DIM, scales, r);
+            Int4Codes.quantize(v, int4Codes, r * Int4Codes.rowBytes(DIM), DIM);
         }
+        int4SignedCodes = Int8ScanCandidates.signedNibbles(int4Codes);
         byte[] q = new byte[DIM];
         unit(random, v);
         QuantizedNamespace.quantize(v, q, 0, DIM, new float[1], 0);
@@ -80,6 +89,28 @@ public class Int8ScanBenchmark {
         scalar = new ScalarInt8Dot();
         second = Executors.newSingleThreadExecutor();
         queryBytes = q;
+        int4Kernel = Int4Dot.best();
+        if (!int4Kernel.name().equals("vector-api-int4")) {
+            throw new IllegalStateException("no Vector API int4 kernel: " + int4Kernel.name());
+        }
+        // A fast wrong answer is no answer: every 4-bit kernel must give the plain-Java kernel's exact integers.
+        int[] int4Expected = new int[rows];
+        Int4Dot.scalar().dotRows(int4Codes, 0, rows, queryShorts, DIM, int4Expected);
+        for (String kernel : new String[] {"int4Blocks", "int4SignShiftsBlocks", "int4BlocksTwoThreads", "int4TwoRowsBlocks",
+                "int4Fixed384Blocks"}) {
+            java.util.Arrays.fill(out, 0);
+            try {
+                getClass().getMethod(kernel).invoke(this);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            if (!java.util.Arrays.equals(int4Expected, out)) {
+                throw new IllegalStateException(kernel + " differs from the plain-Java 4-bit dots");
+            }
+        }
+        if (!withOnnx) {
+            return;
+        }
         try {
             onnxOneThread = new OnnxInt8Scan(codes, rows, DIM, 1);
             onnxTwoThreads = new OnnxInt8Scan(codes, rows, DIM, 2);
@@ -104,8 +135,8 @@ public class Int8ScanBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         second.shutdownNow();
-        onnxOneThread.close();
-        onnxTwoThreads.close();
+        if (onnxOneThread != null) onnxOneThread.close();
+        if (onnxTwoThreads != null) onnxTwoThreads.close();
     }
 
     /** (a): ONNX Runtime's MatMulInteger (MLAS) over the codes, 1 intra-op thread. */
@@ -188,6 +219,74 @@ public class Int8ScanBenchmark {
         blocks(vectorKernel, 0, half, out);
         f.get();
         return out;
+    }
+
+    /** Issue 8's 4-bit first pass: {@link VectorInt4Dot} over blocks of rows (192 bytes per row). */
+    @Benchmark
+    public int[] int4Blocks() {
+        int4Blocks(0, rows, out);
+        return out;
+    }
+
+    /** The 4-bit kernel with the nibbles sign-extended by shifts (no correction). */
+    @Benchmark
+    public int[] int4SignShiftsBlocks() {
+        int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
+        for (int r = 0; r < rows; r += block.length) {
+            int end = Math.min(rows, r + block.length);
+            Int8ScanCandidates.int4SignShifts(int4SignedCodes, r, end, queryShorts, DIM, block);
+            System.arraycopy(block, 0, out, r, end - r);
+        }
+        return out;
+    }
+
+    /** 384-d only: 2 rows per query load, cheaper widening. */
+    @Benchmark
+    public int[] int4TwoRowsBlocks() {
+        int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
+        for (int r = 0; r < rows; r += block.length) {
+            int end = Math.min(rows, r + block.length);
+            Int8ScanCandidates.int4TwoRows(int4Codes, r, end, queryShorts, block);
+            System.arraycopy(block, 0, out, r, end - r);
+        }
+        return out;
+    }
+
+    /** 384-d only: constant chunk count, cheaper widening. */
+    @Benchmark
+    public int[] int4Fixed384Blocks() {
+        int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
+        for (int r = 0; r < rows; r += block.length) {
+            int end = Math.min(rows, r + block.length);
+            Int8ScanCandidates.int4Fixed384(int4Codes, r, end, queryShorts, block);
+            System.arraycopy(block, 0, out, r, end - r);
+        }
+        return out;
+    }
+
+    /** The 4-bit kernel with the upper half of the rows on a second thread. */
+    @Benchmark
+    public int[] int4BlocksTwoThreads() throws Exception {
+        int half = rows / 2;
+        Future<?> f = second.submit(() -> int4Blocks(half, rows, out));
+        int4Blocks(0, half, out);
+        f.get();
+        return out;
+    }
+
+    /** The floor for a 4-bit kernel: reads every 4-bit code byte once. */
+    @Benchmark
+    public long readInt4CodesOnly() {
+        return Int8ScanCandidates.orAll(int4Codes);
+    }
+
+    private void int4Blocks(int from, int to, int[] out) {
+        int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
+        for (int r = from; r < to; r += block.length) {
+            int end = Math.min(to, r + block.length);
+            int4Kernel.dotRows(int4Codes, r, end, queryShorts, DIM, block);
+            System.arraycopy(block, 0, out, r, end - r);
+        }
     }
 
     /** Rows [from, to) in blocks of {@link LiveMemoryIndex#SCAN_BLOCK_ROWS}, dots written at out[row]. */

@@ -164,6 +164,108 @@ final class Int8ScanCandidates {
         }
     }
 
+    /**
+     * 4-bit codes ({@link Int4Codes}' layout) with the nibbles sign-extended by shifts instead of the shipped
+     * kernel's mask + correction: level = (x << (12 - 4p)) >> 12 (arithmetic), summed in 16-bit lanes (exact:
+     * |4 * 6 * 8 * 127| < 2^15 at 384-d; this candidate is only for dim a multiple of 64 up to 512).
+     */
+    static void int4SignShifts(byte[] codes, int from, int to, short[] query, int dim, int[] out) {
+        int rowBytes = dim / 2;
+        int chunks = dim / 64;
+        for (int r = from; r < to; r++) {
+            int o = r * rowBytes;
+            ShortVector acc0 = ShortVector.zero(SHORTS);
+            ShortVector acc1 = ShortVector.zero(SHORTS);
+            for (int c = 0; c < chunks; c++) {
+                ShortVector x = ByteVector.fromArray(ByteVector.SPECIES_256, codes, o + 32 * c).reinterpretAsShorts();
+                int q = 64 * c;
+                acc0 = acc0.add(x.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12)
+                                .mul(ShortVector.fromArray(SHORTS, query, q)))
+                        .add(x.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12)
+                                .mul(ShortVector.fromArray(SHORTS, query, q + 16)));
+                acc1 = acc1.add(x.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12)
+                                .mul(ShortVector.fromArray(SHORTS, query, q + 32)))
+                        .add(x.lanewise(VectorOperators.ASHR, 12).mul(ShortVector.fromArray(SHORTS, query, q + 48)));
+            }
+            ShortVector lanes = acc0.add(acc1);
+            out[r - from] = ((IntVector) lanes.convertShape(VectorOperators.S2I, INTS, 0))
+                    .add((IntVector) lanes.convertShape(VectorOperators.S2I, INTS, 1))
+                    .reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** {@link #int4SignShifts}' codes: {@link Int4Codes} with the nibble holding the level itself (two's complement), not level + 8. */
+    static byte[] signedNibbles(byte[] int4Codes) {
+        byte[] out = new byte[int4Codes.length];
+        for (int i = 0; i < out.length; i++) out[i] = (byte) (int4Codes[i] ^ 0x88);
+        return out;
+    }
+
+    /** {@link VectorInt4Dot#dotRows} for 384-d only, with 2 rows sharing each query load. */
+    static void int4TwoRows(byte[] codes, int from, int to, short[] query, int[] out) {
+        ShortVector correction = int4Correction(query);
+        int r = from;
+        for (; r + 2 <= to; r += 2) {
+            int o0 = r * 192;
+            int o1 = o0 + 192;
+            ShortVector a0 = ShortVector.zero(SHORTS);
+            ShortVector b0 = ShortVector.zero(SHORTS);
+            ShortVector a1 = ShortVector.zero(SHORTS);
+            ShortVector b1 = ShortVector.zero(SHORTS);
+            for (int c = 0; c < 6; c++) {
+                int q = 64 * c;
+                ShortVector x0 = ByteVector.fromArray(ByteVector.SPECIES_256, codes, o0 + 32 * c).reinterpretAsShorts();
+                ShortVector x1 = ByteVector.fromArray(ByteVector.SPECIES_256, codes, o1 + 32 * c).reinterpretAsShorts();
+                ShortVector q0 = ShortVector.fromArray(SHORTS, query, q);
+                ShortVector q1 = ShortVector.fromArray(SHORTS, query, q + 16);
+                ShortVector q2 = ShortVector.fromArray(SHORTS, query, q + 32);
+                ShortVector q3 = ShortVector.fromArray(SHORTS, query, q + 48);
+                a0 = a0.add(x0.and((short) 0xF).mul(q0)).add(x0.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(q1));
+                b0 = b0.add(x0.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(q2)).add(x0.lanewise(VectorOperators.LSHR, 12).mul(q3));
+                a1 = a1.add(x1.and((short) 0xF).mul(q0)).add(x1.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(q1));
+                b1 = b1.add(x1.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(q2)).add(x1.lanewise(VectorOperators.LSHR, 12).mul(q3));
+            }
+            out[r - from] = widenSum(a0.add(b0).sub(correction));
+            out[r - from + 1] = widenSum(a1.add(b1).sub(correction));
+        }
+        if (r < to) int4OneRowFixed(codes, r, to, query, out, r - from, correction);
+    }
+
+    /** {@link VectorInt4Dot#dotRows} for 384-d only (constant trip count, so the chunk loop can unroll). */
+    static void int4Fixed384(byte[] codes, int from, int to, short[] query, int[] out) {
+        int4OneRowFixed(codes, from, to, query, out, 0, int4Correction(query));
+    }
+
+    private static void int4OneRowFixed(byte[] codes, int from, int to, short[] query, int[] out, int outOffset, ShortVector correction) {
+        for (int r = from; r < to; r++) {
+            int o = r * 192;
+            ShortVector a = ShortVector.zero(SHORTS);
+            ShortVector b = ShortVector.zero(SHORTS);
+            for (int c = 0; c < 6; c++) {
+                int q = 64 * c;
+                ShortVector x = ByteVector.fromArray(ByteVector.SPECIES_256, codes, o + 32 * c).reinterpretAsShorts();
+                a = a.add(x.and((short) 0xF).mul(ShortVector.fromArray(SHORTS, query, q)))
+                        .add(x.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(SHORTS, query, q + 16)));
+                b = b.add(x.lanewise(VectorOperators.LSHR, 8).and((short) 0xF).mul(ShortVector.fromArray(SHORTS, query, q + 32)))
+                        .add(x.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(SHORTS, query, q + 48)));
+            }
+            out[outOffset + r - from] = widenSum(a.add(b).sub(correction));
+        }
+    }
+
+    private static ShortVector int4Correction(short[] query) {
+        ShortVector sum = ShortVector.zero(SHORTS);
+        for (int i = 0; i < 384; i += 16) sum = sum.add(ShortVector.fromArray(SHORTS, query, i));
+        return sum.lanewise(VectorOperators.LSHL, 3);
+    }
+
+    /** Sum of the 16 lanes as ints: the sign-extended low and high shorts of each int lane, added. */
+    private static int widenSum(ShortVector lanes) {
+        IntVector i = lanes.reinterpretAsInts();
+        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16)).reduceLanes(VectorOperators.ADD);
+    }
+
     /** OR of all bytes, 32 at a time: a pure read of the array. */
     static long orAll(byte[] data) {
         VectorSpecies<Byte> bytes = ByteVector.SPECIES_256;

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * (the two-thread kernel's CPU time counts the calling thread only).
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp <bench classpath>
- * org.agentrouter.memory.Int8ScanRoundRobin ROWS ROUNDS}
+ * org.agentrouter.memory.Int8ScanRoundRobin ROWS ROUNDS [KERNEL_REGEX]}
  */
 public final class Int8ScanRoundRobin {
     private Int8ScanRoundRobin() {}
@@ -24,8 +24,11 @@ public final class Int8ScanRoundRobin {
     public static void main(String[] args) throws Exception {
         int rows = Integer.parseInt(args[0]);
         int rounds = Integer.parseInt(args[1]);
+        // Optional third argument: a regex of the kernels to time (default: all).
+        java.util.regex.Pattern only = java.util.regex.Pattern.compile(args.length > 2 ? args[2] : ".*");
         Int8ScanBenchmark b = new Int8ScanBenchmark();
         b.rows = rows;
+        b.withOnnx = only.matcher("onnxMatMulInteger").find();
         b.setUp();
         Map<String, Callable<Object>> kernels = new LinkedHashMap<>();
         kernels.put("vectorApiPerRow (before)", b::vectorApiPerRow);
@@ -39,6 +42,13 @@ public final class Int8ScanRoundRobin {
         kernels.put("onnxMatMulIntegerTwoThreads", b::onnxMatMulIntegerTwoThreads);
         kernels.put("readCodesOnly (floor)", b::readCodesOnly);
         kernels.put("readCodesOnlyTwoStreams", b::readCodesOnlyTwoStreams);
+        kernels.put("int4Blocks", b::int4Blocks);
+        kernels.put("int4SignShiftsBlocks", b::int4SignShiftsBlocks);
+        kernels.put("int4TwoRowsBlocks", b::int4TwoRowsBlocks);
+        kernels.put("int4Fixed384Blocks", b::int4Fixed384Blocks);
+        kernels.put("int4BlocksTwoThreads", b::int4BlocksTwoThreads);
+        kernels.put("readInt4CodesOnly (floor)", b::readInt4CodesOnly);
+        kernels.keySet().removeIf(k -> !only.matcher(k).find());
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         Map<String, long[]> wall = new LinkedHashMap<>();
         Map<String, long[]> cpu = new LinkedHashMap<>();

@@ -7,27 +7,50 @@ import java.util.Map;
 
 /**
  * The retrieval index of the namespaces one subtask owns, fed memory by memory from Flink keyed state
- * (the source of truth) and searched without any I/O: an int8 copy of every vector in one contiguous array
- * per namespace is scanned for a shortlist of {@code shortlistFactor * k} rows, which are rescored by exact
- * cosine on their float vectors; the returned rows' fields (recency, use count, success, confidence,
+ * (the source of truth) and searched without any I/O: a quantized copy of every vector in one contiguous
+ * array per namespace is scanned for a shortlist of {@code shortlistFactor * k} rows, which are rescored by
+ * exact cosine on their float vectors; the returned rows' fields (recency, use count, success, confidence,
  * outcomes, session, tags) come from the {@link MemoryRecord} the row holds. Same top-k as exact search
- * within the shortlist (see {@link QuantizedIndex}, whose scan this is, and BENCHMARKS.md).
+ * within the shortlist.
+ *
+ * <p>The first pass ({@link FirstPass}) reads 4-bit codes by default ({@link Int4Codes}: 192 bytes per
+ * 384-d memory, half the int8 codes, which is what bounds the scan at 100k-1M memories): on random unit
+ * vectors its score is off by ~1/8 of the spread of cosines, so the shortlist misses some of the true top k
+ * that an int8 pass keeps; a shortlist of 4 k (the job's factor) kept recall@100 at 0.9995-0.9996 (100k
+ * and 1M memories) where int8 keeps 1.0, at about half the scan time (BENCHMARKS.md, "4-bit first pass").
+ * {@link FirstPass#INT8} keeps the int8 scan of {@link QuantizedIndex}.
  *
  * <p>Unlike {@link QuantizedIndex}, rows are updated and deleted in place (a delete moves the last row
  * into the hole), so the index always equals the state it was fed. Filters (kind, minimum confidence, tag)
  * are tested per row inside the scan.
  *
- * <p>Memory per memory: {@code dim} int8 codes + 9 bytes of scan attributes + a reference to its record
+ * <p>Memory per memory: {@code dim / 2} bytes of 4-bit codes ({@code dim} with the int8 first pass) + 9 bytes
+ * of scan attributes + a reference to its record
  * (whose float vector is shared with the record: with the heap state backend the same array as in state;
  * with RocksDB the only heap copy). One per task slot, not thread-safe.
  */
 public final class LiveMemoryIndex implements MemorySearch {
     private static final int DIM = MemorySchema.DIM;
+
+    /** The codes the first pass scans. */
+    public enum FirstPass {
+        /** 4-bit codes, one scale per vector ({@link Int4Codes}). */
+        INT4,
+        /** int8 codes, one scale per vector ({@link QuantizedNamespace#quantize}). */
+        INT8
+    }
+
     /** Rows per {@link Int8Dot#dotRows} call (96 KB of codes); their 1 KB of dots stays in L1 for the heap pass. */
     static final int SCAN_BLOCK_ROWS = 256;
 
     private final Map<String, Space> spaces = new HashMap<>();
+    private final FirstPass firstPass;
+    /** Exactly one of the two is set, as {@link #firstPass} says. */
     private final Int8Dot kernel;
+    private final Int4Dot kernel4;
+    /** Code bytes per row. */
+    private final int rowBytes;
+    private final int[] passingRows = new int[SCAN_BLOCK_ROWS];
     private final FloatCosine rescoring = FloatCosine.best();
     private final int shortlistFactor;
     private final int[] queryCodes = new int[DIM];
@@ -41,20 +64,43 @@ public final class LiveMemoryIndex implements MemorySearch {
     private long[] sortKeys = new long[0];
     private long total;
 
+    /** The 4-bit first pass. */
     public LiveMemoryIndex(int shortlistFactor) {
-        this(shortlistFactor, Int8Dot.best());
+        this(shortlistFactor, FirstPass.INT4);
     }
 
+    public LiveMemoryIndex(int shortlistFactor, FirstPass firstPass) {
+        this(shortlistFactor, firstPass, firstPass == FirstPass.INT8 ? Int8Dot.best() : null,
+                firstPass == FirstPass.INT4 ? Int4Dot.best() : null);
+    }
+
+    /** The int8 first pass on this kernel. */
     LiveMemoryIndex(int shortlistFactor, Int8Dot kernel) {
+        this(shortlistFactor, FirstPass.INT8, kernel, null);
+    }
+
+    /** The 4-bit first pass on this kernel. */
+    LiveMemoryIndex(int shortlistFactor, Int4Dot kernel) {
+        this(shortlistFactor, FirstPass.INT4, null, kernel);
+    }
+
+    private LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, Int8Dot kernel, Int4Dot kernel4) {
         if (shortlistFactor < 1) {
             throw new IllegalArgumentException("shortlistFactor must be >= 1, got " + shortlistFactor);
         }
         this.shortlistFactor = shortlistFactor;
+        this.firstPass = firstPass;
         this.kernel = kernel;
+        this.kernel4 = kernel4;
+        this.rowBytes = firstPass == FirstPass.INT4 ? Int4Codes.rowBytes(DIM) : DIM;
+    }
+
+    public FirstPass firstPass() {
+        return firstPass;
     }
 
     public String kernelName() {
-        return kernel.name() + "+" + rescoring.name();
+        return (kernel4 != null ? kernel4.name() : kernel.name()) + "+" + rescoring.name();
     }
 
     /** True once {@code namespace} was loaded (it may hold no memories any more). */
@@ -64,7 +110,7 @@ public final class LiveMemoryIndex implements MemorySearch {
 
     /** Marks a namespace as loaded even when it has no memories yet. */
     public void open(String namespace) {
-        spaces.computeIfAbsent(namespace, n -> new Space());
+        spaces.computeIfAbsent(namespace, n -> new Space(rowBytes));
     }
 
     /** Forgets a namespace (its key group moved away, or it is rebuilt). */
@@ -102,7 +148,7 @@ public final class LiveMemoryIndex implements MemorySearch {
      */
     public void upsert(MemoryRecord r) {
         VectorChecks.requireValid(r.embedding, "memory " + r.id + ": embedding");
-        Space s = spaces.computeIfAbsent(r.namespace, n -> new Space());
+        Space s = spaces.computeIfAbsent(r.namespace, n -> new Space(rowBytes));
         Integer existing = s.rowOf.get(r.id);
         int row;
         if (existing != null) {
@@ -114,7 +160,11 @@ public final class LiveMemoryIndex implements MemorySearch {
             s.rowOf.put(r.id, row);
             total++;
         }
-        QuantizedNamespace.quantize(r.embedding, s.codes, row * DIM, DIM, s.scale, row);
+        if (kernel4 != null) {
+            s.scale[row] = Int4Codes.quantize(r.embedding, s.codes, row * rowBytes, DIM);
+        } else {
+            QuantizedNamespace.quantize(r.embedding, s.codes, row * DIM, DIM, s.scale, row);
+        }
         s.records[row] = r;
         s.kind[row] = QuantizedNamespace.kindCode(MemoryKinds.canonical(r.kind) == null ? MemoryRecord.EPISODE
                 : MemoryKinds.canonical(r.kind));
@@ -138,7 +188,7 @@ public final class LiveMemoryIndex implements MemorySearch {
         if (row != last) {
             MemoryRecord moved = s.records[last];
             clearTags(s, last);
-            System.arraycopy(s.codes, last * DIM, s.codes, row * DIM, DIM);
+            System.arraycopy(s.codes, last * rowBytes, s.codes, row * rowBytes, rowBytes);
             s.scale[row] = s.scale[last];
             s.kind[row] = s.kind[last];
             s.confidence[row] = s.confidence[last];
@@ -237,7 +287,11 @@ public final class LiveMemoryIndex implements MemorySearch {
             // same order with the same exact scores as one by one, so the shortlist is the same.
             for (int from = 0; from < size; from += SCAN_BLOCK_ROWS) {
                 int to = Math.min(size, from + SCAN_BLOCK_ROWS);
-                kernel.dotRows(codes, from, to, queryShorts, DIM, blockDots);
+                if (kernel4 != null) {
+                    kernel4.dotRows(codes, from, to, queryShorts, DIM, blockDots);
+                } else {
+                    kernel.dotRows(codes, from, to, queryShorts, DIM, blockDots);
+                }
                 for (int row = from; row < to; row++) {
                     heap.offer(blockDots[row - from] * scale[row], row);
                 }
@@ -252,13 +306,33 @@ public final class LiveMemoryIndex implements MemorySearch {
             if (tagged == null) return 0;
         }
         int row = tagged == null ? 0 : tagged.nextSetBit(0);
+        int passing = 0;
         while (row >= 0 && row < size) {
             if ((kindCode < 0 || s.kind[row] == kindCode) && s.confidence[row] >= minConfidence) {
-                heap.offer(kernel.dot(codes, row * DIM, queryCodes, DIM) * scale[row], row);
+                if (kernel4 == null) {
+                    heap.offer(kernel.dot(codes, row * DIM, queryCodes, DIM) * scale[row], row);
+                } else {
+                    // 4-bit: the passing rows in batches, offered in row order as the int8 path does.
+                    passingRows[passing++] = row;
+                    if (passing == passingRows.length) {
+                        offerPassing(codes, scale, passing);
+                        passing = 0;
+                    }
+                }
             }
             row = tagged == null ? row + 1 : tagged.nextSetBit(row + 1);
         }
+        if (passing > 0) {
+            offerPassing(codes, scale, passing);
+        }
         return heap.size();
+    }
+
+    private void offerPassing(byte[] codes, float[] scale, int n) {
+        kernel4.dotRowList(codes, passingRows, n, queryShorts, DIM, blockDots);
+        for (int i = 0; i < n; i++) {
+            heap.offer(blockDots[i] * scale[passingRows[i]], passingRows[i]);
+        }
     }
 
     /** Heap bytes of the index itself (codes, attributes, row references; the records are counted by state). */
@@ -273,8 +347,9 @@ public final class LiveMemoryIndex implements MemorySearch {
 
     /** One namespace's rows. */
     private static final class Space {
+        final int rowBytes;
         int size;
-        byte[] codes = new byte[16 * DIM];
+        byte[] codes;
         float[] scale = new float[16];
         byte[] kind = new byte[16];
         float[] confidence = new float[16];
@@ -282,10 +357,15 @@ public final class LiveMemoryIndex implements MemorySearch {
         final Map<String, Integer> rowOf = new HashMap<>();
         final Map<String, BitSet> tagRows = new HashMap<>();
 
+        Space(int rowBytes) {
+            this.rowBytes = rowBytes;
+            codes = new byte[16 * rowBytes];
+        }
+
         void ensureCapacity(int n) {
             if (n <= scale.length) return;
             int cap = Math.max(n, scale.length + (scale.length >> 1));
-            codes = Arrays.copyOf(codes, cap * DIM);
+            codes = Arrays.copyOf(codes, cap * rowBytes);
             scale = Arrays.copyOf(scale, cap);
             kind = Arrays.copyOf(kind, cap);
             confidence = Arrays.copyOf(confidence, cap);

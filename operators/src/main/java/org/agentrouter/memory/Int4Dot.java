@@ -1,0 +1,81 @@
+package org.agentrouter.memory;
+
+/**
+ * Dot products of {@link Int4Codes} rows with an int8 query held as shorts in [-127, 127] (the query's
+ * components in their natural order: the layout needs no permutation). A Vector API kernel when the module
+ * is present ({@link #best()}), else this interface's plain-Java default; both exact.
+ */
+interface Int4Dot {
+    /**
+     * {@code out[r - from]} = sum over i of level_i(row r) * query[i], for rows r in [from, to) of a matrix of
+     * {@link Int4Codes} rows of {@code dim} components ({@link Int4Codes#rowBytes} bytes each, row r at
+     * {@code r * rowBytes}).
+     */
+    default void dotRows(byte[] codes, int from, int to, short[] query, int dim, int[] out) {
+        int rowBytes = Int4Codes.rowBytes(dim);
+        int vectorDim = dim - dim % Int4Codes.CHUNK;
+        for (int r = from; r < to; r++) {
+            int o = r * rowBytes;
+            int s = 0;
+            for (int c = 0; c < vectorDim; c += Int4Codes.CHUNK) {
+                int b = o + c / 2;
+                for (int j = 0; j < 16; j++) {
+                    int lo = codes[b + 2 * j];
+                    int hi = codes[b + 2 * j + 1];
+                    s += ((lo & 0xF) - Int4Codes.OFFSET) * query[c + j]
+                            + (((lo >> 4) & 0xF) - Int4Codes.OFFSET) * query[c + 16 + j]
+                            + ((hi & 0xF) - Int4Codes.OFFSET) * query[c + 32 + j]
+                            + (((hi >> 4) & 0xF) - Int4Codes.OFFSET) * query[c + 48 + j];
+                }
+            }
+            s += tail(codes, o, vectorDim, query, dim);
+            out[r - from] = s;
+        }
+    }
+
+    /**
+     * {@code out[i]} = the dot product of row {@code rows[i]} with the query, for i in [0, n): the filtered
+     * scan's path, over the rows that pass the filter.
+     */
+    default void dotRowList(byte[] codes, int[] rows, int n, short[] query, int dim, int[] out) {
+        int[] one = new int[1];
+        for (int i = 0; i < n; i++) {
+            dotRows(codes, rows[i], rows[i] + 1, query, dim, one);
+            out[i] = one[0];
+        }
+    }
+
+    /** The components past the last full chunk, two per byte. */
+    static int tail(byte[] codes, int rowOffset, int vectorDim, short[] query, int dim) {
+        int s = 0;
+        int b = rowOffset + vectorDim / 2;
+        for (int i = vectorDim; i < dim; i++) {
+            int t = i - vectorDim;
+            int nibble = (codes[b + t / 2] >> ((t & 1) << 2)) & 0xF;
+            s += (nibble - Int4Codes.OFFSET) * query[i];
+        }
+        return s;
+    }
+
+    String name();
+
+    /** The Vector API kernel when the module is present and 256-bit integer vectors exist, else plain Java. */
+    static Int4Dot best() {
+        if (Int8Dot.vectorApiPresent()) {
+            try {
+                Object kernel = Class.forName("org.agentrouter.memory.VectorInt4Dot")
+                        .getDeclaredMethod("createIfSupported").invoke(null);
+                if (kernel != null) {
+                    return (Int4Dot) kernel;
+                }
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // Falls through to the plain-Java kernel: slower, same results.
+            }
+        }
+        return scalar();
+    }
+
+    static Int4Dot scalar() {
+        return () -> "scalar";
+    }
+}
