@@ -31,6 +31,7 @@ import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemorySearch;
 import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.LiveMemoryIndex;
 import org.agentrouter.memory.QuantizedIndex;
 import org.agentrouter.memory.RetrievalFilter;
 import org.agentrouter.memory.VecExtension;
@@ -133,6 +134,22 @@ final class RetrievalBenchCommand implements Callable<Integer> {
                                 index.loadedMemories(), loadMs, index.heapBytes() >> 20);
                     }
                     index.close();
+                }
+            }
+        }
+        // The job's own index (the retrieval operator's, fed from keyed state; here from the store's rows).
+        try (MemoryStore store = MemoryStore.openReadOnly(file)) {
+            for (LiveMemoryIndex.FirstPass pass : LiveMemoryIndex.FirstPass.values()) {
+                for (int factor : shortlistFactors) {
+                    LiveMemoryIndex index = new LiveMemoryIndex(factor, pass);
+                    long start = System.nanoTime();
+                    store.forEach(index::upsert);
+                    long loadMs = (System.nanoTime() - start) / 1_000_000;
+                    measure("job index " + index.kernelName() + " x" + factor, index, queryVectors, truth, false);
+                    if (factor == shortlistFactors[shortlistFactors.length - 1]) {
+                        System.out.printf("  (index: %,d memories loaded in %,d ms, %,d MB of codes and attributes; floats are the records')%n", index.size(), loadMs,
+                                index.heapBytes() >> 20);
+                    }
                 }
             }
         }
