@@ -180,12 +180,15 @@ final class PipelineBenchCommand implements Callable<Integer> {
 
     static final String ALL_JAVA_THREADS = "all Java threads";
     static final String JVM_INTERNAL = "JVM internal (JIT compilers, GC)";
+    /** The compiler threads' part of JVM_INTERNAL (Linux only): start-up cost rather than cost per decision. */
+    static final String JIT_COMPILERS = "of which JIT compiler threads";
 
     /** The rate steps on one running job. */
     private final class Sweep {
         private final Broker broker;
         private final int prometheusPort;
         private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private final CompilerThreadsCpu compilers = new CompilerThreadsCpu();
         private volatile Window window = new Window(Long.MAX_VALUE);
         private final AtomicBoolean ready = new AtomicBoolean();
         private final AtomicBoolean consuming = new AtomicBoolean(true);
@@ -250,6 +253,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             Window w = null;
             double cpuBefore = 0;
             double brokerCpuBefore = 0;
+            double jitCpuBefore = 0;
             Map<Long, Long> threadCpuBefore = null;
             while (true) {
                 long nowNanos = System.nanoTime();
@@ -268,6 +272,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
                     cpuBefore = processCpuSeconds();
                     brokerCpuBefore = broker.cpuSeconds();
                     threadCpuBefore = threadCpuNanos();
+                    jitCpuBefore = compilers.seconds();
                 }
                 String ns = namespaceName((int) (sent % namespaces));
                 AgentQuery.Builder q = AgentQuery.newBuilder().setQueryId(UUID.randomUUID().toString()).setNamespace(ns)
@@ -286,6 +291,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
             Map<String, Double> threadCpu = busiestThreads(threadCpuBefore, threadCpuNanos(), windowSeconds);
             // What no Java thread accounts for: the JIT compilers and the garbage collector.
             threadCpu.put(JVM_INTERNAL, round(Math.max(0, cpu / windowSeconds - threadCpu.remove(ALL_JAVA_THREADS))));
+            double jitCpu = compilers.seconds();
+            if (jitCpu >= 0 && jitCpuBefore >= 0) threadCpu.put(JIT_COMPILERS, round((jitCpu - jitCpuBefore) / windowSeconds));
             Map<String, Double> stages = stageMicrosP50();
 
             long drainUntil = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(drainSeconds);
@@ -451,8 +458,12 @@ final class PipelineBenchCommand implements Callable<Integer> {
         System.out.println("busiest threads of this JVM (cores): " + s.threadCpuShare());
         if (s.decisionsPerSecond() > 0) {
             // CPU time per decision depends far less on other processes' load than wall-clock latency does.
-            System.out.printf("CPU per decision, ms: this JVM %.2f, broker process %.2f%n",
-                    1000 * s.jvmCpuCores() / s.decisionsPerSecond(), 1000 * s.brokerCpuCores() / s.decisionsPerSecond());
+            Double jit = s.threadCpuShare().get(JIT_COMPILERS);
+            System.out.printf("CPU per decision, ms: this JVM %.2f%s, broker process %.2f%n",
+                    1000 * s.jvmCpuCores() / s.decisionsPerSecond(),
+                    jit == null ? "" : String.format(" (%.2f without the JIT compiler threads)",
+                            1000 * (s.jvmCpuCores() - jit) / s.decisionsPerSecond()),
+                    1000 * s.brokerCpuCores() / s.decisionsPerSecond());
         }
     }
 

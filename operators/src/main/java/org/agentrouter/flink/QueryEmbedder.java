@@ -12,6 +12,9 @@ import org.apache.flink.util.Collector;
  * Embeds the text of queries that arrive without a vector (all-MiniLM-L6-v2, one ONNX session per
  * task slot). Queries that carry a vector pass through untouched: agents that already embedded
  * their query pay nothing here.
+ *
+ * <p>It is the last stage that dead-letters a query with its original bytes: it drops them from the
+ * query before passing it on, so they never cross a network edge.
  */
 public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
     private static final long serialVersionUID = 1L;
@@ -47,6 +50,10 @@ public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
                 return;
             }
         }
+        // No stage after this one dead-letters a query, so its original bytes (the whole Avro record, vector
+        // included, ~1.7 kB) would only be serialized and deserialized again at the keyBy to retrieval and at
+        // the edge to scoring.
+        q.original = null;
         out.collect(q);
     }
 

@@ -23,6 +23,7 @@ public class QueryContext {
     public String sourceTopic;
     public int sourcePartition;
     public long sourceOffset;
+    /** The query's Avro bytes, for a dead letter of decode or embed; null after embed (the last stage that needs them). */
     public byte[] original;
     /** Wall clock (microseconds) when the job decoded the query: processing latency starts here. */
     public long ingestMicros;
