@@ -102,7 +102,9 @@ public final class ProtocolRun {
             boolean[] inTraining = new boolean[data.size()];
             for (int p : train) inTraining[p] = true;
             TrainingSet testSet = data.features(test, q -> (IntPredicate) j -> inTraining[j]);
-            TrainingSet trainSet = data.features(train, data.trainingMemory(protocol, inTraining));
+            // Only trained models need the training prompts' inputs (--baselines-only scores the test prompts alone).
+            boolean training = !networks.isEmpty() || teacher != null;
+            TrainingSet trainSet = training ? data.features(train, data.trainingMemory(protocol, inTraining)) : null;
             double[] weak = data.weak(test);
             double[] strong = data.strong(test);
 

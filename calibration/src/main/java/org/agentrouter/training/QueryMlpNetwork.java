@@ -24,6 +24,8 @@ public final class QueryMlpNetwork implements RouterNetwork {
      * Adam's steps on their weights far too small. The export folds the factor into the weights.
      */
     static final float EMBEDDING_SCALE = (float) Math.sqrt(EMBEDDING_DIM);
+    /** Per query column: EMBEDDING_SCALE on the embedding, 1 on the text signals. */
+    private static final float[] INPUT_SCALE = inputScale();
 
     private final int hidden;
 
@@ -59,7 +61,7 @@ public final class QueryMlpNetwork implements RouterNetwork {
     public NDArray logit(Map<String, NDArray> w, NDArray x, NDArray query) {
         NDArray sums = x.sum(new int[] {1});                                   // [B, W]; padding rows are zero
         NDArray count = sums.get(":, " + C_PRESENT).maximum(1f).expandDims(1); // [B, 1]
-        NDArray pre = query.mul(x.getManager().create(inputScale())).matMul(w.get("w_query")).add(sums.div(count).matMul(w.get("w_candidates")));
+        NDArray pre = query.mul(x.getManager().create(INPUT_SCALE)).matMul(w.get("w_query")).add(sums.div(count).matMul(w.get("w_candidates")));
         if (hidden == 0) return pre.squeeze(1).add(w.get("out_bias"));
         NDArray h = Activation.relu(pre.add(w.get("b1")));
         return h.matMul(w.get("out")).squeeze(1).add(w.get("out_bias"));
@@ -69,9 +71,8 @@ public final class QueryMlpNetwork implements RouterNetwork {
     public byte[] onnx(Weights w, boolean int8, Map<String, String> metadata) {
         int width = Math.max(hidden, 1);
         float[] wQuery = w.get("w_query").clone();
-        float[] scale = inputScale();
         for (int r = 0; r < QUERY_WIDTH; r++) {
-            for (int c = 0; c < width; c++) wQuery[r * width + c] *= scale[r];
+            for (int c = 0; c < width; c++) wQuery[r * width + c] *= INPUT_SCALE[r];
         }
         return TrainedRouterGraphs.queryMlp(new TrainedRouterGraphs.QueryMlp(hidden, wQuery,
                 w.get("w_candidates"), hidden == 0 ? null : w.get("b1"), hidden == 0 ? null : w.get("out"),

@@ -19,7 +19,7 @@ public record TrainingSet(float[][] candidates, float[][] queries, float[] label
         }
     }
 
-    /** Inputs without query rows (all zero), for networks that read only the candidates. */
+    /** Inputs without query rows (one shared all-zero row, never written), for networks that read only the candidates. */
     public TrainingSet(float[][] candidates, float[] labels) {
         this(candidates, zeroQueries(candidates.length), labels);
     }
