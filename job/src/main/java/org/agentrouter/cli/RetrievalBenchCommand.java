@@ -69,6 +69,11 @@ final class RetrievalBenchCommand implements Callable<Integer> {
             description = "int8 index shortlist factors to measure (shortlist = factor * k; default ${DEFAULT-VALUE})")
     int[] shortlistFactors;
 
+    @Option(names = "--scan-threads", split = ",", defaultValue = "1,2",
+            description = "threads the job index splits one query's first pass over (4-bit pass; the job's --retrieval-scan-threads; "
+                    + "cpu p50 then counts the calling thread only) (default ${DEFAULT-VALUE})")
+    int[] scanThreads;
+
     @Option(names = "--store", description = "store file to build, or to reuse when it already holds --memories "
             + "over --namespaces (default: a temporary file, deleted afterwards)")
     Path storeFile;
@@ -82,6 +87,9 @@ final class RetrievalBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (int t : scanThreads) {
+            if (t < 1 || t > 64) throw new IllegalArgumentException("--scan-threads must be in [1, 64], got " + t);
+        }
         if (memories < 1 || namespaces < 1 || namespaces > memories || k < 1 || k > FeatureLayout.MAX_CANDIDATES
                 || queries < 1 || warmup < 0) {
             throw new IllegalArgumentException("need memories >= namespaces >= 1, 1 <= k <= "
@@ -140,15 +148,19 @@ final class RetrievalBenchCommand implements Callable<Integer> {
         // The job's own index (the retrieval operator's, fed from keyed state; here from the store's rows).
         try (MemoryStore store = MemoryStore.openReadOnly(file)) {
             for (LiveMemoryIndex.FirstPass pass : LiveMemoryIndex.FirstPass.values()) {
-                for (int factor : shortlistFactors) {
-                    LiveMemoryIndex index = new LiveMemoryIndex(factor, pass);
-                    long start = System.nanoTime();
-                    store.forEach(index::upsert);
-                    long loadMs = (System.nanoTime() - start) / 1_000_000;
-                    measure("job index " + index.kernelName() + " x" + factor, index, queryVectors, truth, false);
-                    if (factor == shortlistFactors[shortlistFactors.length - 1]) {
-                        System.out.printf("  (index: %,d memories loaded in %,d ms, %,d MB of codes and attributes; floats are the records')%n", index.size(), loadMs,
-                                index.heapBytes() >> 20);
+                for (int threads : scanThreads) {
+                    if (threads > 1 && pass != LiveMemoryIndex.FirstPass.INT4) continue; // the job's pass only
+                    for (int factor : shortlistFactors) {
+                        try (LiveMemoryIndex index = new LiveMemoryIndex(factor, pass, threads)) {
+                            long start = System.nanoTime();
+                            store.forEach(index::upsert);
+                            long loadMs = (System.nanoTime() - start) / 1_000_000;
+                            measure("job index " + index.kernelName() + " x" + factor, index, queryVectors, truth, false);
+                            if (factor == shortlistFactors[shortlistFactors.length - 1] && threads == scanThreads[0]) {
+                                System.out.printf("  (index: %,d memories loaded in %,d ms, %,d MB of codes and attributes; floats are the records')%n",
+                                        index.size(), loadMs, index.heapBytes() >> 20);
+                            }
+                        }
                     }
                 }
             }

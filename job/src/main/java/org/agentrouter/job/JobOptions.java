@@ -14,6 +14,10 @@ public class JobOptions {
     @Option(names = "--max-indexed-memories", description = "memories one retrieval subtask indexes at most, its heap budget (default: ${DEFAULT-VALUE})")
     public long maxIndexedMemories = 2_000_000;
 
+    @Option(names = "--retrieval-scan-threads", description = "threads that scan one namespace of 16k+ memories for one query: lower latency "
+            + "when cores idle, no more throughput; each retrieval subtask starts N - 1 helper threads (default: ${DEFAULT-VALUE})")
+    public int retrievalScanThreads = 1;
+
     @Option(names = "--recent-query-ttl-ms", description = "how long a query's vector waits for its feedback to become an episode memory (default: ${DEFAULT-VALUE})")
     public long recentQueryTtlMs = 600_000;
 
@@ -102,6 +106,7 @@ public class JobOptions {
     public RouterConfig routerConfig() {
         RouterConfig c = new RouterConfig();
         c.maxIndexedMemories = maxIndexedMemories;
+        c.retrievalScanThreads = retrievalScanThreads;
         c.recentQueryTtlMs = recentQueryTtlMs;
         c.deleteMarkerRetentionMs = deleteMarkerRetentionMs;
         c.retrievalK = k;

@@ -139,9 +139,17 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         group.gauge("retrievalBreakerState", () -> breaker.stateCode());
         // Read by the reporter thread: a copy the task thread refreshes, never the index's own maps.
         group.gauge("memoriesIndexed", () -> memoriesIndexed);
-        index = new LiveMemoryIndex(config.indexShortlistFactor);
+        index = new LiveMemoryIndex(config.indexShortlistFactor, LiveMemoryIndex.FirstPass.INT4, config.retrievalScanThreads);
         retriever = new CandidateRetriever(index, k);
         strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (index != null) {
+            index.close(); // its scan threads, when configured
+        }
+        super.close();
     }
 
     // ------------------------------------------------------------------ queries

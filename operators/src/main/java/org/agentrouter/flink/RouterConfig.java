@@ -11,6 +11,11 @@ public final class RouterConfig implements Serializable {
 
     /** Rows of the int8 scan rescored exactly per requested candidate. */
     public int indexShortlistFactor = 4;
+    /**
+     * Threads that scan one large namespace for one query (the task thread plus helpers). One by default: under
+     * load every core already has a task slot's work, and a split only wins where a core idles (BENCHMARKS.md).
+     */
+    public int retrievalScanThreads = 1;
     /** Memories one retrieval subtask indexes at most (its heap budget); beyond it they stay in state only. */
     public long maxIndexedMemories = 2_000_000;
     /** How long a retrieved query's vector waits for its feedback (to become an episode memory). */
@@ -67,6 +72,9 @@ public final class RouterConfig implements Serializable {
                 || appliedFeedbackRetentionMs < 1 || appliedFeedbackMax < 0 || deleteMarkerRetentionMs < 1) {
             throw new IllegalArgumentException("memory settings must be non-negative (shortlist factor, feedback and"
                     + " delete marker retention >= 1)");
+        }
+        if (retrievalScanThreads < 1 || retrievalScanThreads > 64) {
+            throw new IllegalArgumentException("retrieval scan threads must be in [1, 64], got " + retrievalScanThreads);
         }
         if (healthIntervalMs < 0) {
             throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);

@@ -4,6 +4,11 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The retrieval index of the namespaces one subtask owns, fed memory by memory from Flink keyed state
@@ -28,8 +33,14 @@ import java.util.Map;
  * of scan attributes + a reference to its record
  * (whose float vector is shared with the record: with the heap state backend the same array as in state;
  * with RocksDB the only heap copy). One per task slot, not thread-safe.
+ *
+ * <p>With {@code scanThreads > 1} an unfiltered first pass over a large namespace is split into contiguous
+ * ranges, one per thread (the calling thread takes the first), each with its own shortlist, merged in row
+ * order: the same shortlist as one thread, at up to {@code scanThreads} times the cores for one query. It
+ * trades throughput headroom for latency, so it pays only where a core is idle (BENCHMARKS.md, "Scan
+ * threads"); the pool belongs to the index and ends with {@link #close()}.
  */
-public final class LiveMemoryIndex implements MemorySearch {
+public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     private static final int DIM = MemorySchema.DIM;
 
     /** The codes the first pass scans. */
@@ -42,6 +53,8 @@ public final class LiveMemoryIndex implements MemorySearch {
 
     /** Rows per {@link Int8Dot#dotRows} call (96 KB of codes); their 1 KB of dots stays in L1 for the heap pass. */
     static final int SCAN_BLOCK_ROWS = 256;
+    /** Smallest namespace whose scan is split: below it (under ~0.4 ms of scan) the hand-off costs more than it saves. */
+    static final int PARALLEL_MIN_ROWS = 16_384;
 
     private final Map<String, Space> spaces = new HashMap<>();
     private final FirstPass firstPass;
@@ -53,6 +66,11 @@ public final class LiveMemoryIndex implements MemorySearch {
     private final int[] passingRows = new int[SCAN_BLOCK_ROWS];
     private final FloatCosine rescoring = FloatCosine.best();
     private final int shortlistFactor;
+    private final int scanThreads;
+    /** scanThreads - 1 workers, started by the first split scan; parts[0] is the calling thread's. */
+    private ExecutorService scanPool;
+    private ScanPart[] parts;
+    private Future<?>[] pending;
     private final int[] queryCodes = new int[DIM];
     private final short[] queryShorts = new short[DIM];
     private final byte[] queryBytes = new byte[DIM];
@@ -70,25 +88,33 @@ public final class LiveMemoryIndex implements MemorySearch {
     }
 
     public LiveMemoryIndex(int shortlistFactor, FirstPass firstPass) {
+        this(shortlistFactor, firstPass, 1);
+    }
+
+    public LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, int scanThreads) {
         this(shortlistFactor, firstPass, firstPass == FirstPass.INT8 ? Int8Dot.best() : null,
-                firstPass == FirstPass.INT4 ? Int4Dot.best() : null);
+                firstPass == FirstPass.INT4 ? Int4Dot.best() : null, scanThreads);
     }
 
     /** The int8 first pass on this kernel. */
     LiveMemoryIndex(int shortlistFactor, Int8Dot kernel) {
-        this(shortlistFactor, FirstPass.INT8, kernel, null);
+        this(shortlistFactor, FirstPass.INT8, kernel, null, 1);
     }
 
     /** The 4-bit first pass on this kernel. */
     LiveMemoryIndex(int shortlistFactor, Int4Dot kernel) {
-        this(shortlistFactor, FirstPass.INT4, null, kernel);
+        this(shortlistFactor, FirstPass.INT4, null, kernel, 1);
     }
 
-    private LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, Int8Dot kernel, Int4Dot kernel4) {
+    private LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, Int8Dot kernel, Int4Dot kernel4, int scanThreads) {
         if (shortlistFactor < 1) {
             throw new IllegalArgumentException("shortlistFactor must be >= 1, got " + shortlistFactor);
         }
+        if (scanThreads < 1) {
+            throw new IllegalArgumentException("scanThreads must be >= 1, got " + scanThreads);
+        }
         this.shortlistFactor = shortlistFactor;
+        this.scanThreads = scanThreads;
         this.firstPass = firstPass;
         this.kernel = kernel;
         this.kernel4 = kernel4;
@@ -100,7 +126,21 @@ public final class LiveMemoryIndex implements MemorySearch {
     }
 
     public String kernelName() {
-        return (kernel4 != null ? kernel4.name() : kernel.name()) + "+" + rescoring.name();
+        return (kernel4 != null ? kernel4.name() : kernel.name()) + "+" + rescoring.name()
+                + (scanThreads > 1 ? " x" + scanThreads + " threads" : "");
+    }
+
+    public int scanThreads() {
+        return scanThreads;
+    }
+
+    /** Stops the scan threads (if any were started); the index stays usable with one thread's scans. */
+    @Override
+    public void close() {
+        if (scanPool != null) {
+            scanPool.shutdownNow();
+            scanPool = null;
+        }
     }
 
     /** True once {@code namespace} was loaded (it may hold no memories any more). */
@@ -283,18 +323,10 @@ public final class LiveMemoryIndex implements MemorySearch {
         byte[] codes = s.codes;
         float[] scale = s.scale;
         if (!(f.hasKind() || f.hasMinConfidence() || f.hasTag())) {
-            // One kernel call per block of rows (its loop takes the query as shorts); rows are offered in the
-            // same order with the same exact scores as one by one, so the shortlist is the same.
-            for (int from = 0; from < size; from += SCAN_BLOCK_ROWS) {
-                int to = Math.min(size, from + SCAN_BLOCK_ROWS);
-                if (kernel4 != null) {
-                    kernel4.dotRows(codes, from, to, queryShorts, DIM, blockDots);
-                } else {
-                    kernel.dotRows(codes, from, to, queryShorts, DIM, blockDots);
-                }
-                for (int row = from; row < to; row++) {
-                    heap.offer(blockDots[row - from] * scale[row], row);
-                }
+            if (scanThreads > 1 && size >= PARALLEL_MIN_ROWS) {
+                scanSplit(codes, scale, size, Math.min(shortlist, size));
+            } else {
+                scanRows(codes, scale, 0, size, heap, blockDots);
             }
             return heap.size();
         }
@@ -326,6 +358,109 @@ public final class LiveMemoryIndex implements MemorySearch {
             offerPassing(codes, scale, passing);
         }
         return heap.size();
+    }
+
+    /**
+     * One kernel call per block of rows (its loop takes the query as shorts); rows are offered in the same order
+     * with the same exact scores as one by one, so the shortlist is the same. Reads only shared state that no
+     * other thread writes during a scan (codes, scales, the query), so ranges can run on several threads.
+     */
+    private void scanRows(byte[] codes, float[] scale, int from, int to, QuantizedIndex.ShortlistHeap into, int[] dots) {
+        for (int b = from; b < to; b += SCAN_BLOCK_ROWS) {
+            int e = Math.min(to, b + SCAN_BLOCK_ROWS);
+            if (kernel4 != null) {
+                kernel4.dotRows(codes, b, e, queryShorts, DIM, dots);
+            } else {
+                kernel.dotRows(codes, b, e, queryShorts, DIM, dots);
+            }
+            for (int row = b; row < e; row++) {
+                into.offer(dots[row - b] * scale[row], row);
+            }
+        }
+    }
+
+    /**
+     * The first pass over {@code scanThreads} contiguous ranges. Each range keeps its own best {@code limit}
+     * rows; the calling thread scans the first into {@link #heap} and then offers the others' rows in range
+     * order. A row of the overall best {@code limit} is among its own range's best, so the merged shortlist is
+     * the one a single pass keeps (ties at the boundary aside, which a single pass breaks by row order too).
+     */
+    private void scanSplit(byte[] codes, float[] scale, int size, int limit) {
+        if (scanPool == null) {
+            AtomicInteger n = new AtomicInteger();
+            scanPool = Executors.newFixedThreadPool(scanThreads - 1, r -> {
+                Thread t = new Thread(r, "memory-scan-" + n.incrementAndGet());
+                t.setDaemon(true); // never keeps a TaskManager alive if close() is skipped
+                return t;
+            });
+            parts = new ScanPart[scanThreads];
+            pending = new Future<?>[scanThreads];
+            for (int i = 1; i < scanThreads; i++) parts[i] = new ScanPart();
+        }
+        // Ranges in whole blocks so every thread calls the kernel on full blocks.
+        int blocks = (size + SCAN_BLOCK_ROWS - 1) / SCAN_BLOCK_ROWS;
+        for (int i = 1; i < scanThreads; i++) {
+            int from = Math.min(size, (int) ((long) blocks * i / scanThreads) * SCAN_BLOCK_ROWS);
+            int to = Math.min(size, (int) ((long) blocks * (i + 1) / scanThreads) * SCAN_BLOCK_ROWS);
+            parts[i].set(codes, scale, from, to, limit);
+            pending[i] = scanPool.submit(parts[i]);
+        }
+        int firstEnd = Math.min(size, (int) ((long) blocks / scanThreads) * SCAN_BLOCK_ROWS);
+        scanRows(codes, scale, 0, firstEnd, heap, blockDots);
+        for (int i = 1; i < scanThreads; i++) {
+            try {
+                pending[i].get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancelPending(i);
+                throw new IllegalStateException("interrupted while the memory scan threads were running", e);
+            } catch (ExecutionException e) {
+                cancelPending(i + 1);
+                throw new IllegalStateException("memory scan thread failed: " + e.getCause(), e.getCause());
+            }
+            QuantizedIndex.ShortlistHeap h = parts[i].heap;
+            for (int j = 0; j < h.size(); j++) {
+                heap.offer(h.score(j), h.row(j));
+            }
+            parts[i].release();
+        }
+    }
+
+    private void cancelPending(int from) {
+        for (int i = from; i < scanThreads; i++) {
+            pending[i].cancel(true);
+        }
+    }
+
+    /** One range of a split scan, reused query after query (its heap and dot buffer are allocated once). */
+    private final class ScanPart implements Runnable {
+        QuantizedIndex.ShortlistHeap heap = new QuantizedIndex.ShortlistHeap(64);
+        final int[] dots = new int[SCAN_BLOCK_ROWS];
+        private byte[] codes;
+        private float[] scale;
+        private int from;
+        private int to;
+
+        /** Written by the calling thread before submit and read by it after get(): the executor orders both. */
+        void set(byte[] codes, float[] scale, int from, int to, int limit) {
+            this.codes = codes;
+            this.scale = scale;
+            this.from = from;
+            this.to = to;
+            if (heap.capacity() < limit) heap = new QuantizedIndex.ShortlistHeap(limit);
+            heap.reset(limit);
+        }
+
+        @Override
+        public void run() {
+            scanRows(codes, scale, from, to, heap, dots);
+        }
+
+        /** Drops the references to the namespace's arrays so a dropped namespace can be collected. */
+        void release() {
+            codes = null;
+            scale = null;
+        }
     }
 
     private void offerPassing(byte[] codes, float[] scale, int n) {

@@ -537,6 +537,11 @@ public final class QuantizedIndex implements MemorySearch {
             return rows[i];
         }
 
+        /** The first-pass score of the row at heap position i. */
+        float score(int i) {
+            return score[i];
+        }
+
         void offer(float s, int row) {
             if (size < limit) {
                 int i = size++;

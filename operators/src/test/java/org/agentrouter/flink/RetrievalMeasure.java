@@ -13,7 +13,7 @@ import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
 /**
- * Not a test: {@code java -cp ... org.agentrouter.flink.RetrievalMeasure N [QUERIES]} puts N random memories
+ * Not a test: {@code java -cp ... org.agentrouter.flink.RetrievalMeasure N [QUERIES [SCAN_THREADS]]} puts N random memories
  * into one namespace of the retrieval operator (real keyed state, heap backend), measures retrieval (int8
  * scan + rescoring + feature assembly, no I/O) per query, then snapshots, restores into a new operator and
  * measures the first query, which rebuilds the namespace's index from the restored state.
@@ -22,9 +22,11 @@ public final class RetrievalMeasure {
     public static void main(String[] args) throws Exception {
         int n = Integer.parseInt(args[0]);
         int queries = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+        int scanThreads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         Random rnd = new Random(1);
         RouterConfig c = new RouterConfig();
         c.recentQueryTtlMs = 0; // measure retrieval only
+        c.retrievalScanThreads = scanThreads;
         OperatorSubtaskState snapshot;
         try (var h = harness(c)) {
             h.open();
@@ -63,6 +65,7 @@ public final class RetrievalMeasure {
             }
             Arrays.sort(us);
             Arrays.sort(cpuUs);
+            System.out.printf("scan threads %d%n", scanThreads);
             System.out.printf("memories %d, k 100: retrieval p50 %d us, p95 %d us, p99 %d us (%d queries)%n", n,
                     us[queries / 2], us[queries * 95 / 100], us[queries * 99 / 100], queries);
             System.out.printf("memories %d, k 100: retrieval thread CPU time p50 %d us, p95 %d us, p99 %d us%n", n,

@@ -240,6 +240,61 @@ class LiveMemoryIndexTest {
         assertTrue(recall >= 0.99, "recall@100 " + recall);
     }
 
+    /**
+     * A scan split over 2 or 3 threads keeps the same shortlist as one thread (factor 1, so the top k is the
+     * shortlist itself, and the job's factor 4), for both first passes, on a namespace just over the split
+     * threshold whose size is no multiple of the block, after deletes moved rows, and with a filter (never split).
+     */
+    @Test
+    void splitScanKeepsTheShortlistOfOneThread() {
+        Random rnd = new Random(33);
+        int size = LiveMemoryIndex.PARALLEL_MIN_ROWS + 3 * LiveMemoryIndex.SCAN_BLOCK_ROWS + 17;
+        List<MemoryRecord> all = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            MemoryRecord r = MemoryStoreTest.record("m" + i, "ns", MemoryStoreTest.randomUnit(rnd));
+            r.tags = new String[] {"t" + rnd.nextInt(3)};
+            all.add(r);
+        }
+        float[][] queries = new float[6][];
+        for (int q = 0; q < queries.length; q++) queries[q] = MemoryStoreTest.randomUnit(rnd);
+        for (LiveMemoryIndex.FirstPass pass : LiveMemoryIndex.FirstPass.values()) {
+            for (int factor : new int[] {1, 4}) {
+                LiveMemoryIndex one = new LiveMemoryIndex(factor, pass, 1);
+                for (int threads : new int[] {2, 3}) {
+                    try (LiveMemoryIndex split = new LiveMemoryIndex(factor, pass, threads)) {
+                        for (LiveMemoryIndex index : List.of(one, split)) {
+                            if (index.size() == 0) all.forEach(index::upsert);
+                        }
+                        for (int round = 0; round < 2; round++) {
+                            for (RetrievalFilter f : new RetrievalFilter[] {RetrievalFilter.NONE, RetrievalFilter.NONE.withTag("t1")}) {
+                                for (float[] query : queries) {
+                                    CandidateSet a = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+                                    CandidateSet b = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+                                    int n = one.topK("ns", query, 100, f, a);
+                                    assertEquals(n, split.topK("ns", query, 100, f, b));
+                                    String what = pass + " factor " + factor + " threads " + threads + " round " + round + " " + f;
+                                    assertEquals(100, n, what);
+                                    assertEquals(Arrays.asList(a.ids).subList(0, n), Arrays.asList(b.ids).subList(0, n), what);
+                                    for (int i = 0; i < n; i++) assertEquals(a.similarity[i], b.similarity[i], what);
+                                }
+                            }
+                            // Deletes move the last rows into the holes: the ranges now cut other rows.
+                            for (int d = 0; d < 300; d++) {
+                                String id = "m" + (d * 53 % size);
+                                one.delete("ns", id);
+                                split.delete("ns", id);
+                            }
+                        }
+                        // Restore both for the next thread count.
+                        all.forEach(one::upsert);
+                        assertEquals(size, one.size());
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new LiveMemoryIndex(4, LiveMemoryIndex.FirstPass.INT4, 0));
+    }
+
     @Test
     void deletingMovesTheLastRowAndKeepsItsTags() {
         Random rnd = new Random(1);
