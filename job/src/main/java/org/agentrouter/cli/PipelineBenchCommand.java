@@ -100,6 +100,12 @@ final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-interval-ms", description = "the job's checkpoint interval; exactly-once latency cannot be lower (default: ${DEFAULT-VALUE})")
     long checkpointIntervalMs = 1000;
 
+    @Option(names = "--state-backend", description = "the job's state backend: hashmap or rocksdb (incremental checkpoints) (default: ${DEFAULT-VALUE})")
+    String stateBackend = "hashmap";
+
+    @Option(names = "--retrieval-scan-threads", description = "the job's threads per query for a namespace of 16k+ memories (default: ${DEFAULT-VALUE})")
+    int retrievalScanThreads = 1;
+
     @Option(names = "--text-only", description = "queries without embeddings: the job embeds them with MiniLM")
     boolean textOnly;
 
@@ -136,6 +142,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
             options.guarantee = guarantee;
             options.checkpointIntervalMs = checkpointIntervalMs;
             options.embedder = embedder;
+            options.stateBackend = stateBackend;
+            options.retrievalScanThreads = retrievalScanThreads;
             options.logDecisionsEvery = 0;
             options.groupId = "bench-pipeline-" + UUID.randomUUID();
             long storeStart = System.nanoTime();
@@ -153,7 +161,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             PipelineBenchResults results = new PipelineBenchResults(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                     cpuModel(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(),
                     new PipelineBenchResults.Setup(parallelism, memories, namespaces, !textOnly, guarantee, checkpointIntervalMs,
-                            brokerProcess, warmupSeconds, seconds),
+                            brokerProcess, warmupSeconds, seconds, stateBackend, retrievalScanThreads),
                     steps);
             String base = name != null ? name : "pipeline-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "");
             for (Path written : results.write(out, base)) System.out.println("wrote " + written);

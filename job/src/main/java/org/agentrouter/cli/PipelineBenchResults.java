@@ -18,7 +18,8 @@ record PipelineBenchResults(String date, String machine, int cores, double[] loa
                             Setup setup, List<Step> steps) {
 
     record Setup(int parallelism, int memories, int namespaces, boolean queriesCarryEmbeddings, String guarantee,
-                 long checkpointIntervalMs, boolean brokerInOwnProcess, int warmupSeconds, int measuredSeconds) {}
+                 long checkpointIntervalMs, boolean brokerInOwnProcess, int warmupSeconds, int measuredSeconds,
+                 String stateBackend, int retrievalScanThreads) {}
 
     /**
      * One offered rate. Latency: query event time to the decision's arrival at the benchmark's consumer,

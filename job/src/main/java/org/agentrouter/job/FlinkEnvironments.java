@@ -5,6 +5,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -72,6 +73,15 @@ public final class FlinkEnvironments {
         CheckpointingMode mode = options.deliveryGuarantee() == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE
                 ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE;
         env.enableCheckpointing(options.checkpointIntervalMs, mode);
+        // Only when asked: otherwise the cluster's configuration decides. RocksDB checkpoints only the files
+        // written since the last one, where the heap backend copies every memory at every checkpoint.
+        String backend = options.stateBackendType();
+        if (backend != null) {
+            Configuration state = new Configuration();
+            state.set(StateBackendOptions.STATE_BACKEND, backend);
+            state.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, backend.equals("rocksdb"));
+            env.configure(state);
+        }
         return env;
     }
 }

@@ -40,6 +40,10 @@ public class JobOptions {
     @Option(names = "--checkpoint-interval-ms", description = "default: ${DEFAULT-VALUE}")
     public long checkpointIntervalMs = 5_000;
 
+    @Option(names = "--state-backend", description = "hashmap (state on the heap; every checkpoint writes all of it) or rocksdb (state on local "
+            + "disk; incremental checkpoints write only what changed, for large memory sets) (default: the cluster's state.backend.type; hashmap when embedded)")
+    public String stateBackend;
+
     @Option(names = "--buffer-timeout-ms", description = "network buffer flush interval: lower is faster at low load (default: ${DEFAULT-VALUE})")
     public long bufferTimeoutMs = 5;
 
@@ -69,6 +73,16 @@ public class JobOptions {
 
     @Option(names = "--allow-non-restored-state", description = "with --from-savepoint: start even if some state in it belongs to no operator of this job")
     public boolean allowNonRestoredState;
+
+    /** Flink's name of the chosen state backend, or null for the cluster's; refuses anything but the two this job is tested with. */
+    public String stateBackendType() {
+        if (stateBackend == null) return null;
+        String b = stateBackend.toLowerCase();
+        if (!b.equals("hashmap") && !b.equals("rocksdb")) {
+            throw new IllegalArgumentException("--state-backend must be hashmap or rocksdb, got " + stateBackend);
+        }
+        return b;
+    }
 
     public DeliveryGuarantee deliveryGuarantee() {
         switch (guarantee.toLowerCase()) {

@@ -137,7 +137,7 @@ public final class RouterJob {
                 .keyBy(q -> q.namespace)
                 .connect(memoryChanges.keyBy(e -> e.namespace))
                 .process(new RetrievalFunction(config))
-                .name("retrieve (memory state + int8 index)").uid("retrieve");
+                .name("retrieve (memory state + index)").uid("retrieve");
         SingleOutputStreamOperator<QueryContext> scored = retrieved
                 .connect(releases)
                 .process(new CandidateScorer(config.bundledModel, config.scorerBreaker)).name("score (ONNX)").uid("score");

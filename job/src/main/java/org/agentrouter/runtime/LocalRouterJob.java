@@ -34,6 +34,11 @@ public final class LocalRouterJob {
 
     public static void preflight(String bootstrap, JobOptions options, Duration brokerTimeout) {
         // Local checks first: they are instant and do not depend on the broker.
+        try {
+            options.stateBackendType();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         if (options.store != null) checkStore(options.store.toAbsolutePath());
         checkModel(options.bundledModel);
         Topics.requireExisting(bootstrap, REQUIRED_TOPICS, brokerTimeout);

@@ -29,7 +29,7 @@ class PipelineBenchOutputTest {
 
     private static PipelineBenchResults results() {
         return new PipelineBenchResults("2026-11-26T05:00:00Z", "test CPU", 2, new double[] {1, 2, 3}, new double[] {1, 2, 3},
-                new PipelineBenchResults.Setup(1, 10_000, 4, true, "at-least-once", 1000, true, 10, 20),
+                new PipelineBenchResults.Setup(1, 10_000, 4, true, "at-least-once", 1000, true, 10, 20, "hashmap", 1),
                 List.of(step(100, 20, true), step(500, 35, true), step(1000, 900, false)));
     }
 

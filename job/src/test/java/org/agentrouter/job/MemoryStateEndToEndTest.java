@@ -112,7 +112,12 @@ class MemoryStateEndToEndTest {
     }
 
     private JobID submit(String group, int parallelism, String savepoint) throws Exception {
+        return submit(group, parallelism, savepoint, "hashmap");
+    }
+
+    private JobID submit(String group, int parallelism, String savepoint, String stateBackend) throws Exception {
         JobOptions options = new JobOptions();
+        options.stateBackend = stateBackend;
         options.groupId = group;
         options.parallelism = parallelism;
         options.checkpointIntervalMs = 500;
@@ -127,7 +132,7 @@ class MemoryStateEndToEndTest {
         if (savepoint != null) graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
         JobID id = cluster.submitJob(graph.getJobGraph()).get().getJobID();
         jobs.add(id);
-        log("submitted " + group + " at parallelism " + parallelism + (savepoint == null ? "" : " from " + savepoint));
+        log("submitted " + group + " at parallelism " + parallelism + " on " + stateBackend + (savepoint == null ? "" : " from " + savepoint));
         return id;
     }
 
@@ -291,6 +296,34 @@ class MemoryStateEndToEndTest {
 
     @Test
     void aSavepointAtParallelismOneRestoresAtParallelismTwoWithEveryMemoryAndNoDuplicate() throws Exception {
+        rescaleThroughASavepoint("hashmap");
+    }
+
+    /**
+     * The same, restored onto RocksDB (a canonical savepoint is portable between backends): how a running job
+     * moves to the backend with incremental checkpoints. Its checkpoints must then be incremental: files in the
+     * shared directory, which the heap backend never writes.
+     */
+    @Test
+    void aHeapSavepointRestoresOntoRocksDbWithIncrementalCheckpoints() throws Exception {
+        JobID restored = rescaleThroughASavepoint("rocksdb");
+        Path shared = dir.resolve("checkpoints-memory-rescale-rocksdb").resolve(restored.toHexString()).resolve("shared");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (fileCount(shared) == 0 && System.nanoTime() < deadline) Thread.sleep(200);
+        assertTrue(fileCount(shared) > 0, "no incremental checkpoint files in " + shared);
+        cancel(restored);
+    }
+
+    private static long fileCount(Path d) throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(d)) return 0;
+        try (var files = java.nio.file.Files.walk(d)) {
+            return files.filter(java.nio.file.Files::isRegularFile).count();
+        }
+    }
+
+    /** Savepoint of a parallelism-1 job on the heap backend, restored at parallelism 2 on {@code backend}; returns the restored job, running. */
+    private JobID rescaleThroughASavepoint(String backend) throws Exception {
+        String group = backend.equals("hashmap") ? "memory-rescale" : "memory-rescale-" + backend;
         // Namespaces chosen to land on both subtasks at parallelism 2.
         List<String> namespaces = new ArrayList<>();
         Set<Integer> subtasks = new HashSet<>();
@@ -304,7 +337,7 @@ class MemoryStateEndToEndTest {
         }
         Map<String, List<MemoryRecord>> mems = new HashMap<>();
         for (String ns : namespaces) mems.put(ns, memories(ns, 12));
-        JobID job = submit("memory-rescale", 1, null);
+        JobID job = submit(group, 1, null);
         for (String ns : namespaces) MemoryPublisher.publishAll(kafka.bootstrap(), mems.get(ns));
         for (String ns : namespaces) retrievable(ns, mems.get(ns).get(0), 12);
         String first = namespaces.get(0);
@@ -316,7 +349,7 @@ class MemoryStateEndToEndTest {
         String savepoint = cluster.stopWithSavepoint(job, dir.resolve("savepoints").toUri().toString(), false,
                 SavepointFormatType.CANONICAL).get();
         log("savepoint " + savepoint);
-        JobID rescaled = submit("memory-rescale", 2, savepoint);
+        JobID rescaled = submit(group, 2, savepoint, backend);
         for (String ns : namespaces) {
             int size = 12 + (ns.equals(first) ? 2 : 0);
             for (MemoryRecord m : List.of(mems.get(ns).get(3), mems.get(ns).get(11))) retrievable(ns, m, size);
@@ -327,7 +360,8 @@ class MemoryStateEndToEndTest {
         assertEquals(1, count(on, "fb-rs-asked"));
         assertEquals(1, learned(on, mems.get(first).get(1).id));
         assertEquals(JobStatus.RUNNING, cluster.getJobStatus(rescaled).get());
-        cancel(rescaled);
+        if (backend.equals("hashmap")) cancel(rescaled);
+        return rescaled;
     }
 
     private static AgentMemory badMemory(String id, String ns, float[] vector) {

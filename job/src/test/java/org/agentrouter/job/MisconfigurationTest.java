@@ -114,6 +114,13 @@ class MisconfigurationTest {
     }
 
     @Test
+    void anUnknownStateBackendIsNamed() throws Exception {
+        JobOptions options = options();
+        options.stateBackend = "forst";
+        refusedByRunAndSubmit(kafka.bootstrap(), options, "--state-backend must be hashmap or rocksdb, got forst");
+    }
+
+    @Test
     void aMissingModelIsNamed() throws Exception {
         JobOptions options = options();
         options.bundledModel = "models/no-such-release";
