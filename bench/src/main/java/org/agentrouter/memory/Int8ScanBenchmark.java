@@ -56,6 +56,8 @@ public class Int8ScanBenchmark {
     private byte[] int4Codes;
     private byte[] int4SignedCodes;
     private Int4Dot int4Kernel;
+    /** The native AVX2 kernel, or null where it does not load (its benchmarks then throw). */
+    private Int4Dot nativeInt4Kernel;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -89,15 +91,18 @@ public class Int8ScanBenchmark {
         scalar = new ScalarInt8Dot();
         second = Executors.newSingleThreadExecutor();
         queryBytes = q;
-        int4Kernel = Int4Dot.best();
+        int4Kernel = Int4Dot.javaBest();
+        nativeInt4Kernel = NativeInt4Dot.createIfSupported();
         if (!int4Kernel.name().equals("vector-api-int4")) {
             throw new IllegalStateException("no Vector API int4 kernel: " + int4Kernel.name());
         }
         // A fast wrong answer is no answer: every 4-bit kernel must give the plain-Java kernel's exact integers.
         int[] int4Expected = new int[rows];
         Int4Dot.scalar().dotRows(int4Codes, 0, rows, queryShorts, DIM, int4Expected);
-        for (String kernel : new String[] {"int4Blocks", "int4SignShiftsBlocks", "int4BlocksTwoThreads", "int4TwoRowsBlocks",
-                "int4Fixed384Blocks"}) {
+        for (String kernel : nativeInt4Kernel == null
+                ? new String[] {"int4Blocks", "int4SignShiftsBlocks", "int4BlocksTwoThreads", "int4TwoRowsBlocks", "int4Fixed384Blocks"}
+                : new String[] {"int4Blocks", "int4SignShiftsBlocks", "int4BlocksTwoThreads", "int4TwoRowsBlocks", "int4Fixed384Blocks",
+                    "int4NativeBlocks", "int4NativeBlocksTwoThreads"}) {
             java.util.Arrays.fill(out, 0);
             try {
                 getClass().getMethod(kernel).invoke(this);
@@ -221,7 +226,7 @@ public class Int8ScanBenchmark {
         return out;
     }
 
-    /** Issue 8's 4-bit first pass: {@link VectorInt4Dot} over blocks of rows (192 bytes per row). */
+    /** Issue 8's 4-bit first pass in Java: {@link VectorInt4Dot} over blocks of rows (192 bytes per row). */
     @Benchmark
     public int[] int4Blocks() {
         int4Blocks(0, rows, out);
@@ -274,6 +279,29 @@ public class Int8ScanBenchmark {
         return out;
     }
 
+    /** The shipped 4-bit kernel where it loads: {@link NativeInt4Dot} (AVX2 vpmaddubsw) over blocks of rows. */
+    @Benchmark
+    public int[] int4NativeBlocks() {
+        int4Blocks(nativeKernel(), 0, rows, out);
+        return out;
+    }
+
+    /** The native kernel with the upper half of the rows on a second thread (--retrieval-scan-threads 2). */
+    @Benchmark
+    public int[] int4NativeBlocksTwoThreads() throws Exception {
+        int half = rows / 2;
+        Int4Dot k = nativeKernel();
+        Future<?> f = second.submit(() -> int4Blocks(k, half, rows, out));
+        int4Blocks(k, 0, half, out);
+        f.get();
+        return out;
+    }
+
+    private Int4Dot nativeKernel() {
+        if (nativeInt4Kernel == null) throw new IllegalStateException("the native 4-bit kernel did not load here");
+        return nativeInt4Kernel;
+    }
+
     /** The floor for a 4-bit kernel: reads every 4-bit code byte once. */
     @Benchmark
     public long readInt4CodesOnly() {
@@ -281,10 +309,14 @@ public class Int8ScanBenchmark {
     }
 
     private void int4Blocks(int from, int to, int[] out) {
+        int4Blocks(int4Kernel, from, to, out);
+    }
+
+    private void int4Blocks(Int4Dot kernel, int from, int to, int[] out) {
         int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
         for (int r = from; r < to; r += block.length) {
             int end = Math.min(to, r + block.length);
-            int4Kernel.dotRows(int4Codes, r, end, queryShorts, DIM, block);
+            kernel.dotRows(int4Codes, r, end, queryShorts, DIM, block);
             System.arraycopy(block, 0, out, r, end - r);
         }
     }

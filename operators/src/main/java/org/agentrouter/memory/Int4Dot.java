@@ -59,8 +59,20 @@ interface Int4Dot {
 
     String name();
 
-    /** The Vector API kernel when the module is present and 256-bit integer vectors exist, else plain Java. */
+    /**
+     * The native AVX2 kernel when its library loads on this CPU ({@link NativeInt4Dot}), else the Vector API
+     * kernel when the module is present and 256-bit integer vectors exist, else plain Java.
+     */
     static Int4Dot best() {
+        Int4Dot nativeKernel = NativeInt4Dot.createIfSupported();
+        if (nativeKernel != null) {
+            return nativeKernel;
+        }
+        return javaBest();
+    }
+
+    /** The best kernel written in Java: the Vector API one when the module is present, else plain Java. */
+    static Int4Dot javaBest() {
         if (Int8Dot.vectorApiPresent()) {
             try {
                 Object kernel = Class.forName("org.agentrouter.memory.VectorInt4Dot")

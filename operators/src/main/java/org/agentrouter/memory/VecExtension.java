@@ -126,9 +126,14 @@ public final class VecExtension {
     }
 
     private static Path extract(URL url, String fileName) {
+        return extract(url, fileName, "sqlite-vec");
+    }
+
+    /** Copies a native library out of the jar to a file that dlopen can read; {@code what} names it in errors. */
+    static Path extract(URL url, String fileName, String what) {
         try {
             // A fresh owner-only directory per JVM: another user cannot swap the library before dlopen.
-            Path dir = Files.createTempDirectory("agentrouter-vec0-");
+            Path dir = Files.createTempDirectory("agentrouter-native-");
             Path file = dir.resolve(fileName);
             try (InputStream in = url.openStream()) {
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
@@ -138,7 +143,7 @@ public final class VecExtension {
             file.toFile().deleteOnExit();
             return file;
         } catch (IOException e) {
-            throw new UncheckedIOException("could not extract sqlite-vec from " + url, e);
+            throw new UncheckedIOException("could not extract " + what + " from " + url, e);
         }
     }
 

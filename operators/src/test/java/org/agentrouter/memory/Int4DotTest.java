@@ -17,9 +17,50 @@ class Int4DotTest {
     private static Int4Dot vectorKernel() {
         // surefire's argLine adds the module; without it this test would compare the fallback with itself.
         assertTrue(Int8Dot.vectorApiPresent(), "run with --add-modules jdk.incubator.vector");
-        Int4Dot vector = Int4Dot.best();
+        Int4Dot vector = Int4Dot.javaBest();
         assertEquals("vector-api-int4", vector.name());
         return vector;
+    }
+
+    /** True where the build must have produced and loaded the native kernel: x86-64 Linux with AVX2 and gcc. */
+    private static boolean nativeExpected() throws Exception {
+        if (!System.getProperty("os.name").startsWith("Linux") || !System.getProperty("os.arch").equals("amd64")) return false;
+        boolean avx2 = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo")).contains(" avx2");
+        boolean gcc = new ProcessBuilder("sh", "-c", "command -v gcc").start().waitFor() == 0;
+        return avx2 && gcc;
+    }
+
+    /** All kernels this machine has: the native one where it loads, the Vector API one, plain Java. */
+    private static Int4Dot[] kernels() {
+        Int4Dot nativeKernel = NativeInt4Dot.createIfSupported();
+        return nativeKernel == null ? new Int4Dot[] {vectorKernel(), Int4Dot.scalar()}
+                : new Int4Dot[] {nativeKernel, vectorKernel(), Int4Dot.scalar()};
+    }
+
+    /** So that a build that silently lost the native kernel (no library in the jar, a failed load) fails here. */
+    @Test
+    void theNativeKernelIsBuiltAndChosenWhereTheMachineSupportsIt() throws Exception {
+        if (!nativeExpected()) return; // other platforms use the Java kernels, tested below
+        assertTrue(NativeInt4Dot.class.getClassLoader().getResource(NativeInt4Dot.RESOURCE) != null,
+                NativeInt4Dot.RESOURCE + " missing from the classes: the Maven build's build-native-int4 step");
+        assertEquals("native-avx2-int4", Int4Dot.best().name());
+    }
+
+    @Test
+    void theNativeKernelChecksItsArgumentsBeforeTouchingAnArray() {
+        Int4Dot k = NativeInt4Dot.createIfSupported();
+        if (k == null) return;
+        int dim = MemorySchema.DIM;
+        byte[] codes = new byte[3 * Int4Codes.rowBytes(dim)];
+        short[] q = new short[dim];
+        int[] out = new int[4];
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> k.dotRows(codes, 0, 4, q, dim, out));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> k.dotRows(codes, 0, 3, q, dim, new int[2]));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> k.dotRowList(codes, new int[] {0, 3}, 2, q, dim, out));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> k.dotRowList(codes, new int[] {-1}, 1, q, dim, out));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.dotRows(codes, 0, 1, new short[10], dim, out));
     }
 
     private static long reference(byte[] codes, int row, short[] query, int dim) {
@@ -32,7 +73,7 @@ class Int4DotTest {
     @Test
     void dotRowsAndRowListsEqualTheReference() {
         Random rnd = new Random(12);
-        for (Int4Dot kernel : new Int4Dot[] {vectorKernel(), Int4Dot.scalar()}) {
+        for (Int4Dot kernel : kernels()) {
             for (int dim : DIMS) {
                 int rows = 23;
                 int rowBytes = Int4Codes.rowBytes(dim);

@@ -163,7 +163,7 @@ class LiveMemoryIndexTest {
     void int4ScanKeepsTheRowsWithTheBestInt4Scores() {
         int dim = MemorySchema.DIM;
         for (int size : new int[] {LiveMemoryIndex.SCAN_BLOCK_ROWS * 3 + 5, 97, 3}) {
-            for (Int4Dot kernel : new Int4Dot[] {Int4Dot.best(), Int4Dot.scalar()}) {
+            for (Int4Dot kernel : new Int4Dot[] {Int4Dot.best(), Int4Dot.javaBest(), Int4Dot.scalar()}) {
                 for (RetrievalFilter f : new RetrievalFilter[] {RetrievalFilter.NONE, RetrievalFilter.NONE.withTag("t1")}) {
                     Random rnd = new Random(size);
                     LiveMemoryIndex index = new LiveMemoryIndex(1, kernel);
