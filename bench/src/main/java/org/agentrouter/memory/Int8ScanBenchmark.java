@@ -312,8 +312,9 @@ public class Int8ScanBenchmark {
         int4Blocks(int4Kernel, from, to, out);
     }
 
+    /** In the kernel's own calls ({@link Int4Dot#rowsPerCall}: 256 rows in Java, 4,096 native), as the index calls it. */
     private void int4Blocks(Int4Dot kernel, int from, int to, int[] out) {
-        int[] block = new int[LiveMemoryIndex.SCAN_BLOCK_ROWS];
+        int[] block = new int[kernel.rowsPerCall()];
         for (int r = from; r < to; r += block.length) {
             int end = Math.min(to, r + block.length);
             kernel.dotRows(int4Codes, r, end, queryShorts, DIM, block);

@@ -60,6 +60,14 @@ interface Int4Dot {
     String name();
 
     /**
+     * Rows per {@link #dotRows} call in a full scan: 256 (1 KB of dots, in L1 for the heap pass that follows)
+     * unless a call has a fixed cost worth spreading, as the native kernel's has.
+     */
+    default int rowsPerCall() {
+        return 256;
+    }
+
+    /**
      * The native AVX2 kernel when its library loads on this CPU ({@link NativeInt4Dot}), else the Vector API
      * kernel when the module is present and 256-bit integer vectors exist, else plain Java.
      */

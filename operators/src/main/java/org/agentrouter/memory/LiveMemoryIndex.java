@@ -75,7 +75,8 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     private final short[] queryShorts = new short[DIM];
     private final byte[] queryBytes = new byte[DIM];
     private final float[] queryScale = new float[1];
-    private final int[] blockDots = new int[SCAN_BLOCK_ROWS];
+    /** One kernel call's dots in a full scan ({@link Int4Dot#rowsPerCall}). */
+    private final int[] blockDots;
     private QuantizedIndex.ShortlistHeap heap = new QuantizedIndex.ShortlistHeap(64);
     private double[] exact = new double[0];
     private long[] sortKeys = new long[0];
@@ -119,6 +120,8 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         this.firstPass = firstPass;
         this.kernel = kernel;
         this.kernel4 = kernel4;
+        // At least a block: the filtered scan's batches of passing rows use the same buffer.
+        this.blockDots = new int[Math.max(SCAN_BLOCK_ROWS, kernel4 != null ? kernel4.rowsPerCall() : SCAN_BLOCK_ROWS)];
         this.rowBytes = firstPass == FirstPass.INT4 ? Int4Codes.rowBytes(DIM) : DIM;
     }
 
@@ -373,15 +376,21 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
      * other thread writes during a scan (codes, scales, the query), so ranges can run on several threads.
      */
     private void scanRows(byte[] codes, float[] scale, int from, int to, QuantizedIndex.ShortlistHeap into, int[] dots) {
-        for (int b = from; b < to; b += SCAN_BLOCK_ROWS) {
-            int e = Math.min(to, b + SCAN_BLOCK_ROWS);
+        float floor = into.floor();
+        for (int b = from; b < to; b += dots.length) {
+            int e = Math.min(to, b + dots.length);
             if (kernel4 != null) {
                 kernel4.dotRows(codes, b, e, queryShorts, DIM, dots);
             } else {
                 kernel.dotRows(codes, b, e, queryShorts, DIM, dots);
             }
+            // Most rows score below the shortlist once it is full: one compare each, no call (same rows kept).
             for (int row = b; row < e; row++) {
-                into.offer(dots[row - b] * scale[row], row);
+                float score = dots[row - b] * scale[row];
+                if (score > floor) {
+                    into.offer(score, row);
+                    floor = into.floor();
+                }
             }
         }
     }
@@ -404,7 +413,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             pending = new Future<?>[scanThreads];
             for (int i = 1; i < scanThreads; i++) parts[i] = new ScanPart();
         }
-        // Ranges in whole blocks so every thread calls the kernel on full blocks.
+        // Ranges in whole 256-row blocks (the split itself needs no alignment; this keeps the ranges readable).
         int blocks = (size + SCAN_BLOCK_ROWS - 1) / SCAN_BLOCK_ROWS;
         for (int i = 1; i < scanThreads; i++) {
             int from = Math.min(size, (int) ((long) blocks * i / scanThreads) * SCAN_BLOCK_ROWS);
@@ -442,7 +451,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     /** One range of a split scan, reused query after query (its heap and dot buffer are allocated once). */
     private final class ScanPart implements Runnable {
         QuantizedIndex.ShortlistHeap heap = new QuantizedIndex.ShortlistHeap(64);
-        final int[] dots = new int[SCAN_BLOCK_ROWS];
+        final int[] dots = new int[blockDots.length];
         private byte[] codes;
         private float[] scale;
         private int from;

@@ -86,6 +86,15 @@ final class NativeInt4Dot implements Int4Dot {
         return "native-avx2-int4";
     }
 
+    /**
+     * Each call pins its arrays and permutes the query (~1.7 us): at 256 rows per call that was 0.7 ms of a
+     * 2.4 ms pass over 100k rows; at 4,096 rows (16 KB of dots, still in L1) it is 0.04 ms.
+     */
+    @Override
+    public int rowsPerCall() {
+        return 4096;
+    }
+
     private static native boolean supported0();
 
     private static native int dot0(byte[] codes, int rowCount, int from, int to, int[] rows, int n, short[] query,

@@ -537,6 +537,11 @@ public final class QuantizedIndex implements MemorySearch {
             return rows[i];
         }
 
+        /** The score a row must exceed to enter: -infinity while not full, +infinity when the limit is 0. */
+        float floor() {
+            return size < limit ? Float.NEGATIVE_INFINITY : limit == 0 ? Float.POSITIVE_INFINITY : score[0];
+        }
+
         /** The first-pass score of the row at heap position i. */
         float score(int i) {
             return score[i];
