@@ -427,11 +427,11 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             try {
                 pending[i].get();
             } catch (InterruptedException e) {
+                // The task is being cancelled; close() stops the pool.
                 Thread.currentThread().interrupt();
-                cancelPending(i);
                 throw new IllegalStateException("interrupted while the memory scan threads were running", e);
             } catch (ExecutionException e) {
-                cancelPending(i + 1);
+                awaitPending(i + 1); // the next query reuses the parts: none may still be running
                 throw new IllegalStateException("memory scan thread failed: " + e.getCause(), e.getCause());
             }
             QuantizedIndex.ShortlistHeap h = parts[i].heap;
@@ -442,9 +442,16 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         }
     }
 
-    private void cancelPending(int from) {
+    private void awaitPending(int from) {
         for (int i = from; i < scanThreads; i++) {
-            pending[i].cancel(true);
+            try {
+                pending[i].get();
+            } catch (ExecutionException e) {
+                // reported by the first failure already
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
