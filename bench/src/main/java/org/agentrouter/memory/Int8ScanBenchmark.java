@@ -229,7 +229,7 @@ public class Int8ScanBenchmark {
     /** Issue 8's 4-bit first pass in Java: {@link VectorInt4Dot} over blocks of rows (192 bytes per row). */
     @Benchmark
     public int[] int4Blocks() {
-        int4Blocks(0, rows, out);
+        int4Blocks(int4Kernel, 0, rows, out);
         return out;
     }
 
@@ -272,11 +272,7 @@ public class Int8ScanBenchmark {
     /** The 4-bit kernel with the upper half of the rows on a second thread. */
     @Benchmark
     public int[] int4BlocksTwoThreads() throws Exception {
-        int half = rows / 2;
-        Future<?> f = second.submit(() -> int4Blocks(half, rows, out));
-        int4Blocks(0, half, out);
-        f.get();
-        return out;
+        return int4TwoThreads(int4Kernel);
     }
 
     /** The shipped 4-bit kernel where it loads: {@link NativeInt4Dot} (AVX2 vpmaddubsw) over blocks of rows. */
@@ -289,10 +285,14 @@ public class Int8ScanBenchmark {
     /** The native kernel with the upper half of the rows on a second thread (--retrieval-scan-threads 2). */
     @Benchmark
     public int[] int4NativeBlocksTwoThreads() throws Exception {
+        return int4TwoThreads(nativeKernel());
+    }
+
+    /** The upper half of the rows on the second thread, the lower half on this one. */
+    private int[] int4TwoThreads(Int4Dot kernel) throws Exception {
         int half = rows / 2;
-        Int4Dot k = nativeKernel();
-        Future<?> f = second.submit(() -> int4Blocks(k, half, rows, out));
-        int4Blocks(k, 0, half, out);
+        Future<?> f = second.submit(() -> int4Blocks(kernel, half, rows, out));
+        int4Blocks(kernel, 0, half, out);
         f.get();
         return out;
     }
@@ -306,10 +306,6 @@ public class Int8ScanBenchmark {
     @Benchmark
     public long readInt4CodesOnly() {
         return Int8ScanCandidates.orAll(int4Codes);
-    }
-
-    private void int4Blocks(int from, int to, int[] out) {
-        int4Blocks(int4Kernel, from, to, out);
     }
 
     /** In the kernel's own calls ({@link Int4Dot#rowsPerCall}: 256 rows in Java, 4,096 native), as the index calls it. */

@@ -66,7 +66,7 @@ final class RetrievalBenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--shortlist", split = ",", defaultValue = "2,4",
-            description = "int8 index shortlist factors to measure (shortlist = factor * k; default ${DEFAULT-VALUE})")
+            description = "shortlist factors to measure for the int8 and job indexes (shortlist = factor * k; default ${DEFAULT-VALUE})")
     int[] shortlistFactors;
 
     @Option(names = "--scan-threads", split = ",", defaultValue = "1,2",

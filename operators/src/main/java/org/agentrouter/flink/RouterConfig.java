@@ -9,7 +9,7 @@ import org.agentrouter.routing.PricingTable;
 public final class RouterConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Rows of the int8 scan rescored exactly per requested candidate. */
+    /** Rows of the index's first pass (4-bit codes) rescored exactly per requested candidate. */
     public int indexShortlistFactor = 4;
     /**
      * Threads that scan one large namespace for one query (the task thread plus helpers). One by default: under

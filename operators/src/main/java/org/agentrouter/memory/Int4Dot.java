@@ -2,8 +2,9 @@ package org.agentrouter.memory;
 
 /**
  * Dot products of {@link Int4Codes} rows with an int8 query held as shorts in [-127, 127] (the query's
- * components in their natural order: the layout needs no permutation). A Vector API kernel when the module
- * is present ({@link #best()}), else this interface's plain-Java default; both exact.
+ * components in their natural order: the layout needs no permutation). {@link #best()} picks the native AVX2
+ * kernel where it loads, else the Vector API kernel when the module is present, else this interface's
+ * plain-Java default; all three give the same integers.
  */
 interface Int4Dot {
     /**
