@@ -58,6 +58,10 @@ public class Int8ScanBenchmark {
     private Int4Dot int4Kernel;
     /** The native AVX2 kernel, or null where it does not load (its benchmarks then throw). */
     private Int4Dot nativeInt4Kernel;
+    /** The same vectors as 2-bit codes ({@link Int2Codes}, the index's coarse pass), 96 bytes per row. */
+    private byte[] int2Codes;
+    private Int2Dot int2Kernel;
+    private Int2Dot nativeInt2Kernel;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -66,10 +70,12 @@ public class Int8ScanBenchmark {
         float[] scales = new float[rows];
         float[] v = new float[DIM];
         int4Codes = new byte[rows * Int4Codes.rowBytes(DIM)];
+        int2Codes = new byte[rows * Int2Codes.rowBytes(DIM)];
         for (int r = 0; r < rows; r++) {
             unit(random, v);
             QuantizedNamespace.quantize(v, codes, r * DIM, DIM, scales, r);
             Int4Codes.quantize(v, int4Codes, r * Int4Codes.rowBytes(DIM), DIM);
+            Int2Codes.quantize(v, int2Codes, r * Int2Codes.rowBytes(DIM), DIM);
         }
         int4SignedCodes = Int8ScanCandidates.signedNibbles(int4Codes);
         byte[] q = new byte[DIM];
@@ -111,6 +117,22 @@ public class Int8ScanBenchmark {
             }
             if (!java.util.Arrays.equals(int4Expected, out)) {
                 throw new IllegalStateException(kernel + " differs from the plain-Java 4-bit dots");
+            }
+        }
+        int2Kernel = Int2Dot.javaBest();
+        nativeInt2Kernel = NativeInt2Dot.createIfSupported();
+        int[] int2Expected = new int[rows];
+        Int2Dot.scalar().dotRows(int2Codes, 0, rows, queryShorts, DIM, int2Expected);
+        for (String kernel : nativeInt2Kernel == null ? new String[] {"int2Blocks"}
+                : new String[] {"int2Blocks", "int2NativeBlocks", "int2NativeBlocksTwoThreads"}) {
+            java.util.Arrays.fill(out, 0);
+            try {
+                getClass().getMethod(kernel).invoke(this);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            if (!java.util.Arrays.equals(int2Expected, out)) {
+                throw new IllegalStateException(kernel + " differs from the plain-Java 2-bit dots");
             }
         }
         if (!withOnnx) {
@@ -300,6 +322,51 @@ public class Int8ScanBenchmark {
     private Int4Dot nativeKernel() {
         if (nativeInt4Kernel == null) throw new IllegalStateException("the native 4-bit kernel did not load here");
         return nativeInt4Kernel;
+    }
+
+    /** The coarse pass's 2-bit kernel in Java: {@link VectorInt2Dot} over blocks of rows (96 bytes per row). */
+    @Benchmark
+    public int[] int2Blocks() {
+        int2Blocks(int2Kernel, 0, rows, out);
+        return out;
+    }
+
+    /** The shipped coarse kernel where it loads: {@link NativeInt2Dot} (AVX2 vpmaddubsw, four rows at a time). */
+    @Benchmark
+    public int[] int2NativeBlocks() {
+        int2Blocks(nativeInt2(), 0, rows, out);
+        return out;
+    }
+
+    /** The native 2-bit kernel with the upper half of the rows on a second thread. */
+    @Benchmark
+    public int[] int2NativeBlocksTwoThreads() throws Exception {
+        Int2Dot kernel = nativeInt2();
+        int half = rows / 2;
+        Future<?> f = second.submit(() -> int2Blocks(kernel, half, rows, out));
+        int2Blocks(kernel, 0, half, out);
+        f.get();
+        return out;
+    }
+
+    private Int2Dot nativeInt2() {
+        if (nativeInt2Kernel == null) throw new IllegalStateException("the native 2-bit kernel did not load here");
+        return nativeInt2Kernel;
+    }
+
+    private void int2Blocks(Int2Dot kernel, int from, int to, int[] out) {
+        int[] block = new int[kernel.rowsPerCall()];
+        for (int r = from; r < to; r += block.length) {
+            int end = Math.min(to, r + block.length);
+            kernel.dotRows(int2Codes, r, end, queryShorts, DIM, block);
+            System.arraycopy(block, 0, out, r, end - r);
+        }
+    }
+
+    /** The floor for the 2-bit kernel: reads every 2-bit code byte once. */
+    @Benchmark
+    public long readInt2CodesOnly() {
+        return Int8ScanCandidates.orAll(int2Codes);
     }
 
     /** The floor for a 4-bit kernel: reads every 4-bit code byte once. */

@@ -74,6 +74,11 @@ final class RetrievalBenchCommand implements Callable<Integer> {
                     + "cpu p50 then counts the calling thread only) (default ${DEFAULT-VALUE})")
     int[] scanThreads;
 
+    @Option(names = "--coarse", split = ",", defaultValue = "0," + LiveMemoryIndex.DEFAULT_COARSE_FACTOR,
+            description = "coarse shortlist factors for the job index's 2-bit pass (coarse shortlist = factor * k;"
+                    + " 0 = no coarse pass, every row's 4-bit codes; default ${DEFAULT-VALUE})")
+    int[] coarseFactors;
+
     @Option(names = "--store", description = "store file to build, or to reuse when it already holds --memories "
             + "over --namespaces (default: a temporary file, deleted afterwards)")
     Path storeFile;
@@ -89,6 +94,9 @@ final class RetrievalBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         for (int t : scanThreads) {
             if (t < 1 || t > 64) throw new IllegalArgumentException("--scan-threads must be in [1, 64], got " + t);
+        }
+        for (int c : coarseFactors) {
+            if (c < 0) throw new IllegalArgumentException("--coarse must be >= 0, got " + c);
         }
         if (memories < 1 || namespaces < 1 || namespaces > memories || k < 1 || k > FeatureLayout.MAX_CANDIDATES
                 || queries < 1 || warmup < 0) {
@@ -148,17 +156,20 @@ final class RetrievalBenchCommand implements Callable<Integer> {
         // The job's own index (the retrieval operator's, fed from keyed state; here from the store's rows).
         try (MemoryStore store = MemoryStore.openReadOnly(file)) {
             for (LiveMemoryIndex.FirstPass pass : LiveMemoryIndex.FirstPass.values()) {
-                for (int threads : scanThreads) {
-                    if (threads > 1 && pass != LiveMemoryIndex.FirstPass.INT4) continue; // the job's pass only
-                    for (int factor : shortlistFactors) {
-                        try (LiveMemoryIndex index = new LiveMemoryIndex(factor, pass, threads)) {
-                            long start = System.nanoTime();
-                            store.forEach(index::upsert);
-                            long loadMs = (System.nanoTime() - start) / 1_000_000;
-                            measure("job index " + index.kernelName() + " x" + factor, index, queryVectors, truth, false);
-                            if (factor == shortlistFactors[shortlistFactors.length - 1] && threads == scanThreads[0]) {
-                                System.out.printf("  (index: %,d memories loaded in %,d ms, %,d MB of codes and attributes; floats are the records')%n",
-                                        index.size(), loadMs, index.heapBytes() >> 20);
+                boolean int4 = pass == LiveMemoryIndex.FirstPass.INT4;
+                for (int coarse : int4 ? coarseFactors : new int[] {0}) {
+                    for (int threads : scanThreads) {
+                        if (threads > 1 && !int4) continue; // the job's pass only
+                        for (int factor : shortlistFactors) {
+                            try (LiveMemoryIndex index = new LiveMemoryIndex(factor, pass, threads, coarse)) {
+                                long start = System.nanoTime();
+                                store.forEach(index::upsert);
+                                long loadMs = (System.nanoTime() - start) / 1_000_000;
+                                measure("job index " + index.kernelName() + " x" + factor, index, queryVectors, truth, false);
+                                if (factor == shortlistFactors[shortlistFactors.length - 1] && threads == scanThreads[0]) {
+                                    System.out.printf("  (index: %,d memories loaded in %,d ms, %,d MB of codes and attributes; floats are the records')%n",
+                                            index.size(), loadMs, index.heapBytes() >> 20);
+                                }
                             }
                         }
                     }

@@ -139,7 +139,8 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         group.gauge("retrievalBreakerState", () -> breaker.stateCode());
         // Read by the reporter thread: a copy the task thread refreshes, never the index's own maps.
         group.gauge("memoriesIndexed", () -> memoriesIndexed);
-        index = new LiveMemoryIndex(config.indexShortlistFactor, LiveMemoryIndex.FirstPass.INT4, config.retrievalScanThreads);
+        index = new LiveMemoryIndex(config.indexShortlistFactor, LiveMemoryIndex.FirstPass.INT4, config.retrievalScanThreads,
+                config.indexCoarseFactor);
         retriever = new CandidateRetriever(index, k);
         strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
     }

@@ -12,6 +12,11 @@ public final class RouterConfig implements Serializable {
     /** Rows of the index's first pass (4-bit codes) rescored exactly per requested candidate. */
     public int indexShortlistFactor = 4;
     /**
+     * Rows of the index's 2-bit coarse pass per requested candidate, whose 4-bit scores pick the shortlist; 0
+     * scans every memory's 4-bit codes. Used on namespaces of more than twice the coarse shortlist.
+     */
+    public int indexCoarseFactor = org.agentrouter.memory.LiveMemoryIndex.DEFAULT_COARSE_FACTOR;
+    /**
      * Threads that scan one large namespace for one query (the task thread plus helpers). One by default: under
      * load every core already has a task slot's work, and a split only wins where a core idles (BENCHMARKS.md).
      */
@@ -68,7 +73,7 @@ public final class RouterConfig implements Serializable {
             throw new IllegalArgumentException("feedback window and minimum outcomes must be positive, the minimum at most the window; got "
                     + feedbackWindow + " and " + feedbackMinOutcomes);
         }
-        if (indexShortlistFactor < 1 || maxIndexedMemories < 0 || recentQueryTtlMs < 0 || recentQueriesMax < 0
+        if (indexShortlistFactor < 1 || indexCoarseFactor < 0 || maxIndexedMemories < 0 || recentQueryTtlMs < 0 || recentQueriesMax < 0
                 || appliedFeedbackRetentionMs < 1 || appliedFeedbackMax < 0 || deleteMarkerRetentionMs < 1) {
             throw new IllegalArgumentException("memory settings must be non-negative (shortlist factor, feedback and"
                     + " delete marker retention >= 1)");

@@ -19,11 +19,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * within the shortlist.
  *
  * <p>The first pass ({@link FirstPass}) reads 4-bit codes by default ({@link Int4Codes}: 192 bytes per
- * 384-d memory, half the int8 codes, which is what bounds the scan at 100k-1M memories): on random unit
- * vectors its score is off by ~1/8 of the spread of cosines, so the shortlist misses some of the true top k
- * that an int8 pass keeps; a shortlist of 4 k (the job's factor) kept recall@100 at 0.9995-0.9996 (100k
- * and 1M memories) where int8 keeps 1.0, at about half the scan time (BENCHMARKS.md, "4-bit first pass").
- * {@link FirstPass#INT8} keeps the int8 scan of {@link QuantizedIndex}.
+ * 384-d memory, half the int8 codes): on random unit vectors its score is off by ~1/8 of the spread of
+ * cosines, so the shortlist misses some of the true top k that an int8 pass keeps; a shortlist of 4 k (the
+ * job's factor) kept recall@100 at 0.9995-0.9996 (100k and 1M memories) where int8 keeps 1.0, at about half
+ * the scan time (BENCHMARKS.md, "4-bit first pass"). {@link FirstPass#INT8} keeps the int8 scan of
+ * {@link QuantizedIndex}.
+ *
+ * <p>Reading the codes is what bounds the scan at 100k-1M memories, so a large namespace is first scanned on
+ * 2-bit codes ({@link Int2Codes}: 96 bytes per memory, half again) for a coarse shortlist of
+ * {@code coarseFactor * k} rows, and only those rows are scored on their 4-bit codes. The 2-bit score is off
+ * by ~0.35 of the spread of cosines, so the coarse shortlist is wide: at 30 k it kept 0.999 of the true top
+ * 100 of 100k random unit memories (BENCHMARKS.md, "2-bit coarse pass"). Both passes rank by cosine: the
+ * 2-bit codes are of the unit vector and the 4-bit scale is divided by the vector's norm.
  *
  * <p>Unlike {@link QuantizedIndex}, rows are updated and deleted in place (a delete moves the last row
  * into the hole), so the index always equals the state it was fed. Filters (kind, minimum confidence, tag)
@@ -45,7 +52,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
 
     /** The codes the first pass scans. */
     public enum FirstPass {
-        /** 4-bit codes, one scale per vector ({@link Int4Codes}). */
+        /** 4-bit codes, one scale per vector ({@link Int4Codes}), after a 2-bit coarse pass on large namespaces. */
         INT4,
         /** int8 codes, one scale per vector ({@link QuantizedNamespace#quantize}). */
         INT8
@@ -55,14 +62,30 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     static final int SCAN_BLOCK_ROWS = 256;
     /** Smallest namespace whose scan is split: below it (under ~0.4 ms of scan) the hand-off costs more than it saves. */
     static final int PARALLEL_MIN_ROWS = 16_384;
+    /** The job's coarse shortlist per requested candidate (see the class comment and RouterConfig). */
+    public static final int DEFAULT_COARSE_FACTOR = 30;
+    /** Buckets of the coarse pass's selection: finer ones overshoot the coarse shortlist by fewer rows. */
+    static final int COARSE_BUCKETS = 4096;
+    /** Rows whose 2-bit dots set the coarse pass's first threshold. */
+    static final int SAMPLE_ROWS = 4096;
 
     private final Map<String, Space> spaces = new HashMap<>();
     private final FirstPass firstPass;
     /** Exactly one of the two is set, as {@link #firstPass} says. */
     private final Int8Dot kernel;
     private final Int4Dot kernel4;
+    /** The coarse pass's kernel, null without one (int8, or a coarse factor of 0). */
+    private final Int2Dot kernel2;
+    private final int coarseFactor;
     /** Code bytes per row. */
     private final int rowBytes;
+    /** The 2-bit dot of every row of the namespace being searched (grown to the largest namespace). */
+    private int[] coarseAll = new int[0];
+    /** Values per bucket, counted from the largest down ({@link #atLeast}). */
+    private final int[] coarseHistogram = new int[COARSE_BUCKETS];
+    /** The coarse shortlist's rows and their 4-bit dots (grown to the largest coarse shortlist). */
+    private int[] coarseRows = new int[0];
+    private int[] coarseDots = new int[0];
     private final int[] passingRows = new int[SCAN_BLOCK_ROWS];
     private final FloatCosine rescoring = FloatCosine.best();
     private final int shortlistFactor;
@@ -84,7 +107,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     private float[][] shortlistedVectors = new float[0][];
     private long total;
 
-    /** The 4-bit first pass. */
+    /** The 4-bit first pass with the job's coarse pass. */
     public LiveMemoryIndex(int shortlistFactor) {
         this(shortlistFactor, FirstPass.INT4);
     }
@@ -93,35 +116,55 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         this(shortlistFactor, firstPass, 1);
     }
 
+    /** With the job's coarse pass for 4-bit ({@link #DEFAULT_COARSE_FACTOR}); int8 has none. */
     public LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, int scanThreads) {
+        this(shortlistFactor, firstPass, scanThreads, firstPass == FirstPass.INT4 ? DEFAULT_COARSE_FACTOR : 0);
+    }
+
+    /** {@code coarseFactor} 0 scans every row's 4-bit codes; the int8 pass takes only 0. */
+    public LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, int scanThreads, int coarseFactor) {
         this(shortlistFactor, firstPass, firstPass == FirstPass.INT8 ? Int8Dot.best() : null,
-                firstPass == FirstPass.INT4 ? Int4Dot.best() : null, scanThreads);
+                firstPass == FirstPass.INT4 ? Int4Dot.best() : null,
+                firstPass == FirstPass.INT4 && coarseFactor > 0 ? Int2Dot.best() : null, coarseFactor, scanThreads);
     }
 
     /** The int8 first pass on this kernel. */
     LiveMemoryIndex(int shortlistFactor, Int8Dot kernel) {
-        this(shortlistFactor, FirstPass.INT8, kernel, null, 1);
+        this(shortlistFactor, FirstPass.INT8, kernel, null, null, 0, 1);
     }
 
-    /** The 4-bit first pass on this kernel. */
+    /** The 4-bit first pass on this kernel, without the coarse pass. */
     LiveMemoryIndex(int shortlistFactor, Int4Dot kernel) {
-        this(shortlistFactor, FirstPass.INT4, null, kernel, 1);
+        this(shortlistFactor, FirstPass.INT4, null, kernel, null, 0, 1);
     }
 
-    private LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, Int8Dot kernel, Int4Dot kernel4, int scanThreads) {
+    /** The coarse pass on {@code kernel2}, then the 4-bit pass on {@code kernel4}. */
+    LiveMemoryIndex(int shortlistFactor, int coarseFactor, Int4Dot kernel4, Int2Dot kernel2, int scanThreads) {
+        this(shortlistFactor, FirstPass.INT4, null, kernel4, kernel2, coarseFactor, scanThreads);
+    }
+
+    private LiveMemoryIndex(int shortlistFactor, FirstPass firstPass, Int8Dot kernel, Int4Dot kernel4, Int2Dot kernel2,
+                            int coarseFactor, int scanThreads) {
         if (shortlistFactor < 1) {
             throw new IllegalArgumentException("shortlistFactor must be >= 1, got " + shortlistFactor);
         }
         if (scanThreads < 1) {
             throw new IllegalArgumentException("scanThreads must be >= 1, got " + scanThreads);
         }
+        if (coarseFactor < 0 || (firstPass == FirstPass.INT8 && coarseFactor != 0)) {
+            throw new IllegalArgumentException("coarseFactor must be >= 0, and 0 with the int8 first pass; got " + coarseFactor);
+        }
         this.shortlistFactor = shortlistFactor;
         this.scanThreads = scanThreads;
         this.firstPass = firstPass;
         this.kernel = kernel;
         this.kernel4 = kernel4;
+        this.kernel2 = coarseFactor > 0 ? kernel2 : null;
+        this.coarseFactor = this.kernel2 != null ? coarseFactor : 0;
         // At least a block: the filtered scan's batches of passing rows use the same buffer.
-        this.blockDots = new int[Math.max(SCAN_BLOCK_ROWS, kernel4 != null ? kernel4.rowsPerCall() : SCAN_BLOCK_ROWS)];
+        int perCall = Math.max(kernel4 != null ? kernel4.rowsPerCall() : SCAN_BLOCK_ROWS,
+                this.kernel2 != null ? this.kernel2.rowsPerCall() : SCAN_BLOCK_ROWS);
+        this.blockDots = new int[Math.max(SCAN_BLOCK_ROWS, perCall)];
         this.rowBytes = firstPass == FirstPass.INT4 ? Int4Codes.rowBytes(DIM) : DIM;
     }
 
@@ -130,12 +173,18 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     }
 
     public String kernelName() {
-        return (kernel4 != null ? kernel4.name() : kernel.name()) + "+" + rescoring.name()
+        return (kernel2 != null ? kernel2.name() + " x" + coarseFactor + "k+" : "")
+                + (kernel4 != null ? kernel4.name() : kernel.name()) + "+" + rescoring.name()
                 + (scanThreads > 1 ? " x" + scanThreads + " threads" : "");
     }
 
     public int scanThreads() {
         return scanThreads;
+    }
+
+    /** The coarse shortlist per requested candidate; 0 when every row's 4-bit (or int8) codes are scanned. */
+    public int coarseFactor() {
+        return coarseFactor;
     }
 
     /** Stops the scan threads (if any were started); the index stays usable with one thread's scans. */
@@ -154,7 +203,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
 
     /** Marks a namespace as loaded even when it has no memories yet. */
     public void open(String namespace) {
-        spaces.computeIfAbsent(namespace, n -> new Space(rowBytes));
+        spaces.computeIfAbsent(namespace, n -> new Space(rowBytes, kernel2 != null ? Int2Codes.rowBytes(DIM) : 0));
     }
 
     /** Forgets a namespace (its key group moved away, or it is rebuilt). */
@@ -192,7 +241,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
      */
     public void upsert(MemoryRecord r) {
         VectorChecks.requireValid(r.embedding, "memory " + r.id + ": embedding");
-        Space s = spaces.computeIfAbsent(r.namespace, n -> new Space(rowBytes));
+        Space s = spaces.computeIfAbsent(r.namespace, n -> new Space(rowBytes, kernel2 != null ? Int2Codes.rowBytes(DIM) : 0));
         Integer existing = s.rowOf.get(r.id);
         int row;
         if (existing != null) {
@@ -205,7 +254,11 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             total++;
         }
         if (kernel4 != null) {
-            s.scale[row] = Int4Codes.quantize(r.embedding, s.codes, row * rowBytes, DIM);
+            // Divided by the norm, so the 4-bit pass ranks by cosine, as the coarse pass and the rescoring do.
+            s.scale[row] = Int4Codes.quantize(r.embedding, s.codes, row * rowBytes, DIM) / norm(r.embedding);
+            if (s.coarse != null) {
+                Int2Codes.quantize(r.embedding, s.coarse, row * s.coarseRowBytes, DIM);
+            }
         } else {
             QuantizedNamespace.quantize(r.embedding, s.codes, row * DIM, DIM, s.scale, row);
         }
@@ -233,6 +286,9 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             MemoryRecord moved = s.records[last];
             clearTags(s, last);
             System.arraycopy(s.codes, last * rowBytes, s.codes, row * rowBytes, rowBytes);
+            if (s.coarse != null) {
+                System.arraycopy(s.coarse, last * s.coarseRowBytes, s.coarse, row * s.coarseRowBytes, s.coarseRowBytes);
+            }
             s.scale[row] = s.scale[last];
             s.kind[row] = s.kind[last];
             s.confidence[row] = s.confidence[last];
@@ -248,6 +304,13 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         s.size--;
         total--;
         return true;
+    }
+
+    /** The vector's length (valid vectors are not all zero: VectorChecks). */
+    static float norm(float[] v) {
+        double n = 0;
+        for (float x : v) n += (double) x * x;
+        return (float) Math.sqrt(n);
     }
 
     private static void clearTags(Space s, int row) {
@@ -275,7 +338,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         Space s = spaces.get(namespace);
         if (s == null || s.size == 0) return 0;
         RetrievalFilter f = filter == null ? RetrievalFilter.NONE : filter;
-        int n = scan(s, query, (int) Math.min((long) k * shortlistFactor, Integer.MAX_VALUE), f);
+        int n = scan(s, query, k, (int) Math.min((long) k * shortlistFactor, Integer.MAX_VALUE), f);
         if (n == 0) return 0;
         if (exact.length < n) {
             exact = new double[n];
@@ -321,7 +384,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         return out.size();
     }
 
-    private int scan(Space s, float[] query, int shortlist, RetrievalFilter f) {
+    private int scan(Space s, float[] query, int k, int shortlist, RetrievalFilter f) {
         QuantizedNamespace.quantize(query, queryBytes, 0, DIM, queryScale, 0);
         for (int i = 0; i < DIM; i++) {
             queryCodes[i] = queryBytes[i];
@@ -333,10 +396,16 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         byte[] codes = s.codes;
         float[] scale = s.scale;
         if (!(f.hasKind() || f.hasMinConfidence() || f.hasTag())) {
+            long coarse = (long) coarseFactor * k;
+            if (s.coarse != null && size > 2 * coarse) {
+                // Below twice the coarse shortlist its second stage would re-read most rows: 4-bit throughout.
+                return coarseThenInt4(s, (int) coarse);
+            }
+            Pass pass = kernel4 != null ? Pass.INT4 : Pass.INT8;
             if (scanThreads > 1 && size >= PARALLEL_MIN_ROWS) {
-                scanSplit(codes, scale, size, Math.min(shortlist, size));
+                scanSplit(pass, codes, scale, size);
             } else {
-                scanRows(codes, scale, 0, size, heap, blockDots);
+                scanRows(pass, codes, scale, 0, size, heap, blockDots);
             }
             return heap.size();
         }
@@ -371,15 +440,111 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     }
 
     /**
+     * The 2-bit pass over every row, then the 4-bit scores of its best rows into {@link #heap}. The best rows are picked without a heap (one of 3,000 took ~13k inserts over 100k rows,
+     * 1.5 ms here): the first {@link #SAMPLE_ROWS} rows' dots give a threshold that ~1.25 {@code coarse} rows
+     * pass, one compare per row collects them, and a histogram of their dots keeps the rows in the buckets that
+     * first reach {@code coarse}. So the shortlist holds a few more than {@code coarse} rows (those of the last
+     * bucket), in row order; a sample that set the threshold too high falls back to the histogram of every row.
+     */
+    private int coarseThenInt4(Space s, int coarse) {
+        int size = s.size;
+        if (coarseAll.length < size) coarseAll = new int[Math.max(size, coarseAll.length + (coarseAll.length >> 1))];
+        if (scanThreads > 1 && size >= PARALLEL_MIN_ROWS) {
+            runSplit(Pass.INT2, s.coarse, null, size, 0);
+            for (int i = 1; i < scanThreads; i++) parts[i].release();
+        } else {
+            coarseDots(s.coarse, 0, size, blockDots);
+        }
+        int[] all = coarseAll;
+        int sample = Math.min(size, SAMPLE_ROWS);
+        int threshold = atLeast(all, sample, (int) Math.min(sample, (long) coarse * sample * 5 / (4L * size) + 8));
+        int n = collect(all, size, threshold);
+        if (n < coarse) {
+            n = collect(all, size, atLeast(all, size, coarse)); // the sample's threshold was too high
+        }
+        // Of those, the rows in the buckets that first reach the coarse shortlist (in row order).
+        int finalThreshold = atLeast(coarseDots, n, coarse);
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            if (coarseDots[i] >= finalThreshold) coarseRows[kept++] = coarseRows[i];
+        }
+        kernel4.dotRowList(s.codes, coarseRows, kept, queryShorts, DIM, coarseDots);
+        float[] scale = s.scale;
+        for (int i = 0; i < kept; i++) {
+            heap.offer(coarseDots[i] * scale[coarseRows[i]], coarseRows[i]);
+        }
+        return heap.size();
+    }
+
+    /** Rows r with {@code all[r] >= threshold} and their dots into {@link #coarseRows} and {@link #coarseDots}, in row order. */
+    private int collect(int[] all, int size, int threshold) {
+        int[] rows = coarseRows;
+        int[] dots = coarseDots;
+        int n = 0;
+        for (int r = 0; r < size; r++) {
+            int d = all[r];
+            if (d >= threshold) {
+                if (n == rows.length) {
+                    rows = coarseRows = Arrays.copyOf(rows, Math.max(64, 2 * n));
+                    dots = coarseDots = Arrays.copyOf(dots, rows.length);
+                }
+                rows[n] = r;
+                dots[n++] = d;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The largest bucket bound t such that at least {@code want} of {@code values[0, n)} are {@code >= t}
+     * (1 <= want <= n): the values are counted in {@link #COARSE_BUCKETS} buckets from their maximum down, so t
+     * passes at most one bucket's worth of values more than {@code want}.
+     */
+    private int atLeast(int[] values, int n, int want) {
+        int min = Integer.MAX_VALUE;
+        int max = Integer.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            min = Math.min(min, values[i]);
+            max = Math.max(max, values[i]);
+        }
+        int shift = 0;
+        while (((long) max - min) >>> shift >= COARSE_BUCKETS) shift++;
+        int[] histogram = coarseHistogram;
+        Arrays.fill(histogram, 0);
+        for (int i = 0; i < n; i++) histogram[(max - values[i]) >>> shift]++;
+        int taken = 0;
+        int bucket = -1;
+        while (taken < want) taken += histogram[++bucket];
+        // Bucket b holds the values v with (max - v) >> shift == b: the lowest of them is max - ((b + 1) << shift) + 1.
+        return (int) Math.max(min, (long) max - ((long) (bucket + 1) << shift) + 1);
+    }
+
+    /** The 2-bit dots of rows [from, to) into {@link #coarseAll}. */
+    private void coarseDots(byte[] codes, int from, int to, int[] dots) {
+        int[] all = coarseAll;
+        int block = Math.min(dots.length, kernel2.rowsPerCall());
+        for (int b = from; b < to; b += block) {
+            int e = Math.min(to, b + block);
+            kernel2.dotRows(codes, b, e, queryShorts, DIM, dots);
+            System.arraycopy(dots, 0, all, b, e - b);
+        }
+    }
+
+    /** The codes a full scan reads. */
+    private enum Pass { INT8, INT4, INT2 }
+
+    /**
      * One kernel call per block of rows (its loop takes the query as shorts); rows are offered in the same order
      * with the same exact scores as one by one, so the shortlist is the same. Reads only shared state that no
      * other thread writes during a scan (codes, scales, the query), so ranges can run on several threads.
      */
-    private void scanRows(byte[] codes, float[] scale, int from, int to, QuantizedIndex.ShortlistHeap into, int[] dots) {
+    private void scanRows(Pass pass, byte[] codes, float[] scale, int from, int to, QuantizedIndex.ShortlistHeap into,
+                          int[] dots) {
         float floor = into.floor();
-        for (int b = from; b < to; b += dots.length) {
-            int e = Math.min(to, b + dots.length);
-            if (kernel4 != null) {
+        int block = Math.min(dots.length, pass == Pass.INT4 ? kernel4.rowsPerCall() : dots.length);
+        for (int b = from; b < to; b += block) {
+            int e = Math.min(to, b + block);
+            if (pass == Pass.INT4) {
                 kernel4.dotRows(codes, b, e, queryShorts, DIM, dots);
             } else {
                 kernel.dotRows(codes, b, e, queryShorts, DIM, dots);
@@ -401,7 +566,23 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
      * order. A row of the overall best {@code limit} is among its own range's best, so the merged shortlist is
      * the one a single pass keeps (ties at the boundary aside, which a single pass breaks by row order too).
      */
-    private void scanSplit(byte[] codes, float[] scale, int size, int limit) {
+    private void scanSplit(Pass pass, byte[] codes, float[] scale, int size) {
+        runSplit(pass, codes, scale, size, heap.limit());
+        for (int i = 1; i < scanThreads; i++) {
+            QuantizedIndex.ShortlistHeap h = parts[i].heap;
+            for (int j = 0; j < h.size(); j++) {
+                heap.offer(h.score(j), h.row(j));
+            }
+            parts[i].release();
+        }
+    }
+
+    /**
+     * Runs a pass over {@code scanThreads} contiguous ranges of whole 256-row blocks: the calling thread takes
+     * the first (into {@link #heap}, or {@link #coarseAll} for the 2-bit pass) and waits for the others, whose
+     * shortlists stay in {@link #parts} (the 2-bit pass's dots go to their rows of {@link #coarseAll}).
+     */
+    private void runSplit(Pass pass, byte[] codes, float[] scale, int size, int limit) {
         if (scanPool == null) {
             AtomicInteger n = new AtomicInteger();
             scanPool = Executors.newFixedThreadPool(scanThreads - 1, r -> {
@@ -418,11 +599,15 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         for (int i = 1; i < scanThreads; i++) {
             int from = Math.min(size, (int) ((long) blocks * i / scanThreads) * SCAN_BLOCK_ROWS);
             int to = Math.min(size, (int) ((long) blocks * (i + 1) / scanThreads) * SCAN_BLOCK_ROWS);
-            parts[i].set(codes, scale, from, to, limit);
+            parts[i].set(pass, codes, scale, from, to, limit);
             pending[i] = scanPool.submit(parts[i]);
         }
         int firstEnd = Math.min(size, (int) ((long) blocks / scanThreads) * SCAN_BLOCK_ROWS);
-        scanRows(codes, scale, 0, firstEnd, heap, blockDots);
+        if (pass == Pass.INT2) {
+            coarseDots(codes, 0, firstEnd, blockDots);
+        } else {
+            scanRows(pass, codes, scale, 0, firstEnd, heap, blockDots);
+        }
         for (int i = 1; i < scanThreads; i++) {
             try {
                 pending[i].get();
@@ -434,11 +619,6 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
                 awaitPending(i + 1); // the next query reuses the parts: none may still be running
                 throw new IllegalStateException("memory scan thread failed: " + e.getCause(), e.getCause());
             }
-            QuantizedIndex.ShortlistHeap h = parts[i].heap;
-            for (int j = 0; j < h.size(); j++) {
-                heap.offer(h.score(j), h.row(j));
-            }
-            parts[i].release();
         }
     }
 
@@ -459,13 +639,15 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     private final class ScanPart implements Runnable {
         QuantizedIndex.ShortlistHeap heap = new QuantizedIndex.ShortlistHeap(64);
         final int[] dots = new int[blockDots.length];
+        private Pass pass;
         private byte[] codes;
         private float[] scale;
         private int from;
         private int to;
 
         /** Written by the calling thread before submit and read by it after get(): the executor orders both. */
-        void set(byte[] codes, float[] scale, int from, int to, int limit) {
+        void set(Pass pass, byte[] codes, float[] scale, int from, int to, int limit) {
+            this.pass = pass;
             this.codes = codes;
             this.scale = scale;
             this.from = from;
@@ -476,7 +658,11 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
 
         @Override
         public void run() {
-            scanRows(codes, scale, from, to, heap, dots);
+            if (pass == Pass.INT2) {
+                coarseDots(codes, from, to, dots);
+            } else {
+                scanRows(pass, codes, scale, from, to, heap, dots);
+            }
         }
 
         /** Drops the references to the namespace's arrays so a dropped namespace can be collected. */
@@ -497,7 +683,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     public long heapBytes() {
         long b = 0;
         for (Space s : spaces.values()) {
-            b += s.codes.length + 4L * s.scale.length + s.kind.length + 4L * s.confidence.length + 8L * s.records.length
+            b += s.codes.length + (s.coarse == null ? 0 : s.coarse.length) + 4L * s.scale.length + s.kind.length + 4L * s.confidence.length + 8L * s.records.length
                     + 48L * s.rowOf.size();
         }
         return b;
@@ -506,8 +692,11 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     /** One namespace's rows. */
     private static final class Space {
         final int rowBytes;
+        /** 2-bit code bytes per row; 0 (and no coarse codes) without the coarse pass. */
+        final int coarseRowBytes;
         int size;
         byte[] codes;
+        byte[] coarse;
         float[] scale = new float[16];
         byte[] kind = new byte[16];
         float[] confidence = new float[16];
@@ -515,15 +704,18 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         final Map<String, Integer> rowOf = new HashMap<>();
         final Map<String, BitSet> tagRows = new HashMap<>();
 
-        Space(int rowBytes) {
+        Space(int rowBytes, int coarseRowBytes) {
             this.rowBytes = rowBytes;
+            this.coarseRowBytes = coarseRowBytes;
             codes = new byte[16 * rowBytes];
+            coarse = coarseRowBytes == 0 ? null : new byte[16 * coarseRowBytes];
         }
 
         void ensureCapacity(int n) {
             if (n <= scale.length) return;
             int cap = Math.max(n, scale.length + (scale.length >> 1));
             codes = Arrays.copyOf(codes, cap * rowBytes);
+            if (coarse != null) coarse = Arrays.copyOf(coarse, cap * coarseRowBytes);
             scale = Arrays.copyOf(scale, cap);
             kind = Arrays.copyOf(kind, cap);
             confidence = Arrays.copyOf(confidence, cap);

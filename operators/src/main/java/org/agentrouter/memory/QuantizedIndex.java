@@ -528,6 +528,11 @@ public final class QuantizedIndex implements MemorySearch {
             this.limit = limit;
         }
 
+        /** The most rows it keeps (set by {@link #reset}). */
+        int limit() {
+            return limit;
+        }
+
         int size() {
             return size;
         }

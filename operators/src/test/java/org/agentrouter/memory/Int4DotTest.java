@@ -41,9 +41,10 @@ class Int4DotTest {
     @Test
     void theNativeKernelIsBuiltAndChosenWhereTheMachineSupportsIt() throws Exception {
         if (!nativeExpected()) return; // other platforms use the Java kernels, tested below
-        assertTrue(NativeInt4Dot.class.getClassLoader().getResource(NativeInt4Dot.RESOURCE) != null,
-                NativeInt4Dot.RESOURCE + " missing from the classes: the Maven build's build-native-int4 step");
+        assertTrue(NativeKernels.class.getClassLoader().getResource(NativeKernels.RESOURCE) != null,
+                NativeKernels.RESOURCE + " missing from the classes: the Maven build's build-native-kernels step");
         assertEquals("native-avx2-int4", Int4Dot.best().name());
+        assertEquals("native-avx2-int2", Int2Dot.best().name());
     }
 
     @Test

@@ -157,7 +157,7 @@ class LiveMemoryIndexTest {
     /**
      * The same for the 4-bit first pass, unfiltered (blocks of rows) and filtered (batches of passing rows):
      * with factor 1 the returned ids are the k best 4-bit scores among the rows that pass, computed here from
-     * {@link Int4Codes#level} without the index.
+     * {@link Int4Codes#level} and the scale over the vector's norm (the pass ranks by cosine), without the index.
      */
     @Test
     void int4ScanKeepsTheRowsWithTheBestInt4Scores() {
@@ -181,7 +181,7 @@ class LiveMemoryIndexTest {
                     List<Integer> order = new ArrayList<>();
                     float[] score = new float[size];
                     for (int i = 0; i < size; i++) {
-                        float scale = Int4Codes.quantize(all.get(i).embedding, codes, 0, dim);
+                        float scale = Int4Codes.quantize(all.get(i).embedding, codes, 0, dim) / LiveMemoryIndex.norm(all.get(i).embedding);
                         int dot = 0;
                         for (int d = 0; d < dim; d++) dot += Int4Codes.level(codes, 0, dim, d) * q[d];
                         score[i] = dot * scale;
@@ -201,13 +201,15 @@ class LiveMemoryIndexTest {
     }
 
     /**
-     * Recall@100 of the default index (4-bit first pass, shortlist 4 k, as the job configures it) against
-     * exact search over 20,000 random unit memories: at least 0.99 (the first pass alone gives ~0.82).
+     * Recall@100 of the default index (2-bit coarse pass of 30 k, then 4-bit for a shortlist of 4 k, as the job
+     * configures it) against exact search over 20,000 random unit memories: at least 0.99 (the 4-bit pass alone
+     * gives ~0.82 without rescoring).
      */
     @Test
-    void int4FirstPassKeepsRecallAt100AboveTheTarget() {
+    void coarseAndInt4PassesKeepRecallAt100AboveTheTarget() {
         Random rnd = new Random(21);
         LiveMemoryIndex index = new LiveMemoryIndex(4);
+        assertEquals(LiveMemoryIndex.DEFAULT_COARSE_FACTOR, index.coarseFactor());
         int size = 20_000;
         List<MemoryRecord> all = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -242,7 +244,8 @@ class LiveMemoryIndexTest {
 
     /**
      * A scan split over 2 or 3 threads keeps the same shortlist as one thread (factor 1, so the top k is the
-     * shortlist itself, and the job's factor 4), for both first passes, on a namespace just over the split
+     * shortlist itself, and the job's factor 4), for both first passes and 4-bit with and without the coarse
+     * pass, on a namespace just over the split
      * threshold whose size is no multiple of the block, after deletes moved rows, and with a filter (never split).
      */
     @Test
@@ -257,11 +260,15 @@ class LiveMemoryIndexTest {
         }
         float[][] queries = new float[6][];
         for (int q = 0; q < queries.length; q++) queries[q] = MemoryStoreTest.randomUnit(rnd);
-        for (LiveMemoryIndex.FirstPass pass : LiveMemoryIndex.FirstPass.values()) {
+        record Setup(LiveMemoryIndex.FirstPass pass, int coarse) {}
+        for (Setup setup : List.of(new Setup(LiveMemoryIndex.FirstPass.INT8, 0), new Setup(LiveMemoryIndex.FirstPass.INT4, 0),
+                new Setup(LiveMemoryIndex.FirstPass.INT4, LiveMemoryIndex.DEFAULT_COARSE_FACTOR))) {
+            LiveMemoryIndex.FirstPass pass = setup.pass();
+            int coarse = setup.coarse();
             for (int factor : new int[] {1, 4}) {
-                LiveMemoryIndex one = new LiveMemoryIndex(factor, pass, 1);
+                LiveMemoryIndex one = new LiveMemoryIndex(factor, pass, 1, coarse);
                 for (int threads : new int[] {2, 3}) {
-                    try (LiveMemoryIndex split = new LiveMemoryIndex(factor, pass, threads)) {
+                    try (LiveMemoryIndex split = new LiveMemoryIndex(factor, pass, threads, coarse)) {
                         for (LiveMemoryIndex index : List.of(one, split)) {
                             if (index.size() == 0) all.forEach(index::upsert);
                         }
@@ -272,7 +279,7 @@ class LiveMemoryIndexTest {
                                     CandidateSet b = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
                                     int n = one.topK("ns", query, 100, f, a);
                                     assertEquals(n, split.topK("ns", query, 100, f, b));
-                                    String what = pass + " factor " + factor + " threads " + threads + " round " + round + " " + f;
+                                    String what = pass + " coarse " + coarse + " factor " + factor + " threads " + threads + " round " + round + " " + f;
                                     assertEquals(100, n, what);
                                     assertEquals(Arrays.asList(a.ids).subList(0, n), Arrays.asList(b.ids).subList(0, n), what);
                                     for (int i = 0; i < n; i++) assertEquals(a.similarity[i], b.similarity[i], what);
@@ -293,6 +300,82 @@ class LiveMemoryIndexTest {
             }
         }
         assertThrows(IllegalArgumentException.class, () -> new LiveMemoryIndex(4, LiveMemoryIndex.FirstPass.INT4, 0));
+    }
+
+    /**
+     * The coarse pass keeps every row among the {@code coarse} best 2-bit dots (computed here from
+     * {@link Int2Codes} without the index): with factor 1 the result is the k best 4-bit scores of the coarse
+     * shortlist, so no row of those best dots may be missing while a worse 4-bit score was returned, and no
+     * returned row may fall outside the 1.5 {@code coarse} best dots. Once on random rows, once with the
+     * first rows (the sample that sets the first threshold) near the query, which sets it too high and takes
+     * the fallback over every row; on every kernel pair and split over two threads.
+     */
+    @Test
+    void coarsePassKeepsEveryRowOfTheBestTwoBitDots() {
+        int dim = MemorySchema.DIM;
+        int size = 20_000;
+        int k = 50;
+        int coarseFactor = 10;
+        int coarse = k * coarseFactor;
+        for (boolean biasedSample : new boolean[] {false, true}) {
+            Random rnd = new Random(biasedSample ? 8 : 7);
+            float[] query = MemoryStoreTest.randomUnit(rnd);
+            List<MemoryRecord> all = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                float[] v = MemoryStoreTest.randomUnit(rnd);
+                if (biasedSample && i < LiveMemoryIndex.SAMPLE_ROWS) {
+                    for (int d = 0; d < dim; d++) v[d] = 0.3f * v[d] + query[d];
+                }
+                all.add(MemoryStoreTest.record("m" + i, "ns", v));
+            }
+            byte[] qBytes = new byte[dim];
+            QuantizedNamespace.quantize(query, qBytes, 0, dim, new float[1], 0);
+            short[] q = new short[dim];
+            for (int d = 0; d < dim; d++) q[d] = qBytes[d];
+            int[] dot2 = new int[size];
+            float[] score4 = new float[size];
+            byte[] codes2 = new byte[Int2Codes.rowBytes(dim)];
+            byte[] codes4 = new byte[Int4Codes.rowBytes(dim)];
+            int[] one = new int[1];
+            for (int i = 0; i < size; i++) {
+                float[] v = all.get(i).embedding;
+                Int2Codes.quantize(v, codes2, 0, dim);
+                Int2Dot.scalar().dotRows(codes2, 0, 1, q, dim, one);
+                dot2[i] = one[0];
+                float scale = Int4Codes.quantize(v, codes4, 0, dim) / LiveMemoryIndex.norm(v);
+                Int4Dot.scalar().dotRows(codes4, 0, 1, q, dim, one);
+                score4[i] = one[0] * scale;
+            }
+            int[] sorted = dot2.clone();
+            Arrays.sort(sorted);
+            int mustKeep = sorted[size - coarse]; // the coarse-th best 2-bit dot
+            int mayKeep = sorted[size - coarse * 3 / 2];
+            Int4Dot[] kernels4 = {Int4Dot.best(), Int4Dot.scalar()};
+            Int2Dot[] kernels2 = {Int2Dot.best(), Int2Dot.scalar()};
+            for (int kernel = 0; kernel < 2; kernel++) {
+                for (int threads : new int[] {1, 2}) {
+                    try (LiveMemoryIndex index = new LiveMemoryIndex(1, coarseFactor, kernels4[kernel], kernels2[kernel], threads)) {
+                        all.forEach(index::upsert);
+                        CandidateSet got = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+                        assertEquals(k, index.topK("ns", query, k, RetrievalFilter.NONE, got));
+                        String what = kernels2[kernel].name() + " threads " + threads + (biasedSample ? " biased sample" : "");
+                        Set<Integer> returned = new HashSet<>();
+                        float worstReturned = Float.POSITIVE_INFINITY;
+                        for (int i = 0; i < k; i++) {
+                            int row = Integer.parseInt(got.ids[i].substring(1));
+                            returned.add(row);
+                            worstReturned = Math.min(worstReturned, score4[row]);
+                            assertTrue(dot2[row] >= mayKeep, what + ": row " + row + " is outside the coarse shortlist");
+                        }
+                        for (int row = 0; row < size; row++) {
+                            if (dot2[row] >= mustKeep && score4[row] > worstReturned) {
+                                assertTrue(returned.contains(row), what + ": row " + row + " of the best 2-bit dots was dropped");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test
