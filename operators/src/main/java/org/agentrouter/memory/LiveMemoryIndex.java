@@ -66,7 +66,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     public static final int DEFAULT_COARSE_FACTOR = 30;
     /** Buckets of the coarse pass's selection: finer ones overshoot the coarse shortlist by fewer rows. */
     static final int COARSE_BUCKETS = 4096;
-    /** Rows whose 2-bit dots set the coarse pass's first threshold. */
+    /** Rows whose 2-bit dots set the coarse pass's first threshold, at least (1/64 of the rows in larger namespaces). */
     static final int SAMPLE_ROWS = 4096;
 
     private final Map<String, Space> spaces = new HashMap<>();
@@ -440,11 +440,13 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     }
 
     /**
-     * The 2-bit pass over every row, then the 4-bit scores of its best rows into {@link #heap}. The best rows are picked without a heap (one of 3,000 took ~13k inserts over 100k rows,
-     * 1.5 ms here): the first {@link #SAMPLE_ROWS} rows' dots give a threshold that ~1.25 {@code coarse} rows
-     * pass, one compare per row collects them, and a histogram of their dots keeps the rows in the buckets that
-     * first reach {@code coarse}. So the shortlist holds a few more than {@code coarse} rows (those of the last
-     * bucket), in row order; a sample that set the threshold too high falls back to the histogram of every row.
+     * The 2-bit pass over every row, then the 4-bit scores of its best rows into {@link #heap}. The best rows
+     * are picked without a heap (one of 3,000 took ~13k inserts over 100k rows, 1.5 ms here): the dots of a
+     * sample (the first {@link #SAMPLE_ROWS} rows, or 1/64 of them) give a threshold that ~1.5 {@code coarse}
+     * rows pass, one compare per row collects them, and a histogram of their dots keeps the rows in the buckets
+     * that first reach {@code coarse}. So the shortlist holds a few more than {@code coarse} rows (those of the
+     * last bucket), in row order; a sample that set the threshold too high falls back to the histogram of
+     * every row. The same rows at any number of scan threads: the sample is always the first rows.
      */
     private int coarseThenInt4(Space s, int coarse) {
         int size = s.size;
@@ -456,8 +458,10 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             coarseDots(s.coarse, 0, size, blockDots);
         }
         int[] all = coarseAll;
-        int sample = Math.min(size, SAMPLE_ROWS);
-        int threshold = atLeast(all, sample, (int) Math.min(sample, (long) coarse * sample * 5 / (4L * size) + 8));
+        // Enough sample rows that ~80 of them pass at 1M memories: the collected count then varies by ~11%, and
+        // 1.5 times the coarse shortlist falls short (and takes the fallback) about once in a thousand queries.
+        int sample = Math.min(size, Math.max(SAMPLE_ROWS, size / 64));
+        int threshold = atLeast(all, sample, (int) Math.min(sample, (long) coarse * sample * 3 / (2L * size) + 8));
         int n = collect(all, size, threshold);
         if (n < coarse) {
             n = collect(all, size, atLeast(all, size, coarse)); // the sample's threshold was too high
