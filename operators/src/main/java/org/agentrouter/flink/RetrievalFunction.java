@@ -95,6 +95,9 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     private transient volatile long memoriesIndexed;
     private transient Histogram retrievalMicros;
     private transient Counter failures;
+    /** Coarse passes that needed their fallback pass (LiveMemoryIndex#coarseFallbacks); the index's count last seen. */
+    private transient Counter coarseFallbacks;
+    private transient long coarseFallbacksSeen;
     private transient Counter feedbackApplied;
     private transient Counter feedbackDuplicates;
     private transient Counter feedbackWithoutQuery;
@@ -126,6 +129,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         var group = getRuntimeContext().getMetricGroup().addGroup("router");
         retrievalMicros = group.histogram("retrievalLatencyUs", new DescriptiveStatisticsHistogram(1024));
         failures = group.counter("retrievalFailures");
+        coarseFallbacks = group.counter("retrievalCoarseFallbacks");
         feedbackApplied = group.counter("feedbackApplied");
         feedbackDuplicates = group.counter("feedbackDuplicates");
         feedbackWithoutQuery = group.counter("feedbackWithoutQuery");
@@ -194,6 +198,11 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
                         q.candidateFeatures, q.queryFeatures);
             }
             retrievalMicros.update((System.nanoTime() - start) / 1_000);
+            long fallbacks = index.coarseFallbacks();
+            if (fallbacks != coarseFallbacksSeen) {
+                coarseFallbacks.inc(fallbacks - coarseFallbacksSeen);
+                coarseFallbacksSeen = fallbacks;
+            }
         }
         if (notIndexed > 0 && q.retrievalNote == null) {
             q.retrievalNote = indexFullNote();

@@ -79,13 +79,13 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     private final int coarseFactor;
     /** Code bytes per row. */
     private final int rowBytes;
-    /** The 2-bit dot of every row of the namespace being searched (grown to the largest namespace). */
+    /** The 2-bit dots of the coarse pass's sample (of every row on its fallback), grown as needed. */
     private int[] coarseAll = new int[0];
     /** Values per bucket, counted from the largest down ({@link #atLeast}). */
     private final int[] coarseHistogram = new int[COARSE_BUCKETS];
-    /** The coarse shortlist's rows and their 4-bit dots (grown to the largest coarse shortlist). */
-    private int[] coarseRows = new int[0];
-    private int[] coarseDots = new int[0];
+    /** The rows that reach the coarse threshold, then the coarse shortlist and its 4-bit dots. */
+    private final Passing coarsePassing = new Passing();
+    private long coarseFallbacks;
     private final int[] passingRows = new int[SCAN_BLOCK_ROWS];
     private final FloatCosine rescoring = FloatCosine.best();
     private final int shortlistFactor;
@@ -180,6 +180,15 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
 
     public int scanThreads() {
         return scanThreads;
+    }
+
+    /**
+     * Coarse passes whose sample set the threshold too high, so that a second pass counted every row (expected
+     * about once in a thousand queries on 1M random memories, never at 100k; more on namespaces whose first
+     * rows are unlike the rest).
+     */
+    public long coarseFallbacks() {
+        return coarseFallbacks;
     }
 
     /** The coarse shortlist per requested candidate; 0 when every row's 4-bit (or int8) codes are scanned. */
@@ -443,60 +452,59 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
      * The 2-bit pass over every row, then the 4-bit scores of its best rows into {@link #heap}. The best rows
      * are picked without a heap (one of 3,000 took ~13k inserts over 100k rows, 1.5 ms here): the dots of a
      * sample (the first {@link #SAMPLE_ROWS} rows, or 1/64 of them) give a threshold that ~1.5 {@code coarse}
-     * rows pass, one compare per row collects them, and a histogram of their dots keeps the rows in the buckets
-     * that first reach {@code coarse}. So the shortlist holds a few more than {@code coarse} rows (those of the
-     * last bucket), in row order; a sample that set the threshold too high falls back to the histogram of
-     * every row. The same rows at any number of scan threads: the sample is always the first rows.
+     * rows pass, the pass collects the rows that reach it while their dots are in L1, and a histogram of the
+     * collected dots keeps the rows in the buckets that first reach {@code coarse}. So the shortlist holds a
+     * few more than {@code coarse} rows (those of the last bucket), in row order. A sample that set the
+     * threshold too high (fewer than {@code coarse} rows reach it) falls back to a second pass that counts
+     * every row's dot. The same rows at any number of scan threads: the sample is always the first rows.
      */
     private int coarseThenInt4(Space s, int coarse) {
         int size = s.size;
-        if (coarseAll.length < size) coarseAll = new int[Math.max(size, coarseAll.length + (coarseAll.length >> 1))];
-        if (scanThreads > 1 && size >= PARALLEL_MIN_ROWS) {
-            runSplit(Pass.INT2, s.coarse, null, size, 0);
-            for (int i = 1; i < scanThreads; i++) parts[i].release();
-        } else {
-            coarseDots(s.coarse, 0, size, blockDots);
-        }
-        int[] all = coarseAll;
         // Enough sample rows that ~80 of them pass at 1M memories: the collected count then varies by ~11%, and
         // 1.5 times the coarse shortlist falls short (and takes the fallback) about once in a thousand queries.
         int sample = Math.min(size, Math.max(SAMPLE_ROWS, size / 64));
-        int threshold = atLeast(all, sample, (int) Math.min(sample, (long) coarse * sample * 3 / (2L * size) + 8));
-        int n = collect(all, size, threshold);
-        if (n < coarse) {
-            n = collect(all, size, atLeast(all, size, coarse)); // the sample's threshold was too high
+        if (coarseAll.length < sample) coarseAll = new int[sample];
+        coarseDots(s.coarse, 0, sample, blockDots, coarseAll, 0, Integer.MAX_VALUE, null);
+        int threshold = atLeast(coarseAll, sample, (int) Math.min(sample, (long) coarse * sample * 3 / (2L * size) + 8));
+        Passing passing = coarsePassing;
+        passing.clear();
+        for (int r = 0; r < sample; r++) {
+            if (coarseAll[r] >= threshold) passing.add(r, coarseAll[r]);
         }
-        // Of those, the rows in the buckets that first reach the coarse shortlist (in row order).
-        int finalThreshold = atLeast(coarseDots, n, coarse);
-        int kept = 0;
-        for (int i = 0; i < n; i++) {
-            if (coarseDots[i] >= finalThreshold) coarseRows[kept++] = coarseRows[i];
+        if (scanThreads > 1 && size >= PARALLEL_MIN_ROWS && size > sample) {
+            runSplit(Pass.INT2, s.coarse, null, sample, size, threshold);
+            for (int i = 1; i < scanThreads; i++) {
+                passing.addAll(parts[i].passing);
+                parts[i].release();
+            }
+        } else {
+            coarseDots(s.coarse, sample, size, blockDots, null, 0, threshold, passing);
         }
-        kernel4.dotRowList(s.codes, coarseRows, kept, queryShorts, DIM, coarseDots);
-        float[] scale = s.scale;
-        for (int i = 0; i < kept; i++) {
-            heap.offer(coarseDots[i] * scale[coarseRows[i]], coarseRows[i]);
-        }
-        return heap.size();
-    }
-
-    /** Rows r with {@code all[r] >= threshold} and their dots into {@link #coarseRows} and {@link #coarseDots}, in row order. */
-    private int collect(int[] all, int size, int threshold) {
-        int[] rows = coarseRows;
-        int[] dots = coarseDots;
-        int n = 0;
-        for (int r = 0; r < size; r++) {
-            int d = all[r];
-            if (d >= threshold) {
-                if (n == rows.length) {
-                    rows = coarseRows = Arrays.copyOf(rows, Math.max(64, 2 * n));
-                    dots = coarseDots = Arrays.copyOf(dots, rows.length);
-                }
-                rows[n] = r;
-                dots[n++] = d;
+        if (passing.n < coarse) {
+            // The sample's threshold was too high: every row's dot, then the threshold that reaches coarse rows.
+            coarseFallbacks++;
+            if (coarseAll.length < size) coarseAll = new int[size];
+            coarseDots(s.coarse, 0, size, blockDots, coarseAll, 0, Integer.MAX_VALUE, null);
+            threshold = atLeast(coarseAll, size, coarse);
+            passing.clear();
+            for (int r = 0; r < size; r++) {
+                if (coarseAll[r] >= threshold) passing.add(r, coarseAll[r]);
             }
         }
-        return n;
+        // Of those, the rows in the buckets that first reach the coarse shortlist (in row order).
+        int[] rows = passing.rows;
+        int[] dots = passing.dots;
+        int finalThreshold = atLeast(dots, passing.n, coarse);
+        int kept = 0;
+        for (int i = 0; i < passing.n; i++) {
+            if (dots[i] >= finalThreshold) rows[kept++] = rows[i];
+        }
+        kernel4.dotRowList(s.codes, rows, kept, queryShorts, DIM, dots);
+        float[] scale = s.scale;
+        for (int i = 0; i < kept; i++) {
+            heap.offer(dots[i] * scale[rows[i]], rows[i]);
+        }
+        return heap.size();
     }
 
     /**
@@ -523,14 +531,46 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         return (int) Math.max(min, (long) max - ((long) (bucket + 1) << shift) + 1);
     }
 
-    /** The 2-bit dots of rows [from, to) into {@link #coarseAll}. */
-    private void coarseDots(byte[] codes, int from, int to, int[] dots) {
-        int[] all = coarseAll;
+    /**
+     * The 2-bit dots of rows [from, to): into {@code all[row - allFrom]} when {@code all} is given, and the rows
+     * whose dot reaches {@code threshold} into {@code passing} when it is given.
+     */
+    private void coarseDots(byte[] codes, int from, int to, int[] dots, int[] all, int allFrom, int threshold,
+                            Passing passing) {
         int block = Math.min(dots.length, kernel2.rowsPerCall());
         for (int b = from; b < to; b += block) {
             int e = Math.min(to, b + block);
             kernel2.dotRows(codes, b, e, queryShorts, DIM, dots);
-            System.arraycopy(dots, 0, all, b, e - b);
+            if (all != null) System.arraycopy(dots, 0, all, b - allFrom, e - b);
+            if (passing != null) {
+                for (int i = 0; i < e - b; i++) {
+                    if (dots[i] >= threshold) passing.add(b + i, dots[i]);
+                }
+            }
+        }
+    }
+
+    /** Rows that reached the coarse threshold and their 2-bit dots, in row order (grown as needed). */
+    private static final class Passing {
+        int[] rows = new int[1024];
+        int[] dots = new int[1024];
+        int n;
+
+        void clear() {
+            n = 0;
+        }
+
+        void add(int row, int dot) {
+            if (n == rows.length) {
+                rows = Arrays.copyOf(rows, 2 * n);
+                dots = Arrays.copyOf(dots, 2 * n);
+            }
+            rows[n] = row;
+            dots[n++] = dot;
+        }
+
+        void addAll(Passing other) {
+            for (int i = 0; i < other.n; i++) add(other.rows[i], other.dots[i]);
         }
     }
 
@@ -571,7 +611,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
      * the one a single pass keeps (ties at the boundary aside, which a single pass breaks by row order too).
      */
     private void scanSplit(Pass pass, byte[] codes, float[] scale, int size) {
-        runSplit(pass, codes, scale, size, heap.limit());
+        runSplit(pass, codes, scale, 0, size, heap.limit());
         for (int i = 1; i < scanThreads; i++) {
             QuantizedIndex.ShortlistHeap h = parts[i].heap;
             for (int j = 0; j < h.size(); j++) {
@@ -582,11 +622,12 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     }
 
     /**
-     * Runs a pass over {@code scanThreads} contiguous ranges of whole 256-row blocks: the calling thread takes
-     * the first (into {@link #heap}, or {@link #coarseAll} for the 2-bit pass) and waits for the others, whose
-     * shortlists stay in {@link #parts} (the 2-bit pass's dots go to their rows of {@link #coarseAll}).
+     * Runs a pass over rows [start, size) in {@code scanThreads} contiguous ranges of whole 256-row blocks: the
+     * calling thread takes the first (into {@link #heap}, or {@link #coarsePassing} for the 2-bit pass) and
+     * waits for the others, whose shortlists (or passing rows) stay in {@link #parts}. {@code limit} is the
+     * shortlist's length, or the 2-bit pass's threshold.
      */
-    private void runSplit(Pass pass, byte[] codes, float[] scale, int size, int limit) {
+    private void runSplit(Pass pass, byte[] codes, float[] scale, int start, int size, int limit) {
         if (scanPool == null) {
             AtomicInteger n = new AtomicInteger();
             scanPool = Executors.newFixedThreadPool(scanThreads - 1, r -> {
@@ -599,18 +640,18 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             for (int i = 1; i < scanThreads; i++) parts[i] = new ScanPart();
         }
         // Ranges in whole 256-row blocks (the split itself needs no alignment; this keeps the ranges readable).
-        int blocks = (size + SCAN_BLOCK_ROWS - 1) / SCAN_BLOCK_ROWS;
+        int blocks = (size - start + SCAN_BLOCK_ROWS - 1) / SCAN_BLOCK_ROWS;
         for (int i = 1; i < scanThreads; i++) {
-            int from = Math.min(size, (int) ((long) blocks * i / scanThreads) * SCAN_BLOCK_ROWS);
-            int to = Math.min(size, (int) ((long) blocks * (i + 1) / scanThreads) * SCAN_BLOCK_ROWS);
+            int from = Math.min(size, start + (int) ((long) blocks * i / scanThreads) * SCAN_BLOCK_ROWS);
+            int to = Math.min(size, start + (int) ((long) blocks * (i + 1) / scanThreads) * SCAN_BLOCK_ROWS);
             parts[i].set(pass, codes, scale, from, to, limit);
             pending[i] = scanPool.submit(parts[i]);
         }
-        int firstEnd = Math.min(size, (int) ((long) blocks / scanThreads) * SCAN_BLOCK_ROWS);
+        int firstEnd = Math.min(size, start + (int) ((long) blocks / scanThreads) * SCAN_BLOCK_ROWS);
         if (pass == Pass.INT2) {
-            coarseDots(codes, 0, firstEnd, blockDots);
+            coarseDots(codes, start, firstEnd, blockDots, null, 0, limit, coarsePassing);
         } else {
-            scanRows(pass, codes, scale, 0, firstEnd, heap, blockDots);
+            scanRows(pass, codes, scale, start, firstEnd, heap, blockDots);
         }
         for (int i = 1; i < scanThreads; i++) {
             try {
@@ -643,7 +684,10 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     private final class ScanPart implements Runnable {
         QuantizedIndex.ShortlistHeap heap = new QuantizedIndex.ShortlistHeap(64);
         final int[] dots = new int[blockDots.length];
+        /** The 2-bit pass's rows that reach the threshold. */
+        final Passing passing = new Passing();
         private Pass pass;
+        private int limit;
         private byte[] codes;
         private float[] scale;
         private int from;
@@ -656,14 +700,19 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             this.scale = scale;
             this.from = from;
             this.to = to;
-            if (heap.capacity() < limit) heap = new QuantizedIndex.ShortlistHeap(limit);
-            heap.reset(limit);
+            this.limit = limit;
+            if (pass == Pass.INT2) {
+                passing.clear();
+            } else {
+                if (heap.capacity() < limit) heap = new QuantizedIndex.ShortlistHeap(limit);
+                heap.reset(limit);
+            }
         }
 
         @Override
         public void run() {
             if (pass == Pass.INT2) {
-                coarseDots(codes, from, to, dots);
+                coarseDots(codes, from, to, dots, null, 0, limit, passing);
             } else {
                 scanRows(pass, codes, scale, from, to, heap, dots);
             }

@@ -292,6 +292,7 @@ class LiveMemoryIndexTest {
                                 split.delete("ns", id);
                             }
                         }
+                        assertEquals(0, one.coarseFallbacks() + split.coarseFallbacks(), "random rows need no coarse fallback");
                         // Restore both for the next thread count.
                         all.forEach(one::upsert);
                         assertEquals(size, one.size());
@@ -313,7 +314,7 @@ class LiveMemoryIndexTest {
     @Test
     void coarsePassKeepsEveryRowOfTheBestTwoBitDots() {
         int dim = MemorySchema.DIM;
-        int size = 20_000;
+        int size = 20_000; // over PARALLEL_MIN_ROWS: split over two threads
         int k = 50;
         int coarseFactor = 10;
         int coarse = k * coarseFactor;
@@ -359,6 +360,8 @@ class LiveMemoryIndexTest {
                         CandidateSet got = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
                         assertEquals(k, index.topK("ns", query, k, RetrievalFilter.NONE, got));
                         String what = kernels2[kernel].name() + " threads " + threads + (biasedSample ? " biased sample" : "");
+                        // Random rows never need the fallback; rows near the query in the sample always do.
+                        assertEquals(biasedSample ? 1 : 0, index.coarseFallbacks(), what);
                         Set<Integer> returned = new HashSet<>();
                         float worstReturned = Float.POSITIVE_INFINITY;
                         for (int i = 0; i < k; i++) {
