@@ -12,8 +12,9 @@ public final class RouterConfig implements Serializable {
     /** Rows of the index's first pass (4-bit codes) rescored exactly per requested candidate. */
     public int indexShortlistFactor = 4;
     /**
-     * Rows of the index's 2-bit coarse pass per requested candidate, whose 4-bit scores pick the shortlist; 0
-     * scans every memory's 4-bit codes. Used on namespaces of more than twice the coarse shortlist.
+     * Rows of the index's 2-bit coarse pass per requested candidate, whose 4-bit scores pick the shortlist (up
+     * to 100k memories in the namespace; beyond, it grows with the square root of the size: 3.2x at 1M); 0 scans
+     * every memory's 4-bit codes. Used on namespaces of more than twice the coarse shortlist.
      */
     public int indexCoarseFactor = org.agentrouter.memory.LiveMemoryIndex.DEFAULT_COARSE_FACTOR;
     /**

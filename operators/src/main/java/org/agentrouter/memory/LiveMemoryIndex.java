@@ -27,9 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Reading the codes is what bounds the scan at 100k-1M memories, so a large namespace is first scanned on
  * 2-bit codes ({@link Int2Codes}: 96 bytes per memory, half again) for a coarse shortlist of
- * {@code coarseFactor * k} rows, and only those rows are scored on their 4-bit codes. The 2-bit score is off
- * by ~0.35 of the spread of cosines, so the coarse shortlist is wide: at 30 k it kept 0.999 of the true top
- * 100 of 100k random unit memories (BENCHMARKS.md, "2-bit coarse pass"). Both passes rank by cosine: the
+ * {@code coarseFactor * k} rows (more above 100k memories, {@link #coarseRows}), and only those rows are scored
+ * on their 4-bit codes. The 2-bit score is off by ~0.35 of the spread of cosines, so the coarse shortlist is
+ * wide: at 30 k it kept 0.9995 of the true top 100 of 100k random unit memories (BENCHMARKS.md, "2-bit coarse
+ * pass"). Both passes rank by cosine: the
  * 2-bit codes are of the unit vector and the 4-bit scale is divided by the vector's norm.
  *
  * <p>Unlike {@link QuantizedIndex}, rows are updated and deleted in place (a delete moves the last row
@@ -66,6 +67,8 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     public static final int DEFAULT_COARSE_FACTOR = 30;
     /** Buckets of the coarse pass's selection: finer ones overshoot the coarse shortlist by fewer rows. */
     static final int COARSE_BUCKETS = 4096;
+    /** Namespace size up to which the coarse shortlist is {@code coarseFactor * k} rows ({@link #coarseRows}). */
+    static final int COARSE_SCALE_ROWS = 100_000;
     /** Rows whose 2-bit dots set the coarse pass's first threshold, at least (1/64 of the rows in larger namespaces). */
     static final int SAMPLE_ROWS = 4096;
 
@@ -405,7 +408,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         byte[] codes = s.codes;
         float[] scale = s.scale;
         if (!(f.hasKind() || f.hasMinConfidence() || f.hasTag())) {
-            long coarse = (long) coarseFactor * k;
+            long coarse = coarseRows(coarseFactor, k, size);
             if (s.coarse != null && size > 2 * coarse) {
                 // Below twice the coarse shortlist its second stage would re-read most rows: 4-bit throughout.
                 return coarseThenInt4(s, (int) coarse);
@@ -572,6 +575,16 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         void addAll(Passing other) {
             for (int i = 0; i < other.n; i++) add(other.rows[i], other.dots[i]);
         }
+    }
+
+    /**
+     * The coarse shortlist's length: {@code coarseFactor * k} up to {@link #COARSE_SCALE_ROWS} rows, then growing
+     * with the square root of the namespace's size. The larger the namespace, the further out in the tail of
+     * the scores its top k lies, and the wider the margin the 2-bit score's error needs: at 1M random memories a
+     * fixed 30 k kept recall@100 at 0.992, 60 k at 0.998 and 100 k at 0.9987, the 4-bit pass's own (BENCHMARKS.md).
+     */
+    static long coarseRows(int coarseFactor, int k, int size) {
+        return (long) Math.ceil((double) coarseFactor * k * Math.max(1, Math.sqrt((double) size / COARSE_SCALE_ROWS)));
     }
 
     /** The codes a full scan reads. */

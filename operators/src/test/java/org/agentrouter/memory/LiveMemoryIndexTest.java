@@ -381,6 +381,16 @@ class LiveMemoryIndexTest {
         }
     }
 
+    /** The coarse shortlist: factor * k up to 100k rows, then growing with the square root of the size. */
+    @Test
+    void coarseShortlistGrowsWithTheSquareRootOfLargeNamespaces() {
+        assertEquals(3_000, LiveMemoryIndex.coarseRows(30, 100, 20_000));
+        assertEquals(3_000, LiveMemoryIndex.coarseRows(30, 100, 100_000));
+        assertEquals(4_243, LiveMemoryIndex.coarseRows(30, 100, 200_000)); // 3,000 * sqrt(2), rounded up
+        assertEquals(9_487, LiveMemoryIndex.coarseRows(30, 100, 1_000_000)); // 3,000 * sqrt(10)
+        assertEquals(300, LiveMemoryIndex.coarseRows(30, 10, 100_000));
+    }
+
     @Test
     void deletingMovesTheLastRowAndKeepsItsTags() {
         Random rnd = new Random(1);
