@@ -13,18 +13,7 @@ interface FloatCosine {
     String name();
 
     static FloatCosine best() {
-        if (Int8Dot.vectorApiPresent()) {
-            try {
-                // By name, so this class never links against the incubator module when it is absent.
-                Object kernel = Class.forName("org.agentrouter.memory.VectorFloatCosine")
-                        .getDeclaredMethod("createIfSupported").invoke(null);
-                if (kernel != null) {
-                    return (FloatCosine) kernel;
-                }
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // Falls through to the scalar kernel: slower, same ranking.
-            }
-        }
-        return new ScalarFloatCosine();
+        FloatCosine kernel = VectorApiKernels.create("VectorFloatCosine", FloatCosine.class);
+        return kernel != null ? kernel : new ScalarFloatCosine();
     }
 }

@@ -63,18 +63,8 @@ interface Int2Dot {
 
     /** The Vector API kernel when the module is present and 256-bit vectors exist, else plain Java. */
     static Int2Dot javaBest() {
-        if (Int8Dot.vectorApiPresent()) {
-            try {
-                Object kernel = Class.forName("org.agentrouter.memory.VectorInt2Dot")
-                        .getDeclaredMethod("createIfSupported").invoke(null);
-                if (kernel != null) {
-                    return (Int2Dot) kernel;
-                }
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // Falls through to the plain-Java kernel: slower, same results.
-            }
-        }
-        return scalar();
+        Int2Dot kernel = VectorApiKernels.create("VectorInt2Dot", Int2Dot.class);
+        return kernel != null ? kernel : scalar();
     }
 
     static Int2Dot scalar() {

@@ -82,18 +82,8 @@ interface Int4Dot {
 
     /** The best kernel written in Java: the Vector API one when the module is present, else plain Java. */
     static Int4Dot javaBest() {
-        if (Int8Dot.vectorApiPresent()) {
-            try {
-                Object kernel = Class.forName("org.agentrouter.memory.VectorInt4Dot")
-                        .getDeclaredMethod("createIfSupported").invoke(null);
-                if (kernel != null) {
-                    return (Int4Dot) kernel;
-                }
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // Falls through to the plain-Java kernel: slower, same results.
-            }
-        }
-        return scalar();
+        Int4Dot kernel = VectorApiKernels.create("VectorInt4Dot", Int4Dot.class);
+        return kernel != null ? kernel : scalar();
     }
 
     static Int4Dot scalar() {

@@ -37,18 +37,7 @@ interface Int8Dot {
 
     /** The Vector API kernel when the module is present and wide enough vectors exist, else the scalar one. */
     static Int8Dot best() {
-        if (vectorApiPresent()) {
-            try {
-                // Loaded by name so that this class never links against the incubator module when it is absent.
-                Class<?> c = Class.forName("org.agentrouter.memory.VectorInt8Dot");
-                Object kernel = c.getDeclaredMethod("createIfSupported").invoke(null);
-                if (kernel != null) {
-                    return (Int8Dot) kernel;
-                }
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // Falls through to the scalar kernel: slower, same results.
-            }
-        }
-        return new ScalarInt8Dot();
+        Int8Dot kernel = VectorApiKernels.create("VectorInt8Dot", Int8Dot.class);
+        return kernel != null ? kernel : new ScalarInt8Dot();
     }
 }
