@@ -32,7 +32,7 @@
 #include <immintrin.h>
 
 /*
- * A listed scan (the coarse shortlist's rows, the filter's passing rows) jumps between rows, so the hardware
+ * A listed scan (the coarse pass's sample, the coarse shortlist, the filter's passing rows) jumps between rows, so the hardware
  * prefetcher cannot follow it: each row's lines are requested this many rows ahead, so their misses overlap.
  */
 #define PREFETCH_ROWS 8
@@ -241,6 +241,7 @@ static int dot2(const uint8_t *codes, jint rowCount, jint from, jint to, const j
     for (; i < count; i++) {
         jint r = list == NULL ? from + i : list[i];
         if (r < 0 || r >= rowCount) { status = -1; break; }
+        if (list != NULL && i + PREFETCH_ROWS < n) prefetch_row(codes, rowCount, list[i + PREFETCH_ROWS], row_bytes);
         const uint8_t *row = codes + (size_t) r * row_bytes;
         out[i] = dot_row2(row, chunks, qp) + tail2(row, vector_dim, q, dim);
     }

@@ -69,7 +69,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     static final int COARSE_BUCKETS = 4096;
     /** Namespace size up to which the coarse shortlist is {@code coarseFactor * k} rows ({@link #coarseRows}). */
     static final int COARSE_SCALE_ROWS = 100_000;
-    /** Rows whose 2-bit dots set the coarse pass's first threshold, at least (1/64 of the rows in larger namespaces). */
+    /** Rows whose 2-bit dots set the coarse pass's first threshold, at least ({@link #sampleSize}). */
     static final int SAMPLE_ROWS = 4096;
 
     private final Map<String, Space> spaces = new HashMap<>();
@@ -84,6 +84,8 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     private final int rowBytes;
     /** The 2-bit dots of the coarse pass's sample (of every row on its fallback), grown as needed. */
     private int[] coarseAll = new int[0];
+    /** The sample's rows ({@link #sampleRow}). */
+    private int[] sampleRows = new int[0];
     /** Values per bucket, counted from the largest down ({@link #atLeast}). */
     private final int[] coarseHistogram = new int[COARSE_BUCKETS];
     /** The rows that reach the coarse threshold, then the coarse shortlist and its 4-bit dots. */
@@ -187,8 +189,8 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
 
     /**
      * Coarse passes whose sample set the threshold too high, so that a second pass counted every row (expected
-     * about once in a thousand queries on 1M random memories, never at 100k; more on namespaces whose first
-     * rows are unlike the rest).
+     * about once in a thousand queries on 1M random memories; a frequent count means the sample misjudges the
+     * namespace, see {@link #sampleRow}).
      */
     public long coarseFallbacks() {
         return coarseFallbacks;
@@ -454,34 +456,33 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     /**
      * The 2-bit pass over every row, then the 4-bit scores of its best rows into {@link #heap}. The best rows
      * are picked without a heap (one of 3,000 took ~13k inserts over 100k rows, 1.5 ms here): the dots of a
-     * sample (the first {@link #SAMPLE_ROWS} rows, or 1/64 of them) give a threshold that ~1.5 {@code coarse}
-     * rows pass, the pass collects the rows that reach it while their dots are in L1, and a histogram of the
-     * collected dots keeps the rows in the buckets that first reach {@code coarse}. So the shortlist holds a
-     * few more than {@code coarse} rows (those of the last bucket), in row order. A sample that set the
-     * threshold too high (fewer than {@code coarse} rows reach it) falls back to a second pass that counts
-     * every row's dot. The same rows at any number of scan threads: the sample is always the first rows.
+     * sample ({@link #SAMPLE_ROWS} rows or 1/64 of them, spread over the namespace) give a threshold that ~1.5
+     * {@code coarse} rows pass, the pass collects the rows that reach it while their dots are in L1, and a
+     * histogram of the collected dots keeps the rows in the buckets that first reach {@code coarse}. So the
+     * shortlist holds a few more than {@code coarse} rows (those of the last bucket), in row order. A sample
+     * that set the threshold too high (fewer than {@code coarse} rows reach it) falls back to a second pass that
+     * counts every row's dot. The same rows at any number of scan threads: the sample does not depend on them.
      */
     private int coarseThenInt4(Space s, int coarse) {
         int size = s.size;
-        // Enough sample rows that ~80 of them pass at 1M memories: the collected count then varies by ~11%, and
-        // 1.5 times the coarse shortlist falls short (and takes the fallback) about once in a thousand queries.
-        int sample = Math.min(size, Math.max(SAMPLE_ROWS, size / 64));
-        if (coarseAll.length < sample) coarseAll = new int[sample];
-        coarseDots(s.coarse, 0, sample, blockDots, coarseAll, 0, Integer.MAX_VALUE, null);
+        int sample = sampleSize(size);
+        if (coarseAll.length < sample) {
+            coarseAll = new int[sample];
+            sampleRows = new int[sample];
+        }
+        for (int i = 0; i < sample; i++) sampleRows[i] = sampleRow(i, sample, size);
+        kernel2.dotRowList(s.coarse, sampleRows, sample, queryShorts, DIM, coarseAll);
         int threshold = atLeast(coarseAll, sample, (int) Math.min(sample, (long) coarse * sample * 3 / (2L * size) + 8));
         Passing passing = coarsePassing;
         passing.clear();
-        for (int r = 0; r < sample; r++) {
-            if (coarseAll[r] >= threshold) passing.add(r, coarseAll[r]);
-        }
-        if (scanThreads > 1 && size >= PARALLEL_MIN_ROWS && size > sample) {
-            runSplit(Pass.INT2, s.coarse, null, sample, size, threshold);
+        if (scanThreads > 1 && size >= PARALLEL_MIN_ROWS) {
+            runSplit(Pass.INT2, s.coarse, null, 0, size, threshold);
             for (int i = 1; i < scanThreads; i++) {
                 passing.addAll(parts[i].passing);
                 parts[i].release();
             }
         } else {
-            coarseDots(s.coarse, sample, size, blockDots, null, 0, threshold, passing);
+            coarseDots(s.coarse, 0, size, blockDots, null, 0, threshold, passing);
         }
         if (passing.n < coarse) {
             // The sample's threshold was too high: every row's dot, then the threshold that reaches coarse rows.
@@ -508,6 +509,25 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             heap.offer(dots[i] * scale[rows[i]], rows[i]);
         }
         return heap.size();
+    }
+
+    /**
+     * Rows in the coarse pass's sample: enough that ~80 of them reach the threshold at 1M memories, so the count
+     * collected varies by ~11% and 1.5 times the coarse shortlist falls short (taking the fallback) about once
+     * in a thousand queries on random rows.
+     */
+    static int sampleSize(int size) {
+        return Math.min(size, Math.max(SAMPLE_ROWS, size / 64));
+    }
+
+    /**
+     * Sample row i of {@code sample}: spread evenly over the namespace, because rows arrive in the order their
+     * memories did, and a run of one topic (the first rows of an import, say) sets a threshold that other
+     * queries' rows do not reach: with the first 4,096 rows as the sample, 30% of queries on real embeddings
+     * stored subject by subject took the fallback (BENCHMARKS.md, "2-bit coarse pass").
+     */
+    static int sampleRow(int i, int sample, int size) {
+        return (int) ((long) i * size / sample);
     }
 
     /**

@@ -308,8 +308,8 @@ class LiveMemoryIndexTest {
      * {@link Int2Codes} without the index): with factor 1 the result is the k best 4-bit scores of the coarse
      * shortlist, so no row of those best dots may be missing while a worse 4-bit score was returned, and no
      * returned row may fall outside the 1.5 {@code coarse} best dots. Once on random rows, once with the
-     * first rows (the sample that sets the first threshold) near the query, which sets it too high and takes
-     * the fallback over every row; on every kernel pair and split over two threads.
+     * sample's rows (which set the first threshold) near the query, which sets it too high and takes the
+     * fallback over every row; on every kernel pair and split over two threads.
      */
     @Test
     void coarsePassKeepsEveryRowOfTheBestTwoBitDots() {
@@ -321,10 +321,14 @@ class LiveMemoryIndexTest {
         for (boolean biasedSample : new boolean[] {false, true}) {
             Random rnd = new Random(biasedSample ? 8 : 7);
             float[] query = MemoryStoreTest.randomUnit(rnd);
+            Set<Integer> sampled = new HashSet<>();
+            int sample = LiveMemoryIndex.sampleSize(size);
+            for (int i = 0; i < sample; i++) sampled.add(LiveMemoryIndex.sampleRow(i, sample, size));
+            assertEquals(sample, sampled.size(), "distinct sample rows");
             List<MemoryRecord> all = new ArrayList<>();
             for (int i = 0; i < size; i++) {
                 float[] v = MemoryStoreTest.randomUnit(rnd);
-                if (biasedSample && i < LiveMemoryIndex.SAMPLE_ROWS) {
+                if (biasedSample && sampled.contains(i)) {
                     for (int d = 0; d < dim; d++) v[d] = 0.3f * v[d] + query[d];
                 }
                 all.add(MemoryStoreTest.record("m" + i, "ns", v));
@@ -378,6 +382,37 @@ class LiveMemoryIndexTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Rows stored topic by topic (20 clusters of 1,000, as an import of one subject after another) and queries
+     * near each topic: the sample, spread over the namespace, sees every topic, so no query needs the coarse
+     * fallback. (A sample of the first rows saw only the first topics and fell back on their queries.)
+     */
+    @Test
+    void topicOrderedRowsNeedNoCoarseFallback() {
+        int dim = MemorySchema.DIM;
+        Random rnd = new Random(9);
+        int topics = 20;
+        float[][] centers = new float[topics][];
+        for (int t = 0; t < topics; t++) centers[t] = MemoryStoreTest.randomUnit(rnd);
+        try (LiveMemoryIndex index = new LiveMemoryIndex(4, LiveMemoryIndex.FirstPass.INT4, 1, 10)) {
+            for (int t = 0; t < topics; t++) {
+                for (int i = 0; i < 1_000; i++) {
+                    float[] v = MemoryStoreTest.randomUnit(rnd);
+                    for (int d = 0; d < dim; d++) v[d] = 0.6f * v[d] + centers[t][d];
+                    index.upsert(MemoryStoreTest.record("t" + t + "-" + i, "ns", v));
+                }
+            }
+            CandidateSet got = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+            for (int t = 0; t < topics; t++) {
+                float[] query = MemoryStoreTest.randomUnit(rnd);
+                for (int d = 0; d < dim; d++) query[d] = 0.6f * query[d] + centers[t][d];
+                assertEquals(50, index.topK("ns", query, 50, RetrievalFilter.NONE, got));
+                assertTrue(got.ids[0].startsWith("t" + t + "-"), "the query's topic comes first");
+            }
+            assertEquals(0, index.coarseFallbacks());
         }
     }
 
