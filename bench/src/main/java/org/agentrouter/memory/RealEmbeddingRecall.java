@@ -25,14 +25,15 @@ import org.agentrouter.embedding.MiniLmEmbedder;
  * {@code shared/data/routellm-mmlu} embedded with all-MiniLM-L6-v2 (the job's full embedder). Int4Recall and the
  * index tests use random unit vectors, whose cosines all sit near 0; real embeddings are clustered (topics,
  * templated questions) and have a few strong dimensions, which is where the 2-bit and 4-bit codes could rank
- * worse, and where the coarse pass's sample (the first rows) can be unlike the rest.
+ * worse, and where the coarse pass's sample can misjudge the namespace (it was the first rows; rows stored
+ * subject by subject then made a third of the queries take the fallback, so the sample is now spread).
  *
  * <p>300 held-out questions (fixed seed) query one namespace holding the others; the truth is brute-force
  * cosine in double precision. recall@k = the share of the true top k (ties broken by row) that the index
  * returns; "tie-tol." also counts a returned row whose exact cosine is within 1e-6 of the k-th (MMLU has
  * duplicate prompts, whose equal vectors the index may return in another order). Each table is run with the
  * rows in file order (subjects one after another, as a store whose topics drift) and shuffled, because the
- * coarse pass sets its threshold from the first rows. Then a "scaled" namespace of 100,000 rows: the real
+ * coarse pass sets its threshold from a sample of the rows. Then a "scaled" namespace of 100,000 rows: the real
  * memories plus copies with Gaussian noise (sd 0.02 per component, renormalized), truth recomputed, k = 100.
  *
  * <p>Usage: {@code java -Xmx8g --add-modules jdk.incubator.vector -cp <bench classpath>
@@ -64,7 +65,7 @@ public final class RealEmbeddingRecall {
     private RealEmbeddingRecall() {}
 
     public static void main(String[] args) throws IOException {
-        Path data = Path.of(args.length > 0 ? args[0] : "/work/shared/data/routellm-mmlu");
+        Path data = Path.of(args.length > 0 ? args[0] : "../shared/data/routellm-mmlu");
         Path cache = Path.of(args.length > 1 ? args[1] : "/tmp/mmlu-minilm.f32");
         List<String> prompts = readPrompts(data);
         float[][] all = embeddings(prompts, cache);
