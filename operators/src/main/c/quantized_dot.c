@@ -243,6 +243,17 @@ static int dot2(const uint8_t *codes, jint rowCount, jint from, jint to, const j
         if (r < 0 || r >= rowCount) { status = -1; break; }
         if (list != NULL && i + PREFETCH_ROWS < n) prefetch_row(codes, rowCount, list[i + PREFETCH_ROWS], row_bytes);
         const uint8_t *row = codes + (size_t) r * row_bytes;
+        if (list != NULL && chunks <= GROUP2 && i + 4 <= count && r <= rowCount - 4 && list[i + 1] == r + 1
+                && list[i + 2] == r + 2 && list[i + 3] == r + 3) {
+            /* Four consecutive listed rows (the coarse pass's sample comes in blocks): the four-row kernel. */
+            if (i + 3 + PREFETCH_ROWS < n) prefetch_row(codes, rowCount, list[i + 3 + PREFETCH_ROWS], row_bytes);
+            dot_rows2x4(row, row + row_bytes, row + 2 * row_bytes, row + 3 * row_bytes, chunks, qp, out + i);
+            if (vector_dim < dim) {
+                for (int j = 0; j < 4; j++) out[i + j] += tail2(row + j * row_bytes, vector_dim, q, dim);
+            }
+            i += 3;
+            continue;
+        }
         out[i] = dot_row2(row, chunks, qp) + tail2(row, vector_dim, q, dim);
     }
     if (qp != stack_qp) free(qp);

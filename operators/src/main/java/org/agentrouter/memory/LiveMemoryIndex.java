@@ -71,6 +71,8 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     static final int COARSE_SCALE_ROWS = 100_000;
     /** Rows whose 2-bit dots set the coarse pass's first threshold, at least ({@link #sampleSize}). */
     static final int SAMPLE_ROWS = 4096;
+    /** Contiguous rows per block of the sample ({@link #sampleRow}). */
+    static final int SAMPLE_BLOCK = 16;
 
     private final Map<String, Space> spaces = new HashMap<>();
     private final FirstPass firstPass;
@@ -456,9 +458,9 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     /**
      * The 2-bit pass over every row, then the 4-bit scores of its best rows into {@link #heap}. The best rows
      * are picked without a heap (one of 3,000 took ~13k inserts over 100k rows, 1.5 ms here): the dots of a
-     * sample ({@link #SAMPLE_ROWS} rows or 1/64 of them, spread over the namespace) give a threshold that ~1.5
-     * {@code coarse} rows pass, the pass collects the rows that reach it while their dots are in L1, and a
-     * histogram of the collected dots keeps the rows in the buckets that first reach {@code coarse}. So the
+     * sample ({@link #SAMPLE_ROWS} rows or 1/128 of them, in blocks spread over the namespace) give a threshold
+     * that ~1.5 {@code coarse} rows pass, the pass collects the rows that reach it while their dots are in L1,
+     * and a histogram of the collected dots keeps the rows in the buckets that first reach {@code coarse}. So the
      * shortlist holds a few more than {@code coarse} rows (those of the last bucket), in row order. A sample
      * that set the threshold too high (fewer than {@code coarse} rows reach it) falls back to a second pass that
      * counts every row's dot. The same rows at any number of scan threads: the sample does not depend on them.
@@ -512,22 +514,28 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     }
 
     /**
-     * Rows in the coarse pass's sample: enough that ~80 of them reach the threshold at 1M memories, so the count
-     * collected varies by ~11% and 1.5 times the coarse shortlist falls short (taking the fallback) about once
-     * in a thousand queries on random rows.
+     * Rows in the coarse pass's sample: enough that 120-190 of them reach the threshold (at 1M and 100k
+     * memories), so the count collected varies by 7-9% and 1.5 times the coarse shortlist falls short (taking
+     * the fallback) in fewer than one in a thousand queries on random rows. Few enough to cost ~0.2 ms at 100k
+     * and ~0.5 ms at 1M (each block starts with a cache miss).
      */
     static int sampleSize(int size) {
-        return Math.min(size, Math.max(SAMPLE_ROWS, size / 64));
+        return Math.min(size, Math.max(SAMPLE_ROWS, size / 128));
     }
 
     /**
-     * Sample row i of {@code sample}: spread evenly over the namespace, because rows arrive in the order their
-     * memories did, and a run of one topic (the first rows of an import, say) sets a threshold that other
-     * queries' rows do not reach: with the first 4,096 rows as the sample, 30% of queries on real embeddings
-     * stored subject by subject took the fallback (BENCHMARKS.md, "2-bit coarse pass").
+     * Sample row i of {@code sample}: blocks of {@link #SAMPLE_BLOCK} rows spread evenly over the namespace.
+     * Spread, because rows arrive in the order their memories did, and a run of one topic (the first rows of an
+     * import, say) sets a threshold that other queries' rows do not reach: with the first 4,096 rows as the
+     * sample, 30% of queries on real embeddings stored subject by subject took the fallback (BENCHMARKS.md,
+     * "2-bit coarse pass"). In blocks, because single rows far apart each miss the caches and the TLB: 0.45 ms
+     * for 4,096 such rows at 100k memories, 2 ms for 15,625 at 1M.
      */
     static int sampleRow(int i, int sample, int size) {
-        return (int) ((long) i * size / sample);
+        if (sample >= size) return i;
+        int blocks = (sample + SAMPLE_BLOCK - 1) / SAMPLE_BLOCK;
+        long start = (long) (i / SAMPLE_BLOCK) * size / blocks;
+        return (int) Math.min(size - 1, start + i % SAMPLE_BLOCK);
     }
 
     /**

@@ -87,7 +87,8 @@ class Int2DotTest {
                         }
                         assertEquals(424242, out[to - from], kernel.name() + " wrote past the block");
                     }
-                    int[] list = {22, 0, 4, 3, 3, 17, 2, 9, 10, 11, 1};
+                    // Runs of four consecutive rows take the native four-row path, the others one row at a time.
+                    int[] list = {22, 0, 4, 3, 3, 17, 2, 9, 10, 11, 12, 1, 19, 5, 6, 7, 8};
                     int[] out = new int[list.length + 1];
                     out[list.length] = 424242;
                     kernel.dotRowList(codes, list, list.length, q, dim, out);
