@@ -157,7 +157,8 @@ public final class LocalCluster {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!Files.isRegularFile(layout.kafkaReadyFile())) {
             if (!kafka.isAlive()) {
-                throw new IllegalStateException("the Kafka broker exited during start; see " + layout.logDir().resolve(KAFKA + ".out"));
+                Path out = layout.logDir().resolve(KAFKA + ".out");
+                throw new IllegalStateException("the Kafka broker exited during start; the end of " + out + ":\n" + lastLines(out, 40));
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the Kafka broker did not become ready within " + START_TIMEOUT.toSeconds()
@@ -178,8 +179,9 @@ public final class LocalCluster {
         while (System.nanoTime() < deadline) {
             for (ClusterProcess p : processes()) {
                 if (!p.isAlive()) {
-                    throw new IllegalStateException(p + " exited during start; see " + layout.logDir().resolve(p.name() + ".log")
-                            + " and " + layout.logDir().resolve(p.name() + ".out"));
+                    Path log = layout.logDir().resolve(p.name() + ".log");
+                    throw new IllegalStateException(p + " exited during start; see " + layout.logDir().resolve(p.name() + ".out")
+                            + " and the end of " + log + ":\n" + lastLines(log, 40));
                 }
             }
             try {
@@ -193,6 +195,16 @@ public final class LocalCluster {
         }
         throw new IllegalStateException("after " + START_TIMEOUT.toSeconds() + " s, " + Math.max(registered, 0) + " of " + expected
                 + " TaskManagers registered at " + rest.address() + "; see the logs in " + layout.logDir());
+    }
+
+    /** What a failed process printed last, so the error alone explains it (CI keeps no run directory). */
+    private static String lastLines(Path file, int count) {
+        try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            List<String> all = lines.toList();
+            return String.join("\n", all.subList(Math.max(0, all.size() - count), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(cannot read it: " + e.getMessage() + ")";
+        }
     }
 
     private static void deleteIfExists(Path file) {

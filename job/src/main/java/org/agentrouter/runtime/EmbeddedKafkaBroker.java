@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -38,6 +40,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final int PORT_ATTEMPTS = 3;
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -56,11 +59,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param port the client (PLAINTEXT) port on 127.0.0.1; 0 picks a free one
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port) {
+        if (port != 0) {
+            // The controller port is internal to this process, so it is always picked afresh; a static
+            // voter set (controller.quorum.voters) stores only node ids, so a new port on restart is fine.
+            return startOn(dataDir, port, freePortOtherThan(port, EmbeddedKafkaBroker::freePort));
+        }
+        return startOnFreePorts(dataDir, EmbeddedKafkaBroker::freePort);
+    }
+
+    /**
+     * A free port is found by binding and closing a socket, and the server binds it again a second or two later:
+     * a process starting meanwhile (a TaskManager of the same local cluster, a parallel build) can take it. That
+     * lost race is retried on fresh ports; any other failure is not.
+     */
+    static EmbeddedKafkaBroker startOnFreePorts(Path dataDir, IntSupplier freePorts) {
+        for (int attempt = 1; ; attempt++) {
+            int brokerPort = freePorts.getAsInt();
+            int controllerPort = freePortOtherThan(brokerPort, freePorts);
+            try {
+                return startOn(dataDir, brokerPort, controllerPort);
+            } catch (IllegalStateException e) {
+                if (attempt == PORT_ATTEMPTS || !lostPortRace(e)) throw e;
+                LOG.warn("Kafka broker could not bind {}:{} or {}:{} (taken since it was found free); trying other ports",
+                        HOST, brokerPort, HOST, controllerPort);
+            }
+        }
+    }
+
+    private static EmbeddedKafkaBroker startOn(Path dataDir, int brokerPort, int controllerPort) {
         long startNanos = System.nanoTime();
-        int brokerPort = port == 0 ? freePort() : port;
-        // The controller port is internal to this process, so it is always picked afresh; a static
-        // voter set (controller.quorum.voters) stores only node ids, so a new port on restart is fine.
-        int controllerPort = freePortOtherThan(brokerPort);
         Path logDir = dataDir.resolve("log");
         Properties props = serverProperties(logDir, brokerPort, controllerPort);
         writeForHumans(dataDir, props);
@@ -74,7 +101,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException e) {
             shutDown(server);
             throw new IllegalStateException("Kafka broker failed to start on " + HOST + ":" + brokerPort
-                    + " with data in " + dataDir, e);
+                    + " (controller " + HOST + ":" + controllerPort + ") with data in " + dataDir, e);
         }
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, HOST + ":" + brokerPort, dataDir);
         try {
@@ -87,6 +114,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 Duration.ofNanos(System.nanoTime() - startNanos).toMillis(),
                 formatted ? "new" : "existing", dataDir);
         return broker;
+    }
+
+    private static boolean lostPortRace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) return true;
+        }
+        return false;
     }
 
     /** The {@code bootstrap.servers} value for clients, e.g. {@code 127.0.0.1:9092}. */
@@ -181,10 +215,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static int freePortOtherThan(int taken) {
-        int port = freePort();
+    private static int freePortOtherThan(int taken, IntSupplier freePorts) {
+        int port = freePorts.getAsInt();
         while (port == taken) {
-            port = freePort();
+            port = freePorts.getAsInt();
         }
         return port;
     }

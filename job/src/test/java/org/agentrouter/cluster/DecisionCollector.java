@@ -7,6 +7,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RoutingDecision;
@@ -27,6 +28,9 @@ final class DecisionCollector implements AutoCloseable {
     private final Map<String, Boolean> servedWithMemory = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
+    private final AtomicLong recordsRead = new AtomicLong();
+    private final AtomicLong lastReadNanos = new AtomicLong();
+    private volatile Exception failure;
 
     DecisionCollector(String bootstrap, String idPrefix) {
         this.idPrefix = idPrefix;
@@ -46,6 +50,8 @@ final class DecisionCollector implements AutoCloseable {
             while (running.get()) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
                     long now = System.nanoTime();
+                    recordsRead.incrementAndGet();
+                    lastReadNanos.set(now);
                     RoutingDecision d = AvroWire.DECISION.decode(r.value());
                     String id = d.getQueryId();
                     if (!id.startsWith(idPrefix)) continue;
@@ -55,8 +61,17 @@ final class DecisionCollector implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
+            failure = e;
             throw new IllegalStateException("decision consumer failed", e);
         }
+    }
+
+    /** The collector's own state, for a timeout's diagnosis: a stalled reader must not pass for a stalled job. */
+    String describe() {
+        long last = lastReadNanos.get();
+        String since = last == 0 ? "none yet" : (System.nanoTime() - last) / 1_000_000 + " ms ago";
+        return "collector " + (failure != null ? "failed: " + failure : thread.isAlive() ? "reading" : "stopped")
+                + ", " + recordsRead.get() + " records read, " + counts.size() + " query ids of this run, last record " + since;
     }
 
     /** Query id to the number of decisions seen for it. */

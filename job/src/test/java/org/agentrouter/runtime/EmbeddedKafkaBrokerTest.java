@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -203,6 +206,33 @@ class EmbeddedKafkaBrokerTest {
         }
     }
 
+    @Test
+    void aFreePortTakenBeforeTheBrokerBindsItIsGivenUpForAnother(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            // The first port offered is the one another process grabbed after it was found free.
+            AtomicInteger offered = new AtomicInteger();
+            IntSupplier ports = () -> offered.getAndIncrement() == 0 ? taken.getLocalPort() : freePort();
+            try (EmbeddedKafkaBroker started = EmbeddedKafkaBroker.startOnFreePorts(dir, ports)) {
+                assertFalse(started.bootstrapServers().endsWith(":" + taken.getLocalPort()), started.bootstrapServers());
+                assertTrue(offered.get() >= 3, "fresh ports were picked after the lost one: " + offered.get());
+                Topics.ensure(started.bootstrapServers(), 1, TIMEOUT);
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(started, null))) {
+                    producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, "after-retry")).get(10, TimeUnit.SECONDS);
+                }
+                assertEquals(List.of("after-retry"), readCommitted(started.bootstrapServers(), Topics.AGENT_QUERIES, 1));
+            }
+        }
+    }
+
+    @Test
+    void aTakenPortThatWasAskedForIsAClearErrorNotARetry(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> EmbeddedKafkaBroker.start(dir, taken.getLocalPort()));
+            assertTrue(e.getMessage().contains("127.0.0.1:" + taken.getLocalPort()), e.getMessage());
+        }
+    }
+
     private static void sendInTransaction(KafkaProducer<String, String> producer, String prefix, int count) {
         producer.beginTransaction();
         for (int i = 0; i < count; i++) {
@@ -273,6 +303,14 @@ class EmbeddedKafkaBrokerTest {
 
     private static Admin admin(String bootstrap) {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    private static int freePort() {
+        try {
+            return unusedPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static int unusedPort() throws IOException {
