@@ -197,11 +197,9 @@ class TaskManagerFailureIT {
     }
 
     /**
-     * Every run starts on fresh TaskManagers: the one that survived an earlier run has already hosted a job
-     * (and its failover). In one CI run out of about ten, a job failing over onto such a TaskManager came back
-     * RUNNING but produced nothing for two minutes (no exception, no open transaction: see the note in
-     * BENCHMARKS.md); that is a finding about reusing TaskManagers across jobs, not about this failover, so
-     * the runs do not share TaskManagers.
+     * Every run starts on fresh TaskManagers, so it tests the failover of a job, not a TaskManager that has
+     * already hosted one (and its failover). Earlier "came back RUNNING but produced nothing" failures, first
+     * blamed on such reuse, were the test's own race: see "Failure without loss" in BENCHMARKS.md.
      */
     private void ensureTaskManagers(int count) throws Exception {
         for (ClusterProcess p : cluster.local.processes()) {
