@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             StopCommand.class,
             MemoryCommand.class,
             BenchCommand.class,
+            FuzzCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {
