@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "publish-model", mixinStandardHelpOptions = true,
         description = {"Check a release directory (model.onnx + release.json) exactly as the job will (sha256, feature",
-            "layout, tensor contract, a dry run in ONNX Runtime, calibration) and publish it to router-models.",
+            "layout, the ONNX graph, tensor contract, a dry run in ONNX Runtime, calibration) and publish it to router-models.",
             "The job also refuses a version not newer than the serving one (see ./router rollback) and a MAJOR",
             "change without --allow-major. The job answers on model-events: see ./router models.",
             "A job started with --trusted-model-keys accepts only releases signed with one of them: --signing-key."})

@@ -79,6 +79,7 @@ class MutatedModelPropertyTest {
                 net.jqwik.api.Tuple.of(4, bitFlips(SHIPPED, "bit flips")),
                 net.jqwik.api.Tuple.of(2, truncations()),
                 net.jqwik.api.Tuple.of(2, splices()),
+                net.jqwik.api.Tuple.of(2, weightBits()),
                 net.jqwik.api.Tuple.of(3, ruleBreakers()),
                 net.jqwik.api.Tuple.of(3, ruleBreakers().flatMap(m -> bitFlips(m.bytes(), m.kind() + " + bit flips"))));
     }
@@ -94,6 +95,24 @@ class MutatedModelPropertyTest {
     private static Arbitrary<Mutation> truncations() {
         return Arbitraries.integers().between(0, SHIPPED.length - 1)
                 .map(n -> new Mutation("truncation", Arrays.copyOf(SHIPPED, n), "first " + n + " bytes"));
+    }
+
+    /**
+     * A float32 initializer's values replaced by arbitrary bit patterns (NaN, infinities, huge and tiny numbers): a
+     * valid graph that reaches ONNX Runtime and the dry run, which must refuse what leaves [0, 1].
+     */
+    private static Arbitrary<Mutation> weightBits() {
+        OnnxMl.ModelProto proto = ShippedGraph.proto();
+        int initializers = proto.getGraph().getInitializerCount();
+        return Combinators.combine(Arbitraries.integers().between(0, initializers - 1), Arbitraries.integers().list().ofMinSize(1).ofMaxSize(64))
+                .as((i, bits) -> change("weight bits", "initializer " + i + " <- " + bits.size() + " patterns", m -> {
+                    TensorProto.Builder t = m.getGraphBuilder().getInitializerBuilder(i);
+                    if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) return;
+                    int n = t.getRawData().isEmpty() ? t.getFloatDataCount() : t.getRawData().size() / Float.BYTES;
+                    java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(n * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (int k = 0; k < n; k++) raw.putInt(bits.get(k % bits.size()));
+                    t.clearFloatData().setRawData(com.google.protobuf.ByteString.copyFrom(raw.array()));
+                }));
     }
 
     /** The head of one model and the tail of another (the shipped one, or one with a rule broken), cut anywhere. */
