@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ModelsCommand.class,
             RollbackCommand.class,
             RolloutCommand.class,
+            ModelKeyCommand.class,
             RolloutLatencyCommand.class,
             HealthCommand.class,
             StopCommand.class,

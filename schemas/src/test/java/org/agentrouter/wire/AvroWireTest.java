@@ -218,4 +218,86 @@ class AvroWireTest {
         assertEquals(5, read.getSharePercent());
         assertTrue(read.getAllowMajor());
     }
+
+    /** ModelRelease as it was just before signing: V2 with the calibration's group_count. */
+    private static final String MODEL_RELEASE_V3 = MODEL_RELEASE_V2.replace(
+            "{\"name\": \"data_hash\", \"type\": \"string\", \"default\": \"\"}]",
+            "{\"name\": \"data_hash\", \"type\": \"string\", \"default\": \"\"}, {\"name\": \"group_count\", \"type\": \"int\", \"default\": 0}]");
+
+    /** ModelControl as it was just before signing. */
+    private static final String MODEL_CONTROL_V2 = "{\"type\": \"record\", \"name\": \"ModelControl\", \"namespace\": \"org.agentrouter.schema\", \"fields\": ["
+            + "{\"name\": \"action\", \"type\": \"string\"}, {\"name\": \"share_percent\", \"type\": \"int\", \"default\": 0},"
+            + " {\"name\": \"model_name\", \"type\": \"string\", \"default\": \"\"}, {\"name\": \"reason\", \"type\": [\"null\", \"string\"], \"default\": null},"
+            + " {\"name\": \"requested_at_ms\", \"type\": \"long\"}, {\"name\": \"model_version\", \"type\": \"string\", \"default\": \"\"},"
+            + " {\"name\": \"shadow\", \"type\": \"boolean\", \"default\": false}, {\"name\": \"requested_by\", \"type\": \"string\", \"default\": \"operator\"}]}";
+
+    private static byte[] singleObject(Schema schema, GenericRecord record) throws Exception {
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        return bytes;
+    }
+
+    @Test
+    void readsAReleaseAndAControlWrittenBeforeSigningAsUnsigned() throws Exception {
+        Schema v3 = new Schema.Parser().parse(MODEL_RELEASE_V3);
+        assertTrue(v3.getField("calibration").schema().getField("group_count") != null, "the literal has group_count");
+        GenericRecord calibration = new GenericData.Record(v3.getField("calibration").schema());
+        calibration.put("method", "group-risk");
+        calibration.put("alphas", List.of(0.1));
+        calibration.put("strong_thresholds", List.of(0.4));
+        calibration.put("cheap_thresholds", List.of(0.6));
+        calibration.put("calibration_size", 10);
+        calibration.put("data_hash", "h");
+        calibration.put("group_count", 47);
+        GenericRecord release = new GenericData.Record(v3);
+        release.put("name", "before-signing");
+        release.put("version", "1.4.0");
+        release.put("feature_layout_version", 1);
+        release.put("sha256", "00");
+        release.put("onnx_model", ByteBuffer.wrap(new byte[] {1, 2}));
+        release.put("calibration", calibration);
+        release.put("role", "champion");
+        release.put("metadata", Map.of("k", "v"));
+        release.put("published_at_ms", 11L);
+        release.put("allow_major", false);
+        release.put("rollback", true);
+        release.put("share_percent", 0);
+        ModelRelease read = AvroWire.MODEL_RELEASE.decode(singleObject(v3, release));
+        assertEquals("1.4.0", read.getVersion());
+        assertEquals(47, read.getCalibration().getGroupCount());
+        assertTrue(read.getRollback());
+        assertEquals(0, read.getSignature().remaining(), "an older release is unsigned");
+        assertEquals("", read.getKeyId());
+
+        Schema c2 = new Schema.Parser().parse(MODEL_CONTROL_V2);
+        GenericRecord control = new GenericData.Record(c2);
+        control.put("action", "rollback");
+        control.put("share_percent", 0);
+        control.put("model_name", "");
+        control.put("reason", "old");
+        control.put("requested_at_ms", 5L);
+        control.put("model_version", "1.2.0");
+        control.put("shadow", false);
+        control.put("requested_by", "rollout-judge");
+        ModelControl c = AvroWire.MODEL_CONTROL.decode(singleObject(c2, control));
+        assertEquals("1.2.0", c.getModelVersion());
+        assertEquals(0, c.getSignature().remaining());
+        assertEquals("", c.getKeyId());
+    }
+
+    @Test
+    void aSignedReleaseRoundTripsWithItsSignature() throws Exception {
+        ModelRelease signed = ModelRelease.newBuilder(AvroWire.MODEL_RELEASE.decode(AvroWire.MODEL_RELEASE.encode(
+                ModelRelease.newBuilder().setName("n").setVersion("1.0.0").setFeatureLayoutVersion(1).setSha256("00")
+                        .setOnnxModel(ByteBuffer.wrap(new byte[] {1}))
+                        .setCalibration(org.agentrouter.schema.ConformalCalibration.newBuilder().setMethod("split")
+                                .setAlphas(List.of()).setStrongThresholds(List.of()).setCheapThresholds(List.of())
+                                .setCalibrationSize(0).build())
+                        .setPublishedAtMs(1).build())))
+                .setSignature(ByteBuffer.wrap(new byte[] {9, 8, 7})).setKeyId("0123456789abcdef").build();
+        ModelRelease back = AvroWire.MODEL_RELEASE.decode(AvroWire.MODEL_RELEASE.encode(signed));
+        assertEquals(ByteBuffer.wrap(new byte[] {9, 8, 7}), back.getSignature());
+        assertEquals("0123456789abcdef", back.getKeyId());
+    }
 }
