@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             CalibrateCommand.class,
             TrainCommand.class,
             EvalCommand.class,
+            ReplayCommand.class,
             PublishModelCommand.class,
             ModelsCommand.class,
             RollbackCommand.class,

@@ -45,7 +45,9 @@ public final class AvroWire<T extends SpecificRecordBase> {
     /** The default size limit of a record: Kafka's own default maximum message size is about 1 MiB. */
     public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
     public static final AvroWire<AgentQuery> QUERY = new AvroWire<>(AgentQuery.getClassSchema());
-    public static final AvroWire<RoutingDecision> DECISION = new AvroWire<>(RoutingDecision.getClassSchema());
+    public static final AvroWire<RoutingDecision> DECISION = new AvroWire<RoutingDecision>(RoutingDecision.getClassSchema())
+            // Decisions written before the learner's probe flag existed.
+            .alsoAccept(withoutTrailingFields(RoutingDecision.getClassSchema(), "probe"));
     public static final AvroWire<RoutingMetric> METRIC = new AvroWire<RoutingMetric>(RoutingMetric.getClassSchema())
             .alsoAccept(withoutTrailingFields(RoutingMetric.getClassSchema(), "model_role", "shadow"));
     public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<ModelRelease>(ModelRelease.getClassSchema())
@@ -69,7 +71,9 @@ public final class AvroWire<T extends SpecificRecordBase> {
     public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<ModelEvent>(ModelEvent.getClassSchema())
             .alsoAccept(withoutTrailingFields(ModelEvent.getClassSchema(), "challenger_version", "challenger_share_percent",
                     "challenger_shadow", "load_ms"));
-    public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
+    public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<RoutingFeedback>(RoutingFeedback.getClassSchema())
+            // Feedback written before probes existed.
+            .alsoAccept(withoutTrailingFields(RoutingFeedback.getClassSchema(), "probe_route", "probe_success", "probe_quality"));
     public static final AvroWire<RouterHealth> HEALTH = new AvroWire<>(RouterHealth.getClassSchema());
     public static final AvroWire<AgentMemory> MEMORY = new AvroWire<>(AgentMemory.getClassSchema());
 

@@ -300,4 +300,58 @@ class AvroWireTest {
         assertEquals(ByteBuffer.wrap(new byte[] {9, 8, 7}), back.getSignature());
         assertEquals("0123456789abcdef", back.getKeyId());
     }
+
+    /** A record schema without its last fields, rebuilt field by field: the writer schema of older producers. */
+    private static Schema before(Schema current, int dropped) {
+        List<Schema.Field> kept = new java.util.ArrayList<>();
+        for (Schema.Field f : current.getFields().subList(0, current.getFields().size() - dropped)) {
+            kept.add(new Schema.Field(f.name(), f.schema(), f.doc(), f.defaultVal()));
+        }
+        return Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, kept);
+    }
+
+    private static byte[] encodeGeneric(Schema schema, GenericRecord r) throws Exception {
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(r);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        return bytes;
+    }
+
+    @Test
+    void readsFeedbackAndDecisionsWrittenBeforeProbesExisted() throws Exception {
+        Schema oldFeedback = before(org.agentrouter.schema.RoutingFeedback.getClassSchema(), 3);
+        GenericRecord f = new GenericData.Record(oldFeedback);
+        f.put("query_id", "q1");
+        f.put("namespace", "ns");
+        f.put("model", "m");
+        f.put("route", "cheap");
+        f.put("success", true);
+        f.put("quality", null);
+        f.put("tokens_used", 0);
+        f.put("latency_ms", 0L);
+        f.put("context_ids_used", List.of());
+        f.put("event_time_ms", 5L);
+        f.put("model_version", null);
+        f.put("alpha", null);
+        org.agentrouter.schema.RoutingFeedback read = AvroWire.FEEDBACK.decode(encodeGeneric(oldFeedback, f));
+        assertEquals("q1", read.getQueryId());
+        assertNull(read.getProbeRoute());
+        assertNull(read.getProbeSuccess());
+
+        org.agentrouter.schema.RoutingDecision d = org.agentrouter.schema.RoutingDecision.newBuilder()
+                .setQueryId("q2").setNamespace("ns").setRoute("strong").setModel("m").setConfidence(0.9).setPStrong(0.7)
+                .setPredictionSet(List.of("strong")).setUncertain(false).setAlpha(0.1).setContext(List.of())
+                .setCandidatesConsidered(0).setEstimatedCostUsd(1).setStrongCostUsd(1).setModelVersion("1.0.0")
+                .setEventTimeMs(1).setDecidedAtMs(2).setProcessingLatencyUs(3).setProbe(true).build();
+        assertTrue(AvroWire.DECISION.decode(AvroWire.DECISION.encode(d)).getProbe());
+        Schema oldDecision = before(org.agentrouter.schema.RoutingDecision.getClassSchema(), 1);
+        GenericRecord old = new GenericData.Record(oldDecision);
+        for (Schema.Field field : oldDecision.getFields()) {
+            Object v = d.get(field.name());
+            old.put(field.name(), v instanceof Enum<?> e ? new GenericData.EnumSymbol(field.schema(), e.name()) : v);
+        }
+        org.agentrouter.schema.RoutingDecision readOld = AvroWire.DECISION.decode(encodeGeneric(oldDecision, old));
+        assertEquals("q2", readOld.getQueryId());
+        assertFalse(readOld.getProbe());
+    }
 }
