@@ -5,3 +5,4 @@ export { RouterError, RetriableRouterError, PermanentRouterError, SchemaMismatch
 export { SingleObjectCodec, crc64Avro } from './wire';
 export { loadTypes, schemaDir } from './schemas';
 export type { AgentQuery, RoutingDecision, RoutingFeedback } from './types';
+export * as topics from './generated/topics';

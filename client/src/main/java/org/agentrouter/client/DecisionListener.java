@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DecisionListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DecisionListener.class);
-    static final String TOPIC = "routing-decisions";
+    static final String TOPIC = org.agentrouter.wire.Topics.ROUTING_DECISIONS;
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, CompletableFuture<RoutingDecision>> pending = new ConcurrentHashMap<>();

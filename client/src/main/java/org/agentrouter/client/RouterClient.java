@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RouterClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RouterClient.class);
-    static final String QUERIES_TOPIC = "agent-queries";
-    static final String FEEDBACK_TOPIC = "routing-feedback";
+    static final String QUERIES_TOPIC = org.agentrouter.wire.Topics.AGENT_QUERIES;
+    static final String FEEDBACK_TOPIC = org.agentrouter.wire.Topics.ROUTING_FEEDBACK;
 
     private final KafkaProducer<String, byte[]> producer;
     private final DecisionListener decisions;

@@ -3,7 +3,7 @@ package org.agentrouter.job;
 import java.util.Properties;
 import org.agentrouter.flink.KafkaMessage;
 import org.agentrouter.flink.RawRecord;
-import org.agentrouter.runtime.Topics;
+import org.agentrouter.wire.Topics;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;

@@ -90,18 +90,27 @@ public final class RouterJob {
         return this;
     }
 
-    /** Entry point on a Flink cluster: {@code flink run router-job-cluster.jar --bootstrap HOST:PORT [options]}. */
+    /** Entry point on a Flink cluster: {@code flink run job-0.1.0-SNAPSHOT-cluster.jar --bootstrap HOST:PORT [options]}. */
     public static void main(String[] args) throws Exception {
         org.agentrouter.wire.AvroLimits.install();
         ClusterJobCommand cmd = new ClusterJobCommand();
         new picocli.CommandLine(cmd).parseArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FlinkEnvironments.configure(env, cmd.options);
         // Runs where `flink run` runs (the client): a --store seed is published to agent-memories from here.
-        org.agentrouter.runtime.MemoryPublisher.seed(cmd.bootstrap, cmd.options.store);
-        new KafkaEndpoints(cmd.bootstrap, cmd.options.groupId, cmd.options.deliveryGuarantee())
-                .job(cmd.options.routerConfig()).build(env);
+        onKafka(env, cmd.bootstrap, cmd.options);
         env.execute(JOB_NAME);
+    }
+
+    /**
+     * The one launch recipe of the job on Kafka, whoever starts it ({@code flink run}, {@code ./router run}, {@code submit},
+     * the demo, the tests): {@code env} configured as the options say (parallelism, checkpoints, state backend), the
+     * {@code --store} seed published to agent-memories from where the graph is built, and the graph on the Kafka topics
+     * added to {@code env}. The caller executes it.
+     */
+    public static void onKafka(StreamExecutionEnvironment env, String bootstrap, JobOptions options) {
+        FlinkEnvironments.configure(env, options);
+        MemoryPublisher.seed(bootstrap, options.store);
+        new KafkaEndpoints(bootstrap, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
     }
 
     /** Adds the topology to {@code env}; the caller executes it. */
