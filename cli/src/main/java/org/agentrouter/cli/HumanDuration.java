@@ -7,7 +7,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** Durations as people type them (500ms, 40s, 5m, 2h) or in ISO-8601 (PT40S). */
-final class HumanDuration implements ITypeConverter<Duration> {
+public final class HumanDuration implements ITypeConverter<Duration> {
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
     @Override

@@ -3,6 +3,28 @@ package org.agentrouter.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import org.agentrouter.cli.bench.BenchCommand;
+import org.agentrouter.cli.bench.RolloutLatencyCommand;
+import org.agentrouter.cli.model.BuildSeedModelCommand;
+import org.agentrouter.cli.model.CalibrateCommand;
+import org.agentrouter.cli.model.EvalCommand;
+import org.agentrouter.cli.model.ModelKeyCommand;
+import org.agentrouter.cli.model.ModelsCommand;
+import org.agentrouter.cli.model.PublishModelCommand;
+import org.agentrouter.cli.model.ReplayCommand;
+import org.agentrouter.cli.model.RollbackCommand;
+import org.agentrouter.cli.model.RolloutCommand;
+import org.agentrouter.cli.model.TrainCommand;
+import org.agentrouter.cli.ops.ClusterCommand;
+import org.agentrouter.cli.ops.ConsumeCommand;
+import org.agentrouter.cli.ops.DemoCommand;
+import org.agentrouter.cli.ops.FuzzCommand;
+import org.agentrouter.cli.ops.HealthCommand;
+import org.agentrouter.cli.ops.MemoryCommand;
+import org.agentrouter.cli.ops.ProduceCommand;
+import org.agentrouter.cli.ops.RunCommand;
+import org.agentrouter.cli.ops.StopCommand;
+import org.agentrouter.cli.ops.SubmitCommand;
 /** {@code ./router}: every command a user of the router runs. */
 @Command(name = "router", mixinStandardHelpOptions = true, version = "agent-router 0.1.0",
         description = "Agent query router on Apache Flink: memory retrieval, learned scoring and conformal cheap/strong routing.",

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.agentrouter.cli.HealthCommandAccess;
+import org.agentrouter.cli.ops.HealthCommandAccess;
 import org.agentrouter.runtime.HealthStatusReader;
 import org.agentrouter.wire.Topics;
 import org.agentrouter.schema.AgentQuery;

@@ -128,11 +128,11 @@ class HealthAndMetricsEndToEndTest {
         // What ./router health prints and returns.
         HealthStatusReader.Snapshot snapshot = HealthStatusReader.read(kafka.bootstrap(), Duration.ofSeconds(10));
         assertEquals(Set.of(0, 1), snapshot.bySubtask().keySet());
-        var assessment = org.agentrouter.cli.HealthCommandAccess.assess(snapshot, System.currentTimeMillis());
+        var assessment = org.agentrouter.cli.ops.HealthCommandAccess.assess(snapshot, System.currentTimeMillis());
         assertEquals(0, assessment.exitCode(), String.join("\n", assessment.lines()));
         assertTrue(assessment.lines().get(0).startsWith("HEALTHY: job " + job.getJobID()), assessment.lines().get(0));
         // The same snapshot read a minute later is stale: exit code 2.
-        assertEquals(2, org.agentrouter.cli.HealthCommandAccess.assess(snapshot, System.currentTimeMillis() + 60_000).exitCode());
+        assertEquals(2, org.agentrouter.cli.ops.HealthCommandAccess.assess(snapshot, System.currentTimeMillis() + 60_000).exitCode());
         assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
     }
 
