@@ -1,5 +1,6 @@
 package org.agentrouter.flink;
 
+import org.agentrouter.release.ModelSlots;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -216,7 +217,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setEstimatedCostUsd(cost).setStrongCostUsd(d.getStrongCostUsd()).setSavedUsd(d.getStrongCostUsd() - cost)
                 .setFallbackLevel(level).setFallbackReason(reason)
                 .setModelVersion(q.shadowVersion).setDecidedAtMs(d.getDecidedAtMs()).setLatencyUs(d.getProcessingLatencyUs())
-                .setModelRole(CandidateScorer.ROLE_CHALLENGER).setShadow(true).build();
+                .setModelRole(ModelSlots.CHALLENGER).setShadow(true).build();
         ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
         variants.record(VariantMetrics.SHADOW, q.shadowVersion, routeName, failed, failed, d.getProcessingLatencyUs(),
                 q.shadowScoringMicros);

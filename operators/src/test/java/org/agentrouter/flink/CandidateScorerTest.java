@@ -1,5 +1,6 @@
 package org.agentrouter.flink;
 
+import org.agentrouter.release.ModelSlots;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -143,7 +144,7 @@ class CandidateScorerTest {
     }
 
     private static byte[] rollback() {
-        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK)
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(ModelSlots.ROLLBACK)
                 .setReason("canary looked bad").setRequestedAtMs(0).build());
     }
 
@@ -221,11 +222,11 @@ class CandidateScorerTest {
 
     private static byte[] challenger(String version, int share) throws Exception {
         return AvroWire.MODEL_RELEASE.encode(ModelRelease.newBuilder(bundled()).setVersion(version)
-                .setRole(CandidateScorer.ROLE_CHALLENGER).setSharePercent(share).build());
+                .setRole(ModelSlots.CHALLENGER).setSharePercent(share).build());
     }
 
     private static byte[] rollout(int share) {
-        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLOUT)
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(ModelSlots.ROLLOUT)
                 .setSharePercent(share).setRequestedAtMs(0).build());
     }
 
@@ -319,7 +320,7 @@ class CandidateScorerTest {
         OperatorSubtaskState snapshot;
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
             h.processBroadcastElement(challenger("1.7.0", 50), 0);
-            h.processBroadcastElement(control(CandidateScorer.ROLLOUT, true, "1.7.0"), 0);
+            h.processBroadcastElement(control(ModelSlots.ROLLOUT, true, "1.7.0"), 0);
             variantByUser(h, users, "shadow").values().forEach(v -> assertEquals("champion " + v0, v));
             for (QueryContext q : h.extractOutputValues()) {
                 assertEquals("1.7.0", q.shadowVersion);
@@ -352,9 +353,9 @@ class CandidateScorerTest {
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
             h.processBroadcastElement(challenger("1.7.0", 100), 0); // promoted at once
             h.processBroadcastElement(challenger("1.8.0", 50), 0);
-            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.7.0"), 0); // 1.8.0 serves: ignored
-            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.8.0"), 0); // withdraws 1.8.0
-            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.8.0"), 0); // repeated: ignored, champion kept
+            h.processBroadcastElement(control(ModelSlots.ROLLBACK, false, "1.7.0"), 0); // 1.8.0 serves: ignored
+            h.processBroadcastElement(control(ModelSlots.ROLLBACK, false, "1.8.0"), 0); // withdraws 1.8.0
+            h.processBroadcastElement(control(ModelSlots.ROLLBACK, false, "1.8.0"), 0); // repeated: ignored, champion kept
             h.processElement(query("after"), 0);
 
             assertEquals("1.7.0", h.extractOutputValues().get(0).modelVersion);
@@ -382,10 +383,10 @@ class CandidateScorerTest {
         org.agentrouter.signing.TrustedModelKeys trusted = org.agentrouter.signing.TrustedModelKeys.of(List.of(operatorKey.getPublic()))
                 .withJudgeKey(job.publicKeyX509());
         ModelRelease v13 = ModelRelease.newBuilder(bundled()).setVersion("1.3.0").build();
-        ModelRelease challenger14 = ModelRelease.newBuilder(bundled()).setVersion("1.4.0").setRole(CandidateScorer.ROLE_CHALLENGER)
+        ModelRelease challenger14 = ModelRelease.newBuilder(bundled()).setVersion("1.4.0").setRole(ModelSlots.CHALLENGER)
                 .setSharePercent(50).build();
-        ModelControl operatorRollback = ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK).setRequestedAtMs(0).build();
-        ModelControl judgeRollback = ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK).setModelVersion("1.4.0")
+        ModelControl operatorRollback = ModelControl.newBuilder().setAction(ModelSlots.ROLLBACK).setRequestedAtMs(0).build();
+        ModelControl judgeRollback = ModelControl.newBuilder().setAction(ModelSlots.ROLLBACK).setModelVersion("1.4.0")
                 .setRequestedBy(RolloutJudge.REQUESTED_BY).setRequestedAtMs(0).build();
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
                 new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults(), trusted), CandidateScorer.MODEL_STATE)) {
