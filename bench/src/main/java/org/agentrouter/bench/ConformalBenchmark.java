@@ -4,7 +4,7 @@ import java.util.SplittableRandom;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.ConformalRouter;
 import org.agentrouter.routing.PricingTable;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.routing.RouteDecider;
 import org.agentrouter.schema.ConformalCalibration;
 import org.agentrouter.schema.FallbackLevel;
@@ -50,9 +50,9 @@ public class ConformalBenchmark {
         decider = new RouteDecider(pricing, 0.1, pricing.strongest(), () -> System.currentTimeMillis() * 1_000);
         scorerBreaker = new CircuitBreaker(CircuitBreaker.Settings.defaults());
         query = new DecisionInputs(19).retrievedContext();
-        query.calibrationAlphas = alphas;
-        query.cheapThresholds = thresholds[0];
-        query.strongThresholds = thresholds[1];
+        query.score.calibrationAlphas = alphas;
+        query.score.cheapThresholds = thresholds[0];
+        query.score.strongThresholds = thresholds[1];
         clockMs = System.currentTimeMillis();
     }
 
@@ -77,8 +77,8 @@ public class ConformalBenchmark {
         long now = ++clockMs;
         boolean allowed = scorerBreaker.allow(now);
         scorerBreaker.onSuccess();
-        query.pStrong = pStrongs[next++ & (RING - 1)];
-        ConformalRouter.Decision d = decider.decideConformally(query);
+        query.score.pStrong = pStrongs[next++ & (RING - 1)];
+        ConformalRouter.Decision d = decider.decideConformally(query.score, query.alpha);
         decider.rememberIfConfident(query, FallbackLevel.NONE, d.uncertain, d.route, d.confidence, now);
         bh.consume(allowed);
         bh.consume(d.route);

@@ -7,7 +7,7 @@ import org.agentrouter.features.FeatureAssembler;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.routing.InvalidQueryException;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.routing.QueryValidator;
 import org.agentrouter.schema.AgentQuery;
 

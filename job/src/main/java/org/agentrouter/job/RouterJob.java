@@ -15,7 +15,7 @@ import org.agentrouter.flink.RetrievalFunction;
 import org.agentrouter.flink.RouterConfig;
 import org.agentrouter.flink.RouterOutputs;
 import org.agentrouter.flink.RoutingFunction;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;

@@ -5,7 +5,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.agentrouter.release.ModelSlots;
 import org.agentrouter.routing.CircuitBreaker;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
+import org.agentrouter.query.Score;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.scoring.QueryScoring;
 import org.agentrouter.scoring.ServedModel;
@@ -122,16 +123,16 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         }
         ServedModel model = slots.decidingFor(userKey(q));
         if (model == null) {
-            q.scoringFailure = "no model loaded";
-            q.scoringFailureCause = FallbackCause.NO_MODEL;
+            q.score.failure = "no model loaded";
+            q.score.failureCause = FallbackCause.NO_MODEL;
             out.collect(q);
             return;
         }
         long start = System.nanoTime();
         long now = System.currentTimeMillis();
         if (!breaker.allow(now)) {
-            q.scoringFailure = "scorer circuit open";
-            q.scoringFailureCause = FallbackCause.SCORER_CIRCUIT_OPEN;
+            q.score.failure = "scorer circuit open";
+            q.score.failureCause = FallbackCause.SCORER_CIRCUIT_OPEN;
         } else {
             // The breaker guards the champion: a failing challenger must not open the circuit for every user.
             // Its users fall back until the rollout judge withdraws it (or an operator does).
@@ -139,45 +140,49 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
             try {
                 QueryScoring.score(model, q);
                 if (guarded) breaker.onSuccess();
-                q.scoringMicros = (System.nanoTime() - start) / 1_000;
+                q.score.micros = (System.nanoTime() - start) / 1_000;
             } catch (RuntimeException e) {
                 // Scoring errors are retriable from the query's point of view: it falls back, it is not dead-lettered.
                 scoringFailures.inc();
-                q.scoringFailed = true;
+                q.score.failed = true;
                 if (guarded) breaker.onFailure(now);
-                q.pStrong = Double.NaN;
-                q.scoringFailure = "scorer failed: " + e.getMessage();
-                q.scoringFailureCause = FallbackCause.SCORER_ERROR;
-                q.scoringMicros = (System.nanoTime() - start) / 1_000;
+                q.score.pStrong = Double.NaN;
+                q.score.failure = "scorer failed: " + e.getMessage();
+                q.score.failureCause = FallbackCause.SCORER_ERROR;
+                q.score.micros = (System.nanoTime() - start) / 1_000;
             }
         }
         scoreMicros.update((System.nanoTime() - start) / 1_000);
         QueryScoring.stamp(model, q);
         // The release's own role field says what it was published as; what serves this query is what counts.
-        q.modelRole = model == slots.challenger() ? ModelSlots.CHALLENGER : ModelSlots.CHAMPION;
+        q.score.modelRole = model == slots.challenger() ? ModelSlots.CHALLENGER : ModelSlots.CHAMPION;
         if (slots.challengerInShadow()) {
             scoreInShadow(slots.challenger(), q);
         }
         out.collect(q);
     }
 
-    /** The challenger's score for the record only: the query's own fields (the champion's) stay as they are. */
+    /** The challenger's score for the record only: the query's served score (the champion's) stays as it is. */
     private void scoreInShadow(ServedModel shadow, QueryContext q) {
-        q.shadowVersion = shadow.version.toString();
-        q.shadowCalibrationAlphas = shadow.alphas;
-        q.shadowStrongThresholds = shadow.strongThresholds;
-        q.shadowCheapThresholds = shadow.cheapThresholds;
+        Score s = new Score();
+        s.modelVersion = shadow.version.toString();
+        s.modelRole = ModelSlots.CHALLENGER;
+        s.calibrationAlphas = shadow.alphas;
+        s.strongThresholds = shadow.strongThresholds;
+        s.cheapThresholds = shadow.cheapThresholds;
         long start = System.nanoTime();
         try {
             double p = shadow.scorer.score(q.candidateFeatures, q.queryFeatures, shadowRelevance);
             if (!(p >= 0.0 && p <= 1.0)) {
                 throw new IllegalStateException("model returned p_strong " + p);
             }
-            q.shadowPStrong = p;
+            s.pStrong = p;
         } catch (RuntimeException e) {
-            q.shadowFailure = "shadow scorer failed: " + e.getMessage();
+            s.failure = "shadow scorer failed: " + e.getMessage();
+            s.failed = true;
         }
-        q.shadowScoringMicros = (System.nanoTime() - start) / 1_000;
+        s.micros = (System.nanoTime() - start) / 1_000;
+        q.shadow = s;
     }
 
     /** The same user, the same variant; a query without a user id is split on its own id. */

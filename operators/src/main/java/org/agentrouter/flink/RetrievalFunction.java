@@ -11,7 +11,7 @@ import org.agentrouter.memory.LiveMemoryIndex;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.routing.CircuitBreaker;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.wire.AvroWire;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;

@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.Map;
 import org.agentrouter.rollout.VariantStats;
 import org.agentrouter.routing.ConformalRouter;
-import org.agentrouter.routing.HealthProbe;
+import org.agentrouter.query.HealthProbe;
 import org.agentrouter.routing.HealthRules;
 import org.agentrouter.routing.PricingTable;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
+import org.agentrouter.query.Score;
 import org.agentrouter.routing.RouteDecider;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RouterHealth;
@@ -141,8 +142,8 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         double cost = d.getEstimatedCostUsd();
         double strongCost = d.getStrongCostUsd();
         long latencyUs = d.getProcessingLatencyUs();
-        variants.record(d.getModelRole(), q.modelVersion, d.getRoute(), d.getFallbackLevel() != FallbackLevel.NONE,
-                q.scoringFailed, latencyUs, q.scoringMicros);
+        variants.record(d.getModelRole(), q.score.modelVersion, d.getRoute(), d.getFallbackLevel() != FallbackLevel.NONE,
+                q.score.failed, latencyUs, q.score.micros);
         long now = d.getDecidedAtMs();
         RoutingMetric m = RoutingMetric.newBuilder()
                 .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(d.getRoute()).setModel(d.getModel())
@@ -151,7 +152,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setModelVersion(d.getModelVersion()).setDecidedAtMs(now).setLatencyUs(latencyUs)
                 .setModelRole(d.getModelRole()).build();
         ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
-        if (q.shadowVersion != null) {
+        if (q.shadow != null) {
             recordShadow(q, d, ctx);
         }
 
@@ -170,7 +171,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
         endToEndMs.update(Math.max(0, now - q.eventTimeMs));
         windowDecisions++;
         if (d.getFallbackLevel() != FallbackLevel.NONE) windowFallbacks++;
-        if (q.retrievalFailed || q.scoringFailed) windowErrors++;
+        if (q.retrievalFailed || q.score.failed) windowErrors++;
         lastDecisionMs = now;
         if (now - lastVariantReportMs >= variantReportIntervalMs) {
             reportVariants(now, ctx);
@@ -179,34 +180,20 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
 
     /** What the shadow challenger would have decided: conformally with its own score and calibration. */
     private void recordShadow(QueryContext q, RoutingDecision d, Context ctx) {
+        Score shadow = q.shadow;
         int route;
         FallbackLevel level = FallbackLevel.NONE;
-        String reason = null;
-        boolean failed = q.shadowFailure != null;
+        String reason;
+        boolean failed = shadow.failure != null;
         if (failed) {
             // The fallback ladder keeps state (recent decisions): the shadow does not touch it and records the last level.
             route = defaultRoute;
             level = FallbackLevel.DEFAULT_ROUTE;
-            reason = q.shadowFailure;
+            reason = shadow.failure;
         } else {
-            double pStrong = q.pStrong;
-            double[] alphas = q.calibrationAlphas;
-            double[] strong = q.strongThresholds;
-            double[] cheap = q.cheapThresholds;
-            q.pStrong = q.shadowPStrong;
-            q.calibrationAlphas = q.shadowCalibrationAlphas;
-            q.strongThresholds = q.shadowStrongThresholds;
-            q.cheapThresholds = q.shadowCheapThresholds;
-            try {
-                ConformalRouter.Decision c = decider.decideConformally(q);
-                route = c.route;
-                reason = c.note;
-            } finally {
-                q.pStrong = pStrong;
-                q.calibrationAlphas = alphas;
-                q.strongThresholds = strong;
-                q.cheapThresholds = cheap;
-            }
+            ConformalRouter.Decision c = decider.decideConformally(shadow, q.alpha);
+            route = c.route;
+            reason = c.note;
         }
         String routeName = pricing.tier(route).route;
         String chosen = d.getRoute();
@@ -216,11 +203,11 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
                 .setQueryId(q.queryId).setNamespace(q.namespace).setRoute(routeName).setModel(pricing.tier(route).model)
                 .setEstimatedCostUsd(cost).setStrongCostUsd(d.getStrongCostUsd()).setSavedUsd(d.getStrongCostUsd() - cost)
                 .setFallbackLevel(level).setFallbackReason(reason)
-                .setModelVersion(q.shadowVersion).setDecidedAtMs(d.getDecidedAtMs()).setLatencyUs(d.getProcessingLatencyUs())
+                .setModelVersion(q.shadow.modelVersion).setDecidedAtMs(d.getDecidedAtMs()).setLatencyUs(d.getProcessingLatencyUs())
                 .setModelRole(ModelSlots.CHALLENGER).setShadow(true).build();
         ctx.output(RouterOutputs.ROUTING_METRICS, new KafkaMessage(q.queryId, AvroWire.METRIC.encode(m)));
-        variants.record(VariantMetrics.SHADOW, q.shadowVersion, routeName, failed, failed, d.getProcessingLatencyUs(),
-                q.shadowScoringMicros);
+        variants.record(VariantMetrics.SHADOW, q.shadow.modelVersion, routeName, failed, failed, d.getProcessingLatencyUs(),
+                q.shadow.micros);
     }
 
     private void reportVariants(long now, Context ctx) {

@@ -1,7 +1,7 @@
 package org.agentrouter.intake;
 
 import org.agentrouter.routing.InvalidQueryException;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.routing.QueryValidator;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.wire.AvroWire;

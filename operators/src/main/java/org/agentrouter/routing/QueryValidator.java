@@ -1,5 +1,6 @@
 package org.agentrouter.routing;
 
+import org.agentrouter.query.QueryContext;
 import java.util.List;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.intake.InputLimits;

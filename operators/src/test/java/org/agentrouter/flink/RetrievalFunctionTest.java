@@ -17,7 +17,7 @@ import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
 import org.agentrouter.routing.CircuitBreaker;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.AgentMemory;
 import org.agentrouter.wire.AvroWire;
 import org.apache.flink.api.common.typeinfo.Types;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.PricingTable;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.schema.RoutingMetric;
@@ -25,17 +25,17 @@ class RoutingFunctionTest {
         q.contextK = 2;
         q.candidateCount = 3;
         q.candidateIds = new String[] {"m0", "m1", "m2"};
-        q.relevance = new float[FeatureLayout.MAX_CANDIDATES];
-        q.relevance[0] = 0.2f;
-        q.relevance[1] = 0.9f;
-        q.relevance[2] = 0.5f;
-        q.pStrong = pStrong;
-        q.modelVersion = "1.0.0";
-        q.modelRole = "champion";
-        q.calibrationAlphas = new double[] {0.05, 0.1, 0.2};
+        q.score.relevance = new float[FeatureLayout.MAX_CANDIDATES];
+        q.score.relevance[0] = 0.2f;
+        q.score.relevance[1] = 0.9f;
+        q.score.relevance[2] = 0.5f;
+        q.score.pStrong = pStrong;
+        q.score.modelVersion = "1.0.0";
+        q.score.modelRole = "champion";
+        q.score.calibrationAlphas = new double[] {0.05, 0.1, 0.2};
         // strong in the set when 1 - p <= 0.4, cheap when p <= 0.5
-        q.strongThresholds = new double[] {0.4, 0.4, 0.4};
-        q.cheapThresholds = new double[] {0.5, 0.5, 0.5};
+        q.score.strongThresholds = new double[] {0.4, 0.4, 0.4};
+        q.score.cheapThresholds = new double[] {0.5, 0.5, 0.5};
         q.eventTimeMs = System.currentTimeMillis();
         q.ingestMicros = 1;
         return q;
@@ -48,7 +48,7 @@ class RoutingFunctionTest {
             h.processElement(scored("cheap-one", 0.2), 0);
             h.processElement(scored("strong-one", 0.8), 0);
             QueryContext failed = scored("fallback", Double.NaN);
-            failed.scoringFailure = "scorer failed: boom";
+            failed.score.failure = "scorer failed: boom";
             failed.text = "def f(x): return x ** 2  # why is this slow?";
             h.processElement(failed, 0);
 
@@ -88,19 +88,19 @@ class RoutingFunctionTest {
             h.processElement(confident, 0);
 
             QueryContext again = scored("same-again", Double.NaN);
-            again.scoringFailure = "scorer circuit open";
+            again.score.failure = "scorer circuit open";
             again.embedding = v.clone();
             h.processElement(again, 0);
 
             float[] w = new float[FeatureLayout.EMBEDDING_DIM];
             w[1] = 1f;
             QueryContext shortPlain = scored("short", Double.NaN);
-            shortPlain.scoringFailure = "scorer circuit open";
+            shortPlain.score.failure = "scorer circuit open";
             shortPlain.embedding = w;
             h.processElement(shortPlain, 0);
 
             QueryContext longPlain = scored("long", Double.NaN);
-            longPlain.scoringFailure = "scorer circuit open";
+            longPlain.score.failure = "scorer circuit open";
             longPlain.embedding = w;
             longPlain.text = "Tell me about the history of the region. ".repeat(20); // 820 chars, no signal
             h.processElement(longPlain, 0);
@@ -126,16 +126,18 @@ class RoutingFunctionTest {
         try (OneInputStreamOperatorTestHarness<QueryContext, KafkaMessage> h =
                      ProcessFunctionTestHarnesses.forProcessFunction(new RoutingFunction(config))) {
             QueryContext q = scored("shadowed", 0.2); // the champion says cheap
-            q.scoringMicros = 30;
-            q.shadowVersion = "1.1.0";
-            q.shadowPStrong = 0.9; // the challenger would have said strong
-            q.shadowScoringMicros = 45;
-            q.shadowCalibrationAlphas = q.calibrationAlphas;
-            q.shadowStrongThresholds = q.strongThresholds;
-            q.shadowCheapThresholds = q.cheapThresholds;
+            q.score.micros = 30;
+            q.shadow = new org.agentrouter.query.Score();
+            q.shadow.modelVersion = "1.1.0";
+            q.shadow.pStrong = 0.9; // the challenger would have said strong
+            q.shadow.micros = 45;
+            q.shadow.calibrationAlphas = q.score.calibrationAlphas;
+            q.shadow.strongThresholds = q.score.strongThresholds;
+            q.shadow.cheapThresholds = q.score.cheapThresholds;
             QueryContext failing = scored("shadow-failed", 0.2);
-            failing.shadowVersion = "1.1.0";
-            failing.shadowFailure = "shadow scorer failed: boom";
+            failing.shadow = new org.agentrouter.query.Score();
+            failing.shadow.modelVersion = "1.1.0";
+            failing.shadow.failure = "shadow scorer failed: boom";
             Thread.sleep(2);
             h.processElement(q, 0);
             Thread.sleep(2);

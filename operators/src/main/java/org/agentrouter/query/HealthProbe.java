@@ -1,4 +1,4 @@
-package org.agentrouter.routing;
+package org.agentrouter.query;
 
 /**
  * A health probe on its way through the pipeline next to the queries (see RouterJob for why it travels

@@ -1,4 +1,4 @@
-package org.agentrouter.routing;
+package org.agentrouter.query;
 
 /**
  * One query on its way through the pipeline. Each stage fills its own part; a Flink POJO (public
@@ -44,34 +44,10 @@ public class QueryContext {
     public boolean retrievalFailed;
 
     // ---- scoring stage ----
-    public double pStrong = Double.NaN;
-    /** Relevance of each candidate, [MAX_CANDIDATES]; null when scoring failed. */
-    public float[] relevance;
-    public String modelVersion;
-    public String modelRole;
-    /** Set when the scorer could not score (no model, runtime failure): the router falls back. */
-    public String scoringFailure;
-    /** One of {@code FallbackCause}: a metric label, where scoringFailure is free text. */
-    public String scoringFailureCause;
-    /** The scoring call itself failed (not: no model, circuit open). */
-    public boolean scoringFailed;
-    /** Conformal calibration of the model that scored, carried so that routing uses the same release. */
-    public double[] calibrationAlphas;
-    public double[] strongThresholds;
-    public double[] cheapThresholds;
-    /** Time of the scoring call (microseconds), -1 when there was none (no model, circuit open). */
-    public long scoringMicros = -1;
-
-    // ---- shadow scoring: a challenger in shadow mode scores the query too, but does not decide ----
-    /** Version of the shadow challenger that scored this query; null when there is none. */
-    public String shadowVersion;
-    public double shadowPStrong = Double.NaN;
-    /** Why the shadow scoring failed, else null. */
-    public String shadowFailure;
-    public long shadowScoringMicros = -1;
-    public double[] shadowCalibrationAlphas;
-    public double[] shadowStrongThresholds;
-    public double[] shadowCheapThresholds;
+    /** The score that decides: the champion's, or the live challenger's for its share of users. */
+    public Score score = new Score();
+    /** A challenger in shadow mode scores the query too, but does not decide; null when there is none. */
+    public Score shadow;
 
     // ---- health ----
     /** Non-null on a health probe: not a query; each stage fills in its status and passes it on. */
