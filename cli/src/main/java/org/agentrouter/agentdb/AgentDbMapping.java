@@ -11,6 +11,7 @@ import java.util.List;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
 
+import org.agentrouter.wire.Embeddings;
 /**
  * The one place where AgentDB 1.6.1 rows become {@link MemoryRecord}s (README, "Import AgentDB memories").
  *
@@ -166,9 +167,7 @@ final class AgentDbMapping {
     }
 
     private static float[] floats(byte[] blob) {
-        float[] v = new float[blob.length / Float.BYTES];
-        ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
+        return Embeddings.fromBytes(blob);
     }
 
     private static String lines(AgentDbRow row, String... columns) {

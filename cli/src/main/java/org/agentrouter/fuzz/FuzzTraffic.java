@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
+import org.agentrouter.wire.Embeddings;
 /**
  * Hostile traffic for a running router: records for agent-queries, routing-feedback and agent-memories from
  * {@link FuzzCorpus} (fields at their edges now and then), most of them damaged by {@link ByteMutator}, with clean
@@ -167,10 +168,7 @@ public final class FuzzTraffic {
     }
 
     private static float[] floats(AgentMemory m) {
-        java.nio.FloatBuffer b = m.getEmbedding().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] v = new float[b.remaining()];
-        b.get(v);
-        return v;
+        return Embeddings.fromBuffer(m.getEmbedding());
     }
 
     public int maxContextK() {

@@ -1,18 +1,16 @@
 package org.agentrouter.flink;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.LiveMemoryIndex;
-import org.agentrouter.memory.MemoryMessages;
+import org.agentrouter.memory.MemoryLedger;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.query.QueryContext;
-import org.agentrouter.wire.AvroWire;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -36,28 +34,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State (per namespace, checkpointed, redistributed by Flink on rescale): the memories by id (the source
  * of truth), delete markers with their time, the recent queries (vector, text, session, tags; for feedback)
- * and the query ids whose feedback was applied. The search runs on a {@link LiveMemoryIndex} built from
- * that state: a namespace is loaded into it on its first event after a start, restore or rescale, then kept
- * in step with every change, so a retrieval is an int8 scan, exact rescoring and feature assembly, with no
- * I/O.
+ * and the query ids whose feedback was applied. What a change does to it (newest version wins, delete markers,
+ * feedback into use statistics and episodes) is {@link MemoryLedger}'s; this operator adapts keyed state to it,
+ * times its cleanups and publishes the memories it changes ({@link RouterOutputs#MEMORY_UPDATES}, to agent-memories).
  *
- * <p>Versions: a memory keeps its newest version by event time; an older version arriving later (a replay,
- * or this job reading back what it published) changes nothing, and a delete leaves a marker so an older
- * upsert does not bring the memory back. A marker only has to outlive the older copies that can still
- * arrive: ones in flight (a lagging writer, this job's own updates published at its next checkpoint) or
- * read late from the topic's head. So it is dropped {@link RouterConfig#deleteMarkerRetentionMs} after it
- * was set (default one day, agent-memories' {@code delete.retention.ms}), by a processing-time timer: how
- * long a copy can still be on its way is wall-clock time, and an event-time timer would wait for watermarks
- * that a compacted, mostly idle memory topic hardly advances. The timers are keyed state and so live in
- * every checkpoint; an overdue one fires right after a restore.
+ * <p>The search runs on a {@link LiveMemoryIndex} built from that state: a namespace is loaded into it on its
+ * first event after a start, restore or rescale, then kept in step with every change, so a retrieval is an int4
+ * scan, exact rescoring and feature assembly, with no I/O.
  *
- * <p>Feedback (once per query id): the memories in {@code context_ids_used} count one more use, their last
- * use time and running success mean change; the answered query becomes an episode memory {@code fb-<query
- * id>} with its outcome on the route it took, when its vector is still among the recent queries (kept for
- * {@link RouterConfig#recentQueryTtlMs}; feedback after that updates the statistics but adds no episode and
- * counts in {@code feedbackWithoutQuery}). Every changed memory also goes to {@link
- * RouterOutputs#MEMORY_UPDATES}, published to agent-memories, so a job started without a checkpoint still
- * has it.
+ * <p>Cleanups (expired recent queries, applied feedback ids, delete markers) run on processing-time timers: how
+ * long a copy of a deleted memory can still be on its way is wall-clock time, and an event-time timer would wait
+ * for watermarks that a compacted, mostly idle memory topic hardly advances. The timers are keyed state and so
+ * live in every checkpoint; an overdue one fires right after a restore.
+ *
+ * <p>The state descriptors' names and types, and {@link RecentQuery}'s class, are in every savepoint: they stay.
  */
 public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryContext, MemoryEvent, QueryContext> {
     private static final long serialVersionUID = 1L;
@@ -66,7 +56,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     public static final String MEMORY_STAGE = "retrieve-memory";
     private static final Logger LOG = LoggerFactory.getLogger(RetrievalFunction.class);
     /** Prefix of the id of an episode made from feedback: {@code fb-<query id>}. */
-    public static final String EPISODE_PREFIX = "fb-";
+    public static final String EPISODE_PREFIX = MemoryLedger.EPISODE_PREFIX;
     /** Cleanup timers are rounded up to this, so a namespace has at most one per second. */
     private static final long TIMER_GRANULARITY_MS = 1_000;
 
@@ -80,19 +70,13 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
      * (minutes for 100k memories), a byte[] in one read.
      */
     private transient MapState<String, byte[]> memories;
-    /** Memory id -> event time of its delete (the marker: versions up to it lose). */
-    private transient MapState<String, Long> deletedAt;
-    /** Memory id -> processing time at which its marker goes (set again by every delete of it). */
-    private transient MapState<String, Long> markerExpiry;
-    private transient MapState<String, RecentQuery> recent;
-    private transient ValueState<Integer> recentCount;
-    private transient MapState<String, Long> applied;
-    private transient ValueState<Integer> appliedCount;
+    private transient MemoryLedger.State ledgerState;
+    private transient MemoryLedger ledger;
+    private transient LedgerEffects effects;
 
     private transient LiveMemoryIndex index;
     private transient CircuitBreaker breaker;
     private transient CandidateRetriever retriever;
-    private transient String strongestRoute;
     /** Memories held in state but left out of the index because it reached its budget. */
     private transient long notIndexed;
     private transient volatile long memoriesIndexed;
@@ -102,13 +86,6 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     /** Coarse passes that needed their fallback pass (LiveMemoryIndex#coarseFallbacks); the index's count last seen. */
     private transient Counter coarseFallbacks;
     private transient long coarseFallbacksSeen;
-    private transient Counter feedbackApplied;
-    private transient Counter feedbackDuplicates;
-    private transient Counter feedbackWithoutQuery;
-    private transient Counter episodesAdded;
-    private transient Counter staleMemories;
-    private transient Counter deleteMarkersSet;
-    private transient Counter deleteMarkersDropped;
 
     public RetrievalFunction(RouterConfig config) {
         this.config = config;
@@ -121,29 +98,26 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         memories = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("memories", Types.STRING,
                         org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        deletedAt = getRuntimeContext().getMapState(new MapStateDescriptor<>("deleted-at", Types.STRING, Types.LONG));
-        markerExpiry = getRuntimeContext().getMapState(
+        MapState<String, Long> deletedAt = getRuntimeContext().getMapState(new MapStateDescriptor<>("deleted-at", Types.STRING, Types.LONG));
+        MapState<String, Long> markerExpiry = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("delete-marker-expiry", Types.STRING, Types.LONG));
-        recent = getRuntimeContext().getMapState(
+        MapState<String, RecentQuery> recent = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("recent-queries", Types.STRING, TypeInformation.of(RecentQuery.class)));
-        recentCount = getRuntimeContext().getState(new ValueStateDescriptor<>("recent-queries-count", Types.INT));
-        applied = getRuntimeContext().getMapState(new MapStateDescriptor<>("applied-feedback", Types.STRING, Types.LONG));
-        appliedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("applied-feedback-count", Types.INT));
+        ValueState<Integer> recentCount = getRuntimeContext().getState(new ValueStateDescriptor<>("recent-queries-count", Types.INT));
+        MapState<String, Long> applied = getRuntimeContext().getMapState(new MapStateDescriptor<>("applied-feedback", Types.STRING, Types.LONG));
+        ValueState<Integer> appliedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("applied-feedback-count", Types.INT));
+        ledgerState = new MemoryLedger.State(table(memories), table(deletedAt), table(markerExpiry), recentQueries(recent),
+                tally(recentCount), table(applied), tally(appliedCount));
 
         var group = getRuntimeContext().getMetricGroup().addGroup("router");
         retrievalMicros = group.histogram("retrievalLatencyUs", new DescriptiveStatisticsHistogram(1024));
         failures = group.counter("retrievalFailures");
         internalErrors = group.counter("internalErrors");
         coarseFallbacks = group.counter("retrievalCoarseFallbacks");
-        feedbackApplied = group.counter("feedbackApplied");
-        feedbackDuplicates = group.counter("feedbackDuplicates");
-        feedbackWithoutQuery = group.counter("feedbackWithoutQuery");
-        episodesAdded = group.counter("episodesAdded");
-        staleMemories = group.counter("staleMemories");
-        // Live markers = set - dropped (expired, or overtaken by a newer version). Two counters rather than a gauge: an exact live count would need a
-        // pass over every namespace's state after each restore.
-        deleteMarkersSet = group.counter("deleteMarkersSet");
-        deleteMarkersDropped = group.counter("deleteMarkersDropped");
+        ledger = new MemoryLedger(new MemoryLedger.Settings(config.recentQueryTtlMs, config.recentQueriesMax,
+                config.appliedFeedbackRetentionMs, config.appliedFeedbackMax, config.deleteMarkerRetentionMs,
+                config.pricing.tier(config.pricing.strongest()).route), ledgerCounts(group));
+        effects = new LedgerEffects();
         breaker = new CircuitBreaker(breakerSettings);
         group.gauge("retrievalBreakerState", () -> breaker.stateCode());
         // Read by the reporter thread: a copy the task thread refreshes, never the index's own maps.
@@ -151,7 +125,28 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         index = new LiveMemoryIndex(config.indexShortlistFactor, LiveMemoryIndex.FirstPass.INT4, config.retrievalScanThreads,
                 config.indexCoarseFactor);
         retriever = new CandidateRetriever(index, k);
-        strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
+    }
+
+    /** The ledger's counts as this operator's metrics (names as before the ledger had its own class). */
+    private static MemoryLedger.Counts ledgerCounts(org.apache.flink.metrics.MetricGroup group) {
+        Counter feedbackApplied = group.counter("feedbackApplied");
+        Counter feedbackDuplicates = group.counter("feedbackDuplicates");
+        Counter feedbackWithoutQuery = group.counter("feedbackWithoutQuery");
+        Counter episodesAdded = group.counter("episodesAdded");
+        Counter staleMemories = group.counter("staleMemories");
+        // Live markers = set - dropped (expired, or overtaken by a newer version). Two counters rather than a gauge: an exact live count would need a
+        // pass over every namespace's state after each restore.
+        Counter deleteMarkersSet = group.counter("deleteMarkersSet");
+        Counter deleteMarkersDropped = group.counter("deleteMarkersDropped");
+        return new MemoryLedger.Counts() {
+            public void stale() { staleMemories.inc(); }
+            public void markerSet() { deleteMarkersSet.inc(); }
+            public void markerDropped() { deleteMarkersDropped.inc(); }
+            public void feedbackApplied() { feedbackApplied.inc(); }
+            public void feedbackDuplicate() { feedbackDuplicates.inc(); }
+            public void feedbackWithoutQuery() { feedbackWithoutQuery.inc(); }
+            public void episodeAdded() { episodesAdded.inc(); }
+        };
     }
 
     @Override
@@ -225,30 +220,10 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         q.candidateCount = n;
         q.candidateIds = new String[n];
         System.arraycopy(found.ids, 0, q.candidateIds, 0, n);
-        remember(q, ctx);
+        // Keeps the query's vector for its feedback.
+        ledger.rememberQuery(ledgerState, q.queryId, q.embedding, q.text, q.sessionId, q.tags,
+                ctx.timerService().currentProcessingTime(), effects.at(ctx));
         out.collect(q);
-    }
-
-    /** Keeps the query's vector for its feedback (bounded: at most recentQueriesMax per namespace). */
-    private void remember(QueryContext q, Context ctx) throws Exception {
-        if (q.queryId == null || q.embedding == null || q.embedding.length != FeatureLayout.EMBEDDING_DIM
-                || config.recentQueryTtlMs <= 0) {
-            return;
-        }
-        Integer count = recentCount.value();
-        int c = count == null ? 0 : count;
-        if (c >= config.recentQueriesMax || recent.contains(q.queryId)) {
-            return;
-        }
-        RecentQuery r = new RecentQuery();
-        r.vector = bytes(q.embedding);
-        r.text = q.text == null ? "" : q.text;
-        r.sessionId = q.sessionId;
-        r.tags = q.tags == null ? new String[0] : q.tags;
-        r.seenAtMs = ctx.timerService().currentProcessingTime();
-        recent.put(q.queryId, r);
-        recentCount.update(c + 1);
-        scheduleCleanup(ctx, r.seenAtMs + config.recentQueryTtlMs);
     }
 
     // ------------------------------------------------------------------ memory changes
@@ -268,69 +243,16 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     private void apply(MemoryEvent e, Context ctx) throws Exception {
         String ns = ctx.getCurrentKey();
         ensureLoaded(ns);
+        LedgerEffects fx = effects.at(ctx);
         switch (e.type) {
-            case MemoryEvent.UPSERT -> upsert(e.memory);
-            case MemoryEvent.DELETE -> delete(ns, e.memoryId, e.eventTimeMs, ctx);
-            case MemoryEvent.FEEDBACK -> applyFeedback(ns, e, ctx);
+            case MemoryEvent.UPSERT -> ledger.upsert(ledgerState, e.memory, fx);
+            case MemoryEvent.DELETE -> ledger.delete(ledgerState, ns, e.memoryId, e.eventTimeMs,
+                    ctx.timerService().currentProcessingTime(), fx);
+            case MemoryEvent.FEEDBACK -> ledger.feedback(ledgerState, ns, e.queryId, e.route, e.outcome, e.contextIds,
+                    e.eventTimeMs, ctx.timerService().currentProcessingTime(), fx);
             default -> LOG.warn("Unknown memory event type {} ignored", e.type);
         }
         memoriesIndexed = index.size();
-    }
-
-    private void upsert(MemoryRecord r) throws Exception {
-        MemoryRecord current = current(r.namespace, r.id);
-        Long deleted = deletedAt.get(r.id);
-        if ((current != null && current.updatedAtMs > r.updatedAtMs) || (deleted != null && deleted > r.updatedAtMs)) {
-            staleMemories.inc();
-            return;
-        }
-        memories.put(r.id, encode(r));
-        if (deleted != null) {
-            deletedAt.remove(r.id);
-            markerExpiry.remove(r.id);
-            deleteMarkersDropped.inc();
-        }
-        addToIndex(r, current != null);
-    }
-
-    private void delete(String ns, String id, long atMs, Context ctx) throws Exception {
-        MemoryRecord current = current(ns, id);
-        if (current != null && current.updatedAtMs > atMs) {
-            staleMemories.inc();
-            return;
-        }
-        Long deleted = deletedAt.get(id);
-        deletedAt.put(id, deleted == null ? atMs : Math.max(deleted, atMs));
-        if (deleted == null) deleteMarkersSet.inc();
-        // A repeated delete (the same record read again, or a newer one) restarts the retention: an older
-        // copy may be on its way behind it too.
-        long expiry = ctx.timerService().currentProcessingTime() + config.deleteMarkerRetentionMs;
-        markerExpiry.put(id, expiry);
-        scheduleCleanup(ctx, expiry);
-        if (current != null) {
-            memories.remove(id);
-            if (!index.delete(ns, id)) notIndexed = Math.max(0, notIndexed - 1);
-        }
-    }
-
-    /** The memory as in state: the index's record when it holds it, else decoded from state; null when absent. */
-    private MemoryRecord current(String ns, String id) throws Exception {
-        MemoryRecord r = index.get(ns, id);
-        if (r != null) return r;
-        byte[] b = memories.get(id);
-        return b == null ? null : decode(b);
-    }
-
-    private static byte[] encode(MemoryRecord r) {
-        return AvroWire.MEMORY.encode(MemoryMessages.toMessage(r, r.updatedAtMs));
-    }
-
-    private static MemoryRecord decode(byte[] b) {
-        try {
-            return MemoryMessages.fromMessage(AvroWire.MEMORY.decode(b));
-        } catch (Exception e) {
-            throw new IllegalStateException("unreadable memory in state: " + e.getMessage(), e);
-        }
     }
 
     private void addToIndex(MemoryRecord r, boolean replacing) {
@@ -354,7 +276,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         long start = System.nanoTime();
         int n = 0;
         for (byte[] b : memories.values()) {
-            addToIndex(decode(b), false);
+            addToIndex(MemoryLedger.decode(b), false);
             n++;
         }
         if (n > 0) index.open(ns); // an unknown namespace (bad input) must not grow the index
@@ -365,132 +287,115 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         }
     }
 
-    // ------------------------------------------------------------------ feedback
+    /** The ledger's effects here: the index with its budget, agent-memories, this subtask's timers. One instance, re-aimed per call. */
+    private final class LedgerEffects implements MemoryLedger.Effects {
+        private Context ctx;
 
-    private void applyFeedback(String ns, MemoryEvent f, Context ctx) throws Exception {
-        String episodeId = EPISODE_PREFIX + f.queryId;
-        if (applied.contains(f.queryId) || memories.contains(episodeId)) {
-            feedbackDuplicates.inc();
-            return;
+        LedgerEffects at(Context ctx) {
+            this.ctx = ctx;
+            return this;
         }
-        long now = ctx.timerService().currentProcessingTime();
-        long at = f.eventTimeMs > 0 ? f.eventTimeMs : now;
-        boolean strong = strongestRoute.equals(f.route);
-        if (f.contextIds != null) {
-            for (String id : f.contextIds) {
-                MemoryRecord current = current(ns, id);
-                if (current == null) continue; // deleted since, or not of this namespace
-                MemoryRecord u = current.copy();
-                float previous = Float.isNaN(u.successRate) ? Float.NaN : u.successRate;
-                u.successRate = Float.isNaN(previous) ? f.outcome
-                        : (previous * u.useCount + f.outcome) / (u.useCount + 1);
-                u.useCount++;
-                u.lastUsedAtMs = Math.max(u.lastUsedAtMs, at);
-                u.updatedAtMs = Math.max(current.updatedAtMs + 1, now);
-                byte[] bytes = encode(u);
-                memories.put(id, bytes);
-                addToIndex(u, true);
-                ctx.output(RouterOutputs.MEMORY_UPDATES, new KafkaMessage(u.id, bytes));
-            }
-        }
-        RecentQuery q = recent.get(f.queryId);
-        if (q != null) {
-            MemoryRecord m = new MemoryRecord();
-            m.id = episodeId;
-            m.namespace = ns;
-            m.kind = MemoryRecord.EPISODE;
-            m.text = q.text;
-            m.sessionId = q.sessionId;
-            m.createdAtMs = at;
-            m.successRate = f.outcome;
-            m.confidence = 1f;
-            if (strong) m.strongOutcome = f.outcome;
-            else m.cheapOutcome = f.outcome;
-            m.tags = q.tags == null ? new String[0] : q.tags;
-            m.sourceId = "feedback:" + f.queryId;
-            m.embedding = floats(q.vector);
-            m.updatedAtMs = now;
-            byte[] bytes = encode(m);
-            memories.put(m.id, bytes);
-            addToIndex(m, false);
-            recent.remove(f.queryId);
-            Integer c = recentCount.value();
-            recentCount.update(Math.max(0, (c == null ? 1 : c) - 1));
-            episodesAdded.inc();
-            ctx.output(RouterOutputs.MEMORY_UPDATES, new KafkaMessage(m.id, bytes));
-        } else {
-            feedbackWithoutQuery.inc();
-        }
-        Integer c = appliedCount.value();
-        int count = c == null ? 0 : c;
-        if (count < config.appliedFeedbackMax) {
-            applied.put(f.queryId, now);
-            appliedCount.update(count + 1);
-            scheduleCleanup(ctx, now + config.appliedFeedbackRetentionMs);
-        } else {
-            LOG.warn("Namespace {}: {} applied feedback ids kept already; {} is not remembered", ns, count, f.queryId);
-        }
-        feedbackApplied.inc();
-    }
 
-    /** float32 little-endian, as on agent-memories. */
-    static byte[] bytes(float[] v) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(v);
-        return b.array();
-    }
+        public MemoryRecord indexed(String namespace, String id) {
+            return index.get(namespace, id);
+        }
 
-    static float[] floats(byte[] b) {
-        float[] v = new float[b.length / Float.BYTES];
-        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
+        public void index(MemoryRecord r, boolean replacing) {
+            addToIndex(r, replacing);
+        }
+
+        public void unindex(String namespace, String id) {
+            if (!index.delete(namespace, id)) notIndexed = Math.max(0, notIndexed - 1);
+        }
+
+        public void publish(String id, byte[] record) {
+            ctx.output(RouterOutputs.MEMORY_UPDATES, new KafkaMessage(id, record));
+        }
+
+        public void wakeAt(long atMs) {
+            long rounded = (atMs / TIMER_GRANULARITY_MS + 1) * TIMER_GRANULARITY_MS;
+            ctx.timerService().registerProcessingTimeTimer(rounded);
+        }
     }
 
     // ------------------------------------------------------------------ cleanup
 
-    private void scheduleCleanup(Context ctx, long at) {
-        long rounded = (at / TIMER_GRANULARITY_MS + 1) * TIMER_GRANULARITY_MS;
-        ctx.timerService().registerProcessingTimeTimer(rounded);
-    }
-
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<QueryContext> out) throws Exception {
-        int removed = 0;
-        for (Iterator<Map.Entry<String, RecentQuery>> it = recent.iterator(); it.hasNext(); ) {
-            if (it.next().getValue().seenAtMs + config.recentQueryTtlMs <= timestamp) {
-                it.remove();
-                removed++;
-            }
-        }
-        if (removed > 0) {
-            Integer c = recentCount.value();
-            recentCount.update(Math.max(0, (c == null ? 0 : c) - removed));
-        }
-        removed = 0;
-        for (Iterator<Map.Entry<String, Long>> it = applied.iterator(); it.hasNext(); ) {
-            if (it.next().getValue() + config.appliedFeedbackRetentionMs <= timestamp) {
-                it.remove();
-                removed++;
-            }
-        }
-        if (removed > 0) {
-            Integer c = appliedCount.value();
-            appliedCount.update(Math.max(0, (c == null ? 0 : c) - removed));
-        }
-        expireDeleteMarkers(timestamp);
+        ledger.expire(ledgerState, timestamp);
     }
 
-    private void expireDeleteMarkers(long now) throws Exception {
-        List<String> expired = new ArrayList<>();
-        for (Map.Entry<String, Long> e : markerExpiry.entries()) {
-            if (e.getValue() <= now) expired.add(e.getKey());
-        }
-        // MapState.remove rather than the iterator's: the heap backend drops a namespace's map entry only
-        // when remove() empties it, so state really shrinks.
-        for (String id : expired) {
-            deletedAt.remove(id);
-            markerExpiry.remove(id);
-            deleteMarkersDropped.inc();
-        }
+    // ------------------------------------------------------------------ keyed state as the ledger's tables
+
+    private static <V> MemoryLedger.Table<V> table(MapState<String, V> state) {
+        return new MemoryLedger.Table<>() {
+            public V get(String key) throws Exception { return state.get(key); }
+            public void put(String key, V value) throws Exception { state.put(key, value); }
+            public void remove(String key) throws Exception { state.remove(key); }
+            public boolean contains(String key) throws Exception { return state.contains(key); }
+            public Iterable<Map.Entry<String, V>> entries() throws Exception { return state.entries(); }
+            public Iterable<V> values() throws Exception { return state.values(); }
+            public int removeWhere(Predicate<V> match) throws Exception {
+                int removed = 0;
+                for (Iterator<Map.Entry<String, V>> it = state.iterator(); it.hasNext(); ) {
+                    if (match.test(it.next().getValue())) {
+                        it.remove();
+                        removed++;
+                    }
+                }
+                return removed;
+            }
+        };
+    }
+
+    private static MemoryLedger.Tally tally(ValueState<Integer> state) {
+        return new MemoryLedger.Tally() {
+            public int get() throws Exception {
+                Integer v = state.value();
+                return v == null ? 0 : v;
+            }
+
+            public void set(int value) throws Exception {
+                state.update(value);
+            }
+        };
+    }
+
+    /** Recent queries stay {@link RecentQuery} POJOs in state (their class is in savepoints); the ledger sees records. */
+    private static MemoryLedger.Table<MemoryLedger.PendingQuery> recentQueries(MapState<String, RecentQuery> state) {
+        MemoryLedger.Table<RecentQuery> pojos = table(state);
+        return new MemoryLedger.Table<>() {
+            public MemoryLedger.PendingQuery get(String key) throws Exception { return pending(state.get(key)); }
+            public void put(String key, MemoryLedger.PendingQuery q) throws Exception { state.put(key, pojo(q)); }
+            public void remove(String key) throws Exception { state.remove(key); }
+            public boolean contains(String key) throws Exception { return state.contains(key); }
+            public Iterable<Map.Entry<String, MemoryLedger.PendingQuery>> entries() throws Exception {
+                java.util.List<Map.Entry<String, MemoryLedger.PendingQuery>> all = new java.util.ArrayList<>();
+                for (Map.Entry<String, RecentQuery> e : state.entries()) all.add(Map.entry(e.getKey(), pending(e.getValue())));
+                return all;
+            }
+            public Iterable<MemoryLedger.PendingQuery> values() throws Exception {
+                java.util.List<MemoryLedger.PendingQuery> all = new java.util.ArrayList<>();
+                for (RecentQuery r : state.values()) all.add(pending(r));
+                return all;
+            }
+            public int removeWhere(Predicate<MemoryLedger.PendingQuery> match) throws Exception {
+                return pojos.removeWhere(r -> match.test(pending(r)));
+            }
+        };
+    }
+
+    private static MemoryLedger.PendingQuery pending(RecentQuery r) {
+        return r == null ? null : new MemoryLedger.PendingQuery(r.vector, r.text, r.sessionId, r.tags, r.seenAtMs);
+    }
+
+    private static RecentQuery pojo(MemoryLedger.PendingQuery q) {
+        RecentQuery r = new RecentQuery();
+        r.vector = q.vector();
+        r.text = q.text();
+        r.sessionId = q.sessionId();
+        r.tags = q.tags();
+        r.seenAtMs = q.seenAtMs();
+        return r;
     }
 }

@@ -3,6 +3,7 @@ package org.agentrouter.memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import org.agentrouter.wire.Embeddings;
 /**
  * Vectors as sqlite-vec reads them: float32, little-endian, packed. One instance owns one reusable
  * buffer, so encoding a query vector allocates nothing.
@@ -13,7 +14,7 @@ final class Float32Blob {
 
     Float32Blob(int dim) {
         this.dim = dim;
-        this.buffer = ByteBuffer.allocate(dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        this.buffer = ByteBuffer.allocate(dim * Float.BYTES);
     }
 
     /**
@@ -21,14 +22,10 @@ final class Float32Blob {
      * the next call; that is safe for JDBC binds because SQLite copies the blob when the statement runs.
      */
     byte[] encode(float[] v) {
-        buffer.clear();
-        buffer.asFloatBuffer().put(v, 0, dim);
-        return buffer.array();
+        return Embeddings.toBuffer(v, dim, buffer).array();
     }
 
     static float[] decode(byte[] blob) {
-        float[] v = new float[blob.length / Float.BYTES];
-        ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
+        return Embeddings.fromBytes(blob);
     }
 }

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.agentrouter.wire.Embeddings;
 /**
  * Fast top-k over a {@link MemoryStore}: a memory-resident int8 copy of each namespace is scanned for a
  * shortlist of {@code shortlistFactor * k} rows, which are then rescored by exact cosine on their float
@@ -275,7 +276,7 @@ public final class QuantizedIndex implements MemorySearch {
             ps.setString(1, rowidJson(i -> ns.rowid[heap.row(i)], n));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    FloatBuffer floats = ByteBuffer.wrap(rs.getBytes(2)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                    FloatBuffer floats = Embeddings.view(rs.getBytes(2));
                     if (floats.remaining() != DIM) {
                         continue;
                     }
@@ -475,7 +476,7 @@ public final class QuantizedIndex implements MemorySearch {
     }
 
     private void addRow(QuantizedNamespace ns, long seq, String kind, float confidence, String tagsJson, byte[] blob) {
-        FloatBuffer floats = ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        FloatBuffer floats = Embeddings.view(blob);
         if (floats.remaining() != DIM) {
             return; // the store refuses such rows on write; skip rather than fail every search
         }

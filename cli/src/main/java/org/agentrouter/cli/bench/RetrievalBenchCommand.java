@@ -39,6 +39,7 @@ import org.sqlite.SQLiteConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import org.agentrouter.wire.Embeddings;
 /**
  * {@code ./router bench retrieval}: top-k latency and recall of each retrieval approach on a store of
  * random unit vectors. Every approach answers the same queries; recall@k is measured against vec0's exact
@@ -233,7 +234,7 @@ final class RetrievalBenchCommand implements Callable<Integer> {
     private static final class QuantizedVec0Search implements MemorySearch {
         private final PreparedStatement ps;
         private final int factor;
-        private final ByteBuffer blob = ByteBuffer.allocate(DIM * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteBuffer blob = ByteBuffer.allocate(DIM * Float.BYTES);
 
         QuantizedVec0Search(Connection c, String table, String quantize, int factor) throws SQLException {
             this.factor = factor;
@@ -246,9 +247,7 @@ final class RetrievalBenchCommand implements Callable<Integer> {
 
         @Override
         public int topK(String namespace, float[] query, int k, RetrievalFilter filter, CandidateSet out) {
-            blob.clear();
-            blob.asFloatBuffer().put(query);
-            byte[] bytes = blob.array();
+            byte[] bytes = Embeddings.toBuffer(query, query.length, blob).array();
             out.clear();
             try {
                 ps.setBytes(1, bytes);
