@@ -20,7 +20,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.agentrouter.wire.Topics;
 import org.agentrouter.schema.AgentMemory;
 import org.agentrouter.wire.AvroWire;

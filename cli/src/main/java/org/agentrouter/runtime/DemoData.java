@@ -8,7 +8,7 @@ import java.util.Random;
 import java.util.UUID;
 import org.agentrouter.embedding.MiniLmEmbedder;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.agentrouter.schema.AgentQuery;
 
 /**

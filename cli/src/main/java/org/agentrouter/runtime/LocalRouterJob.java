@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import ai.onnxruntime.OrtEnvironment;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.job.FlinkEnvironments;

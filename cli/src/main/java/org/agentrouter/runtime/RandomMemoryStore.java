@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Random;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 
 /**
  * Memory stores of random unit vectors for tests and benchmarks that do not need meaningful text: the

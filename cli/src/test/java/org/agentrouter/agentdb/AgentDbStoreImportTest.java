@@ -23,7 +23,7 @@ import java.util.Map;
 import org.agentrouter.cli.RouterCli;
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -14,7 +14,7 @@ import java.util.Properties;
 import org.agentrouter.cluster.ClusterJobSubmitter;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.agentrouter.runtime.LocalRouterJob;
 import org.agentrouter.wire.Topics;
 import org.apache.flink.configuration.Configuration;

@@ -6,7 +6,7 @@ import java.util.function.Predicate;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
-import org.agentrouter.memory.LiveMemoryIndex;
+import org.agentrouter.memory.index.LiveMemoryIndex;
 import org.agentrouter.memory.MemoryLedger;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.routing.CircuitBreaker;

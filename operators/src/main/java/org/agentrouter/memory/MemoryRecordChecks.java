@@ -1,10 +1,12 @@
 package org.agentrouter.memory;
 
+
+import org.agentrouter.memory.store.MemoryStore;
 /** What {@link MemoryStore#upsert} accepts; every message names the offending record. */
-final class MemoryRecordChecks {
+public final class MemoryRecordChecks {
     private MemoryRecordChecks() {}
 
-    static void requireValid(MemoryRecord r, int index) {
+    public static void requireValid(MemoryRecord r, int index) {
         if (r == null) {
             throw new IllegalArgumentException("record #" + index + " is null");
         }

@@ -1,5 +1,7 @@
 package org.agentrouter.memory;
 
+
+import org.agentrouter.memory.store.MemoryStore;
 /**
  * Restricts a top-k search. Each part is optional: null (or an empty string) means "no restriction".
  *

@@ -15,7 +15,7 @@ import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.AgentMemory;

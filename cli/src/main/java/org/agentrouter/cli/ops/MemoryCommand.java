@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.agentrouter.agentdb.AgentDbImportSummary;
 import org.agentrouter.agentdb.AgentDbImporter;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
