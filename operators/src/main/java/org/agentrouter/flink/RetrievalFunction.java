@@ -26,6 +26,7 @@ import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.agentrouter.memory.index.IndexSettings;
 /**
  * The memory of the router and its retrieval, keyed by namespace: input 1 are the queries, input 2 the
  * changes of the namespace's memories (upserts and deletes from agent-memories, outcomes from
@@ -122,8 +123,8 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         group.gauge("retrievalBreakerState", () -> breaker.stateCode());
         // Read by the reporter thread: a copy the task thread refreshes, never the index's own maps.
         group.gauge("memoriesIndexed", () -> memoriesIndexed);
-        index = new LiveMemoryIndex(config.indexShortlistFactor, LiveMemoryIndex.FirstPass.INT4, config.retrievalScanThreads,
-                config.indexCoarseFactor);
+        index = new LiveMemoryIndex(IndexSettings.of(config.indexShortlistFactor).scanThreads(config.retrievalScanThreads)
+                .coarseFactor(config.indexCoarseFactor));
         retriever = new CandidateRetriever(index, k);
     }
 

@@ -25,6 +25,7 @@ import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.RetrievalFilter;
 import org.agentrouter.memory.index.LiveMemoryIndex;
 import org.agentrouter.wire.Embeddings;
+import org.agentrouter.memory.index.IndexSettings;
 /**
  * Recall of {@link LiveMemoryIndex} on real sentence embeddings: the MMLU questions of
  * {@code shared/data/routellm-mmlu} embedded with all-MiniLM-L6-v2 (the job's full embedder). Int4Recall and the
@@ -133,7 +134,7 @@ public final class RealEmbeddingRecall {
 
     private static void run(String order, List<MemoryRecord> rows, Map<String, Integer> rowOf, float[][] queries,
                             Truth[] truth, int k, Config c) {
-        try (LiveMemoryIndex index = new LiveMemoryIndex(4, c.pass(), 1, c.coarseFactor())) {
+        try (LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(4).firstPass(c.pass()).coarseFactor(c.coarseFactor()))) {
             for (MemoryRecord r : rows) index.upsert(r);
             CandidateSet out = new CandidateSet(k);
             for (int i = 0; i < WARMUP; i++) index.topK(NAMESPACE, queries[i % queries.length], k, RetrievalFilter.NONE, out);

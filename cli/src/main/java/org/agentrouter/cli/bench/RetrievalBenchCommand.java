@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import org.agentrouter.wire.Embeddings;
+import org.agentrouter.memory.index.IndexSettings;
 /**
  * {@code ./router bench retrieval}: top-k latency and recall of each retrieval approach on a store of
  * random unit vectors. Every approach answers the same queries; recall@k is measured against vec0's exact
@@ -162,7 +163,7 @@ final class RetrievalBenchCommand implements Callable<Integer> {
                     for (int threads : scanThreads) {
                         if (threads > 1 && !int4) continue; // the job's pass only
                         for (int factor : shortlistFactors) {
-                            try (LiveMemoryIndex index = new LiveMemoryIndex(factor, pass, threads, coarse)) {
+                            try (LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(factor).firstPass(pass).scanThreads(threads).coarseFactor(coarse))) {
                                 long start = System.nanoTime();
                                 store.forEach(index::upsert);
                                 long loadMs = (System.nanoTime() - start) / 1_000_000;

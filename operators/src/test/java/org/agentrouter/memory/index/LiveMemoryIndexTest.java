@@ -63,9 +63,9 @@ class LiveMemoryIndexTest {
     @Test
     void sameTopKAsExactSearchAfterUpdatesAndDeletes() {
         for (LiveMemoryIndex.FirstPass pass : LiveMemoryIndex.FirstPass.values()) {
-            sameTopKAsExactSearchAfterUpdatesAndDeletes(new LiveMemoryIndex(4, pass), pass.name());
+            sameTopKAsExactSearchAfterUpdatesAndDeletes(new LiveMemoryIndex(IndexSettings.of(4).firstPass(pass)), pass.name());
         }
-        assertEquals(LiveMemoryIndex.FirstPass.INT4, new LiveMemoryIndex(4).firstPass());
+        assertEquals(LiveMemoryIndex.FirstPass.INT4, new LiveMemoryIndex(IndexSettings.of(4)).firstPass());
     }
 
     private void sameTopKAsExactSearchAfterUpdatesAndDeletes(LiveMemoryIndex index, String pass) {
@@ -137,7 +137,7 @@ class LiveMemoryIndexTest {
         for (int size : new int[] {LiveMemoryIndex.SCAN_BLOCK_ROWS * 3 + 5, 97, 3}) {
             for (Int8Dot kernel : new Int8Dot[] {Int8Dot.best(), new ScalarInt8Dot()}) {
                 Random rnd = new Random(size);
-                LiveMemoryIndex index = new LiveMemoryIndex(1, kernel);
+                LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(1).kernel(kernel));
                 List<MemoryRecord> all = new ArrayList<>();
                 for (int i = 0; i < size; i++) {
                     MemoryRecord r = TestMemories.record("m" + i, "ns", TestMemories.randomUnit(rnd));
@@ -182,7 +182,7 @@ class LiveMemoryIndexTest {
             for (Int4Dot kernel : new Int4Dot[] {Int4Dot.best(), Int4Dot.javaBest(), Int4Dot.scalar()}) {
                 for (RetrievalFilter f : new RetrievalFilter[] {RetrievalFilter.NONE, RetrievalFilter.NONE.withTag("t1")}) {
                     Random rnd = new Random(size);
-                    LiveMemoryIndex index = new LiveMemoryIndex(1, kernel);
+                    LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(1).kernel(kernel));
                     List<MemoryRecord> all = new ArrayList<>();
                     for (int i = 0; i < size; i++) {
                         MemoryRecord r = TestMemories.record("m" + i, "ns", TestMemories.randomUnit(rnd));
@@ -224,7 +224,7 @@ class LiveMemoryIndexTest {
     @Test
     void coarseAndInt4PassesKeepRecallAt100AboveTheTarget() {
         Random rnd = new Random(21);
-        LiveMemoryIndex index = new LiveMemoryIndex(4);
+        LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(4));
         assertEquals(LiveMemoryIndex.DEFAULT_COARSE_FACTOR, index.coarseFactor());
         int size = 20_000;
         List<MemoryRecord> all = new ArrayList<>();
@@ -282,9 +282,9 @@ class LiveMemoryIndexTest {
             LiveMemoryIndex.FirstPass pass = setup.pass();
             int coarse = setup.coarse();
             for (int factor : new int[] {1, 4}) {
-                LiveMemoryIndex one = new LiveMemoryIndex(factor, pass, 1, coarse);
+                LiveMemoryIndex one = new LiveMemoryIndex(IndexSettings.of(factor).firstPass(pass).coarseFactor(coarse));
                 for (int threads : new int[] {2, 3}) {
-                    try (LiveMemoryIndex split = new LiveMemoryIndex(factor, pass, threads, coarse)) {
+                    try (LiveMemoryIndex split = new LiveMemoryIndex(IndexSettings.of(factor).firstPass(pass).scanThreads(threads).coarseFactor(coarse))) {
                         for (LiveMemoryIndex index : List.of(one, split)) {
                             if (index.size() == 0) all.forEach(index::upsert);
                         }
@@ -316,7 +316,7 @@ class LiveMemoryIndexTest {
                 }
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> new LiveMemoryIndex(4, LiveMemoryIndex.FirstPass.INT4, 0));
+        assertThrows(IllegalArgumentException.class, () -> new LiveMemoryIndex(IndexSettings.of(4).scanThreads(0)));
     }
 
     /**
@@ -338,8 +338,8 @@ class LiveMemoryIndexTest {
             Random rnd = new Random(biasedSample ? 8 : 7);
             float[] query = TestMemories.randomUnit(rnd);
             Set<Integer> sampled = new HashSet<>();
-            int sample = LiveMemoryIndex.sampleSize(size);
-            for (int i = 0; i < sample; i++) sampled.add(LiveMemoryIndex.sampleRow(i, sample, size));
+            int sample = CoarsePass.sampleSize(size);
+            for (int i = 0; i < sample; i++) sampled.add(CoarsePass.sampleRow(i, sample, size));
             assertEquals(sample, sampled.size(), "distinct sample rows");
             List<MemoryRecord> all = new ArrayList<>();
             for (int i = 0; i < size; i++) {
@@ -375,7 +375,7 @@ class LiveMemoryIndexTest {
             Int2Dot[] kernels2 = {Int2Dot.best(), Int2Dot.scalar()};
             for (int kernel = 0; kernel < 2; kernel++) {
                 for (int threads : new int[] {1, 2}) {
-                    try (LiveMemoryIndex index = new LiveMemoryIndex(1, coarseFactor, kernels4[kernel], kernels2[kernel], threads)) {
+                    try (LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(1).coarseFactor(coarseFactor).scanThreads(threads).kernels(kernels4[kernel], kernels2[kernel]))) {
                         all.forEach(index::upsert);
                         CandidateSet got = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
                         assertEquals(k, index.topK("ns", query, k, RetrievalFilter.NONE, got));
@@ -413,7 +413,7 @@ class LiveMemoryIndexTest {
         int topics = 20;
         float[][] centers = new float[topics][];
         for (int t = 0; t < topics; t++) centers[t] = TestMemories.randomUnit(rnd);
-        try (LiveMemoryIndex index = new LiveMemoryIndex(4, LiveMemoryIndex.FirstPass.INT4, 1, 10)) {
+        try (LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(4).coarseFactor(10))) {
             for (int t = 0; t < topics; t++) {
                 for (int i = 0; i < 1_000; i++) {
                     float[] v = TestMemories.randomUnit(rnd);
@@ -435,17 +435,17 @@ class LiveMemoryIndexTest {
     /** The coarse shortlist: factor * k up to 100k rows, then growing with the square root of the size. */
     @Test
     void coarseShortlistGrowsWithTheSquareRootOfLargeNamespaces() {
-        assertEquals(3_000, LiveMemoryIndex.coarseRows(30, 100, 20_000));
-        assertEquals(3_000, LiveMemoryIndex.coarseRows(30, 100, 100_000));
-        assertEquals(4_243, LiveMemoryIndex.coarseRows(30, 100, 200_000)); // 3,000 * sqrt(2), rounded up
-        assertEquals(9_487, LiveMemoryIndex.coarseRows(30, 100, 1_000_000)); // 3,000 * sqrt(10)
-        assertEquals(300, LiveMemoryIndex.coarseRows(30, 10, 100_000));
+        assertEquals(3_000, CoarsePass.coarseRows(30, 100, 20_000));
+        assertEquals(3_000, CoarsePass.coarseRows(30, 100, 100_000));
+        assertEquals(4_243, CoarsePass.coarseRows(30, 100, 200_000)); // 3,000 * sqrt(2), rounded up
+        assertEquals(9_487, CoarsePass.coarseRows(30, 100, 1_000_000)); // 3,000 * sqrt(10)
+        assertEquals(300, CoarsePass.coarseRows(30, 10, 100_000));
     }
 
     @Test
     void deletingMovesTheLastRowAndKeepsItsTags() {
         Random rnd = new Random(1);
-        LiveMemoryIndex index = new LiveMemoryIndex(2);
+        LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(2));
         MemoryRecord a = TestMemories.record("a", "ns", TestMemories.randomUnit(rnd));
         MemoryRecord b = TestMemories.record("b", "ns", TestMemories.randomUnit(rnd));
         b.tags = new String[] {"x"};
