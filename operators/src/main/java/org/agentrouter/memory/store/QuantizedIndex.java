@@ -441,7 +441,7 @@ public final class QuantizedIndex implements MemorySearch {
                     watermark = Math.max(watermark, seq);
                     QuantizedNamespace ns = namespaces.get(rs.getString(2));
                     if (ns != null) {
-                        addRow(ns, seq, rs.getString(3), KnnSearch.nullableFloat(rs, 4), rs.getString(5), rs.getBytes(6));
+                        ns.addStored(seq, rs.getString(3), KnnSearch.nullableFloat(rs, 4), rs.getString(5), rs.getBytes(6), vectorBuffer);
                         added++;
                     }
                 }
@@ -455,44 +455,10 @@ public final class QuantizedIndex implements MemorySearch {
     /** The namespace's rows up to the watermark, or null when it has none. */
     private QuantizedNamespace load(String namespace) {
         try {
-            int count;
-            try (PreparedStatement ps = connection.prepareStatement(
-                    "SELECT count(*) FROM memories WHERE namespace = ? AND seq <= ?")) {
-                ps.setString(1, namespace);
-                ps.setLong(2, watermark);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    count = rs.getInt(1);
-                }
-            }
-            if (count == 0) {
-                return null;
-            }
-            QuantizedNamespace ns = new QuantizedNamespace(DIM, count, settings.floatsInMemory());
-            try (PreparedStatement ps = connection.prepareStatement("SELECT seq, kind, confidence, tags, embedding"
-                    + " FROM memories WHERE namespace = ? AND seq <= ? ORDER BY seq")) {
-                ps.setString(1, namespace);
-                ps.setLong(2, watermark);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        addRow(ns, rs.getLong(1), rs.getString(2), KnnSearch.nullableFloat(rs, 3), rs.getString(4),
-                                rs.getBytes(5));
-                    }
-                }
-            }
-            return ns;
+            return QuantizedNamespace.load(connection, namespace, watermark, settings.floatsInMemory(), vectorBuffer);
         } catch (SQLException e) {
             throw failure("loading namespace " + namespace, e);
         }
-    }
-
-    private void addRow(QuantizedNamespace ns, long seq, String kind, float confidence, String tagsJson, byte[] blob) {
-        FloatBuffer floats = Embeddings.view(blob);
-        if (floats.remaining() != DIM) {
-            return; // the store refuses such rows on write; skip rather than fail every search
-        }
-        floats.get(vectorBuffer);
-        ns.add(seq, kind, confidence, TagsJson.decode(tagsJson), vectorBuffer);
     }
 
     /** Closes the statements this index prepared; the store stays open. */

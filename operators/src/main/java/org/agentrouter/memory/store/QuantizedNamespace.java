@@ -1,5 +1,12 @@
 package org.agentrouter.memory.store;
 
+import java.nio.FloatBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.agentrouter.wire.Embeddings;
+
 import org.agentrouter.memory.MemoryKinds;
 import org.agentrouter.memory.kernels.Int8Codes;
 
@@ -71,6 +78,47 @@ public final class QuantizedNamespace {
 
     public static void quantize(float[] v, byte[] out, int offset, int dim, float[] scales, int scaleIndex) {
         Int8Codes.quantize(v, out, offset, dim, scales, scaleIndex);
+    }
+
+    /** The namespace's rows in the store up to rowid {@code watermark}, or null when it has none. */
+    static QuantizedNamespace load(Connection connection, String namespace, long watermark, boolean keepFloats,
+                                   float[] vectorBuffer) throws SQLException {
+        int count;
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT count(*) FROM memories WHERE namespace = ? AND seq <= ?")) {
+            ps.setString(1, namespace);
+            ps.setLong(2, watermark);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                count = rs.getInt(1);
+            }
+        }
+        if (count == 0) {
+            return null;
+        }
+        QuantizedNamespace ns = new QuantizedNamespace(Embeddings.DIM, count, keepFloats);
+        try (PreparedStatement ps = connection.prepareStatement("SELECT seq, kind, confidence, tags, embedding"
+                + " FROM memories WHERE namespace = ? AND seq <= ? ORDER BY seq")) {
+            ps.setString(1, namespace);
+            ps.setLong(2, watermark);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ns.addStored(rs.getLong(1), rs.getString(2), KnnSearch.nullableFloat(rs, 3), rs.getString(4),
+                            rs.getBytes(5), vectorBuffer);
+                }
+            }
+        }
+        return ns;
+    }
+
+    /** Appends a stored row; one whose vector is not DIM floats is skipped (the store refuses such rows on write). */
+    void addStored(long seq, String kind, float confidence, String tagsJson, byte[] blob, float[] vectorBuffer) {
+        FloatBuffer floats = Embeddings.view(blob);
+        if (floats.remaining() != Embeddings.DIM) {
+            return; // skip rather than fail every search
+        }
+        floats.get(vectorBuffer);
+        add(seq, kind, confidence, TagsJson.decode(tagsJson), vectorBuffer);
     }
 
     private void grow() {
