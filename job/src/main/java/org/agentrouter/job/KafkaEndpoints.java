@@ -26,10 +26,14 @@ public final class KafkaEndpoints {
     }
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
-        return new RouterJob(querySource(), modelSource(), feedbackSource(), memorySource(), sink(Topics.ROUTING_DECISIONS),
-                sink(Topics.ROUTING_METRICS), sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(),
-                sink(Topics.AGENT_MEMORIES), config)
-                .withRolloutJudge(controlSink());
+        return new RouterJob(endpoints(), config);
+    }
+
+    /** Every topic of the job, with the rollout judge's rollbacks to router-models. */
+    public RouterEndpoints endpoints() {
+        return new RouterEndpoints(querySource(), modelSource(), feedbackSource(), memorySource(),
+                sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS), sink(Topics.AGENT_QUERIES_DLQ),
+                sink(Topics.MODEL_EVENTS), healthSink(), sink(Topics.AGENT_MEMORIES), controlSink());
     }
 
     /**
