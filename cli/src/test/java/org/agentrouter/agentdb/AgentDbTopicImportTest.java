@@ -131,7 +131,7 @@ class AgentDbTopicImportTest {
             assertTrue(retired.getDeleted(), id + " retired on the topic");
             assertEquals(before.get(id).getNamespace().toString(), retired.getNamespace().toString(),
                     "keyed by the memory's namespace, so it reaches the subtask that holds it");
-            // RetrievalFunction drops a memory for a delete at least as new as its version (and keeps a marker
+            // MemoryRetriever drops a memory for a delete at least as new as its version (and keeps a marker
             // against older copies); a delete older than the memory would be refused as stale.
             assertTrue(retired.getEventTimeMs() >= before.get(id).getEventTimeMs(), id);
         }

@@ -11,10 +11,10 @@ import org.agentrouter.flink.MemoryEvent;
 import org.agentrouter.flink.QueryDecoder;
 import org.agentrouter.flink.QueryEmbedder;
 import org.agentrouter.flink.RawRecord;
-import org.agentrouter.flink.RetrievalFunction;
+import org.agentrouter.flink.MemoryRetriever;
 import org.agentrouter.flink.RouterConfig;
 import org.agentrouter.flink.RouterOutputs;
-import org.agentrouter.flink.RoutingFunction;
+import org.agentrouter.flink.ConformalRouter;
 import org.agentrouter.query.QueryContext;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -118,13 +118,13 @@ public final class RouterJob {
         SingleOutputStreamOperator<QueryContext> retrieved = embedded
                 .keyBy(q -> q.namespace)
                 .connect(memoryChanges.keyBy(e -> e.namespace))
-                .process(new RetrievalFunction(config))
+                .process(new MemoryRetriever(config))
                 .name("retrieve (memory state + index)").uid("retrieve");
         SingleOutputStreamOperator<QueryContext> scored = retrieved
                 .connect(releases)
                 .process(new CandidateScorer(config.bundledModel, config.scorerBreaker, config.modelKeys)).name("score (ONNX)").uid("score");
         SingleOutputStreamOperator<KafkaMessage> routed = scored
-                .process(new RoutingFunction(config)).name("route (conformal)").uid("route");
+                .process(new ConformalRouter(config)).name("route (conformal)").uid("route");
 
         SingleOutputStreamOperator<KafkaMessage> guarantee = outcomes
                 .keyBy(o -> o.modelVersion)

@@ -24,7 +24,7 @@ public final class RouteDecider implements AutoCloseable {
     private final LongSupplier nowMicros;
     private final TokenCounter tokens = new TokenCounter();
     private final RecentDecisions recent = RecentDecisions.defaults();
-    private final ConformalRouter.Decision decision = new ConformalRouter.Decision();
+    private final ConformalRule.Decision decision = new ConformalRule.Decision();
     private final double[] labelProbs;
     private final double[][] thresholds;
 
@@ -56,7 +56,7 @@ public final class RouteDecider implements AutoCloseable {
         double alphaApplied = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
         boolean isUncertain;
         if (q.score.failure == null) {
-            ConformalRouter.Decision c = decideConformally(q.score, q.alpha);
+            ConformalRule.Decision c = decideConformally(q.score, q.alpha);
             route = c.route;
             for (int k = 0; k < pricing.size(); k++) {
                 if (c.inSet(k)) set.add(pricing.tier(k).route);
@@ -129,12 +129,12 @@ public final class RouteDecider implements AutoCloseable {
      * a shadow challenger's) and the query's alpha (NaN: the default); the decision is valid until the next call.
      * Two routes today: P(label = cheap) = 1 - p_strong. More tiers need a scorer output per route.
      */
-    public ConformalRouter.Decision decideConformally(Score s, double alpha) {
+    public ConformalRule.Decision decideConformally(Score s, double alpha) {
         labelProbs[0] = 1.0 - s.pStrong;
         labelProbs[labelProbs.length - 1] = s.pStrong;
         thresholds[0] = s.cheapThresholds;
         thresholds[thresholds.length - 1] = s.strongThresholds;
-        ConformalRouter.decide(labelProbs, alpha, defaultAlpha, s.calibrationAlphas, thresholds, decision);
+        ConformalRule.decide(labelProbs, alpha, defaultAlpha, s.calibrationAlphas, thresholds, decision);
         return decision;
     }
 

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 @Command(name = "micro", mixinStandardHelpOptions = true,
         description = {"JMH microbenchmarks of the decision path (feature assembly, ONNX scoring of 100 candidates with "
                 + "each shipped model, conformal decision, the whole in-operator path, Avro), sample-time percentiles "

@@ -9,7 +9,7 @@ import org.agentrouter.schema.ModelRelease;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 @Command(name = "build-seed-model", mixinStandardHelpOptions = true,
         description = {"Write the seed model (the hand-set weighting as an ONNX graph) as an uncalibrated release.",
             "The job refuses to serve it until ./router calibrate has stored its conformal thresholds."})

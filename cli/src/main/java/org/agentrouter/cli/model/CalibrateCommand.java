@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
         description = {"Conformal calibration of a model release on real outcomes of subjects its memory has not seen.",
             "group-risk (default): every subject is routed exactly as the job routes (MiniLM, sqlite-vec retrieval,",

@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Route every prompt of an outcome CSV (or a folder of them) exactly as the job does and report",
             "the RouteLLM metrics (APGR, CPT(50%), CPT(80%), 11 decile points with their cost) and, with --alpha,",

@@ -3,7 +3,7 @@ package org.agentrouter.cli.model;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 /** Which outcome data to read and how to read it: shared by calibrate and eval. */
 final class OutcomeDataOptions {
     static final String MMLU_WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1";

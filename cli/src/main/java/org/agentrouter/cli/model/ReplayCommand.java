@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Replays outcome data as a stream of queries from new agents (issue 21's protocol): each CSV file is a new",
             "namespace whose rows arrive in a seeded order; each decision is fed back as an agent would (only the chosen",

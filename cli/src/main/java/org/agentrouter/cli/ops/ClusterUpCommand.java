@@ -10,7 +10,7 @@ import org.agentrouter.cluster.LocalCluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Start the cluster and return once every TaskManager has registered.",
             "Configuration: flink-conf/config.yaml with ports, directories and process sizes overridden for this run;",

@@ -32,7 +32,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import org.agentrouter.runtime.TopicAdmin;
-import org.agentrouter.cli.HumanDuration;
+import org.agentrouter.cli.options.HumanDuration;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Everything on one machine: a real Kafka broker (KRaft) in this process, the topics, demo memories",
             "published to agent-memories, the routing job on a Flink MiniCluster (UI on --ui-port, Prometheus on --prometheus-port),",

@@ -10,7 +10,7 @@ import org.agentrouter.job.RouterJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.HumanDuration;
+import org.agentrouter.cli.options.HumanDuration;
 /**
  * {@code ./router fuzz}: hostile traffic against a running router (staging), and whether it held: every refused
  * record dead-lettered exactly once with the category the job's own intake gives, every clean query decided, no

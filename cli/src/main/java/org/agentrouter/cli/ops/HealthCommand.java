@@ -13,7 +13,7 @@ import org.agentrouter.wire.JsonRecords;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.HumanDuration;
+import org.agentrouter.cli.options.HumanDuration;
 @Command(name = "health", mixinStandardHelpOptions = true,
         description = {"The latest status of each routing subtask of the newest job, from the router-health topic.",
             "Exit code: 0 healthy, 1 degraded, 2 unhealthy, stale, a subtask missing, or no status at all."})

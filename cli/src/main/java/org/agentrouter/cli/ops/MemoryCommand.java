@@ -10,7 +10,7 @@ import org.agentrouter.memory.store.MemoryStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.HumanDuration;
+import org.agentrouter.cli.options.HumanDuration;
 @Command(name = "memory", mixinStandardHelpOptions = true, description = "Inspect a memory store; import AgentDB memories.",
         subcommands = {MemoryCommand.Stats.class, MemoryCommand.Import.class})
 public final class MemoryCommand implements Runnable {

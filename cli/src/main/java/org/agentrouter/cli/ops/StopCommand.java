@@ -12,7 +12,7 @@ import org.agentrouter.job.RouterJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.HumanDuration;
+import org.agentrouter.cli.options.HumanDuration;
 @Command(name = "stop", mixinStandardHelpOptions = true,
         description = {"Stop the routing job with a savepoint and print where it is. This is the clean stop: no Kafka",
             "transaction is left open (a cancelled exactly-once job can block read_committed consumers until the",

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import org.agentrouter.cli.DataPaths;
+import org.agentrouter.cli.options.DataPaths;
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = {"Submit the routing job (job/target/job-0.1.0-SNAPSHOT-cluster.jar) to a running Flink cluster and print its job id.",
             "The JobManager and Kafka default to those of ./router cluster up. A --store seed is read here and published to agent-memories."})
