@@ -1,8 +1,7 @@
 package org.agentrouter.memory;
 
 
-import org.agentrouter.memory.store.MemoryStore;
-/** What {@link MemoryStore#upsert} accepts; every message names the offending record. */
+/** What {@code MemoryStore.upsert} accepts; every message names the offending record. */
 public final class MemoryRecordChecks {
     private MemoryRecordChecks() {}
 

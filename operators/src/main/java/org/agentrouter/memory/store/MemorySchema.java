@@ -7,7 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
-import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.wire.Embeddings;
 
 /**
  * Tables of a memory store file.
@@ -20,7 +20,7 @@ import org.agentrouter.features.FeatureLayout;
  */
 final class MemorySchema {
     static final int VERSION = 1;
-    static final int DIM = FeatureLayout.EMBEDDING_DIM;
+    static final int DIM = Embeddings.DIM;
     /** vec0 rejects NULL in a float metadata column; unknown confidence is stored as this instead. */
     static final float UNKNOWN_CONFIDENCE = org.agentrouter.memory.MemoryKinds.UNKNOWN_CONFIDENCE;
 
