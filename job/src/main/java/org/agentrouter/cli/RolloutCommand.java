@@ -1,11 +1,14 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import java.util.concurrent.Callable;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.ModelControl;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "rollout", mixinStandardHelpOptions = true,
@@ -28,13 +31,17 @@ final class RolloutCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
     String bootstrap = "127.0.0.1:9092";
 
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
     @Override
     public Integer call() throws Exception {
         if (shadow == (share != null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "give either --share or --shadow");
         }
+        KafkaConnection kafka = kafkaProperties.connect(bootstrap);
         if (shadow) {
-            long offset = sendShadow(bootstrap, onlyVersion);
+            long offset = sendShadow(kafka, onlyVersion);
             System.out.printf("shadow mode requested on %s offset %d%n", Topics.ROUTER_MODELS, offset);
             return 0;
         }
@@ -44,16 +51,16 @@ final class RolloutCommand implements Callable<Integer> {
         ModelControl control = ModelControl.newBuilder().setAction("rollout").setSharePercent(share)
                 .setModelVersion(onlyVersion == null ? "" : onlyVersion)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
-        long offset = RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
+        long offset = RouterModelsTopic.send(kafka, "control", AvroWire.MODEL_CONTROL.encode(control));
         System.out.printf("rollout to %d%% requested on %s offset %d%n", share, Topics.ROUTER_MODELS, offset);
         return 0;
     }
 
     /** Puts the challenger (of {@code version}, when given) in shadow mode. */
-    static long sendShadow(String bootstrap, String version) throws Exception {
+    static long sendShadow(KafkaConnection kafka, String version) throws Exception {
         ModelControl control = ModelControl.newBuilder().setAction("rollout").setShadow(true)
                 .setModelVersion(version == null ? "" : version)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
-        return RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
+        return RouterModelsTopic.send(kafka, "control", AvroWire.MODEL_CONTROL.encode(control));
     }
 }

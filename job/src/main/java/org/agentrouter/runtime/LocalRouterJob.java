@@ -41,7 +41,13 @@ public final class LocalRouterJob {
         }
         if (options.store != null) checkStore(options.store.toAbsolutePath());
         checkModel(options.bundledModel);
-        Topics.requireExisting(bootstrap, REQUIRED_TOPICS, brokerTimeout);
+        KafkaConnection kafka;
+        try {
+            kafka = options.kafka(bootstrap);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        Topics.requireExisting(kafka, REQUIRED_TOPICS, brokerTimeout);
     }
 
     private static void checkStore(Path store) {
@@ -71,9 +77,10 @@ public final class LocalRouterJob {
     public static JobClient start(String bootstrap, JobOptions options, int uiPort, int prometheusPort, Path workDir)
             throws Exception {
         preflight(bootstrap, options);
-        MemoryPublisher.seed(bootstrap, options.store);
+        KafkaConnection kafka = options.kafka(bootstrap);
+        MemoryPublisher.seed(kafka, options.store);
         StreamExecutionEnvironment env = FlinkEnvironments.local(options, uiPort, prometheusPort, workDir.resolve("checkpoints"));
-        new KafkaEndpoints(bootstrap, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
+        new KafkaEndpoints(kafka, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
         return env.executeAsync(RouterJob.JOB_NAME);
     }
 }
