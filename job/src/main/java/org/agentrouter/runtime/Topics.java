@@ -89,7 +89,7 @@ public final class Topics {
             throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
         }
         String bootstrap = kafka.bootstrap();
-        Deadline deadline = new Deadline(timeout);
+        Deadline deadline = new Deadline(timeout, kafka);
         Admin admin = open(kafka, deadline);
         try {
             awaitBroker(admin, kafka, deadline);
@@ -131,7 +131,7 @@ public final class Topics {
 
     public static void requireExisting(KafkaConnection kafka, Collection<String> names, Duration timeout) {
         String bootstrap = kafka.bootstrap();
-        Deadline deadline = new Deadline(timeout);
+        Deadline deadline = new Deadline(timeout, kafka);
         Admin admin = open(kafka, deadline);
         try {
             awaitBroker(admin, kafka, deadline);
@@ -157,7 +157,7 @@ public final class Topics {
      * retrying cannot fix that.
      */
     public static void awaitBroker(KafkaConnection kafka, Duration timeout) {
-        Deadline deadline = new Deadline(timeout);
+        Deadline deadline = new Deadline(timeout, kafka);
         Admin admin = open(kafka, deadline);
         try {
             awaitBroker(admin, kafka, deadline);
@@ -185,7 +185,7 @@ public final class Topics {
                 // Timeouts and disconnects are retried by the admin client itself until the deadline;
                 // what reaches us is final unless time is left.
                 if (deadline.expired()) {
-                    throw deadline.unreachable(kafka, e.getCause());
+                    throw deadline.unreachable(bootstrap, e.getCause());
                 }
             }
             deadline.pause(100);
@@ -270,7 +270,7 @@ public final class Topics {
             return Admin.create(adminConfig(kafka, deadline.remainingMs()));
         } catch (KafkaException e) {
             // Kafka 4 retries DNS resolution of the bootstrap servers inside create(), up to the API timeout.
-            throw deadline.unreachable(kafka, e);
+            throw deadline.unreachable(kafka.bootstrap(), e);
         }
     }
 
@@ -291,10 +291,13 @@ public final class Topics {
     private static final class Deadline {
         private final Duration timeout;
         private final long endNanos;
+        /** A broker that wants TLS or SASL drops a PLAINTEXT client's requests: to that client it looks silent. */
+        private final boolean plaintext;
 
-        Deadline(Duration timeout) {
+        Deadline(Duration timeout, KafkaConnection kafka) {
             this.timeout = timeout;
             this.endNanos = System.nanoTime() + timeout.toNanos();
+            this.plaintext = kafka.isPlaintext();
         }
 
         int remainingMs() {
@@ -331,15 +334,10 @@ public final class Topics {
             if (cause instanceof ConfigException || cause.getCause() instanceof ConfigException) {
                 // Typically "No resolvable bootstrap urls": say so rather than blame a silent broker.
                 message += " (" + (cause.getCause() != null ? cause.getCause() : cause).getMessage() + ")";
+            } else if (plaintext) {
+                message += " (a broker that requires TLS or SASL looks the same: then pass --kafka-properties)";
             }
             return new IllegalStateException(message, cause);
-        }
-
-        IllegalStateException unreachable(KafkaConnection kafka, Throwable cause) {
-            IllegalStateException e = unreachable(kafka.bootstrap(), cause);
-            if (!kafka.isPlaintext()) return e;
-            // A broker that wants TLS or SASL drops a PLAINTEXT client's requests: to the client it looks silent.
-            return new IllegalStateException(e.getMessage() + "; if it requires TLS or SASL, pass --kafka-properties", cause);
         }
 
         String timeoutText() {
