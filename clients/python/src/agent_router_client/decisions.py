@@ -113,7 +113,12 @@ class DecisionListener:
         try:
             while self._running:
                 try:
-                    records = self._consumer.consume(num_messages=500, timeout=0.2)
+                    # poll() returns with the first record; consume() would wait out its whole timeout to fill a
+                    # batch (librdkafka's batch call), adding up to that timeout to every call's latency.
+                    first = self._consumer.poll(0.2)
+                    if first is None:
+                        continue
+                    records = [first] + self._consumer.consume(num_messages=500, timeout=0)
                 except KafkaException as e:
                     if e.args and isinstance(e.args[0], KafkaError) and e.args[0].fatal():
                         raise
