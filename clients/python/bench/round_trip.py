@@ -17,13 +17,16 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import List
+from typing import TYPE_CHECKING, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from agent_router_client import AsyncRouterClient  # noqa: E402
 from stack import EmbeddedStack  # noqa: E402
 from support import query  # noqa: E402
+
+if TYPE_CHECKING:
+    from agent_router_client import AgentQuery
 
 DEADLINE = 5.0
 
@@ -36,7 +39,7 @@ async def run(client: AsyncRouterClient, per_second: int, seconds: float, label:
     samples: List[float] = []
     fallbacks = 0
 
-    async def call(q: dict) -> None:
+    async def call(q: "AgentQuery") -> None:
         nonlocal fallbacks
         sent = time.perf_counter()
         decision = await client.route(q, deadline=DEADLINE)

@@ -21,9 +21,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from agent_router_client import AsyncRouterClient, Outcome, feedback_for, make_query
+
+if TYPE_CHECKING:
+    from agent_router_client import RoutingDecision
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 DEFAULT_DATA = REPOSITORY.parent / "shared" / "data" / "routellm-mmlu"
@@ -94,7 +97,7 @@ class Ledger:
     cost_all_strong: float = 0.0
     levels: Dict[str, int] = field(default_factory=dict)
 
-    def add(self, question: Question, decision: dict, outcome: Outcome) -> None:
+    def add(self, question: Question, decision: "RoutingDecision", outcome: Outcome) -> None:
         self.calls += 1
         self.strong_calls += decision["route"] == "strong"
         level = decision["fallback_level"]

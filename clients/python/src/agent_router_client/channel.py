@@ -68,7 +68,11 @@ class RouterChannel:
         }
         producer_config.update(extra)
         self._producer = Producer(producer_config)
-        self._listener = DecisionListener(servers, self.client_id, self.decisions.decode, extra)
+        try:
+            self._listener = DecisionListener(servers, self.client_id, self.decisions.decode, extra)
+        except BaseException:
+            self._producer.flush(0)
+            raise
         # librdkafka runs delivery callbacks inside poll(): a thread of ours polls.
         self._running = True
         self._poller = threading.Thread(target=self._poll_deliveries, name=f"{self.client_id}-deliveries", daemon=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AbstractSet, List, Optional, Sequence
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Optional, Sequence, cast
 
 from .errors import PermanentRouterError
 from .fallback import FallbackModels
@@ -61,7 +61,7 @@ def _from_outcome(decision: "RoutingDecision", outcome: Outcome) -> "RoutingFeed
 
 def probe_requested(decision: "RoutingDecision") -> bool:
     """Whether the decision asks the agent to also call the other model (``probe = true``; absent: no)."""
-    return decision.get(PROBE_FIELD) is True  # type: ignore[comparison-overlap]
+    return dict(decision).get(PROBE_FIELD) is True
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,9 @@ def probe_target(decision: "RoutingDecision", models: FallbackModels) -> Optiona
     ``probe_route`` / ``probe_model`` win when it carries them; else the other of the two tiers."""
     if not probe_requested(decision):
         return None
-    extra = dict(decision)
-    route = extra.get("probe_route") or ("cheap" if decision["route"] == "strong" else "strong")
-    model = extra.get("probe_model") or (models.cheap if route == "cheap" else models.strong)
+    fields: Dict[str, Any] = dict(decision)  # probe_route and probe_model are not in today's schema either
+    route = str(fields.get("probe_route") or ("cheap" if decision["route"] == "strong" else "strong"))
+    model = str(fields.get("probe_model") or (models.cheap if route == "cheap" else models.strong))
     return ProbeTarget(route, model)
 
 
@@ -95,10 +95,7 @@ def probe_feedback(decision: "RoutingDecision", chosen: Outcome, probed: Outcome
     if PROBE_FIELD not in feedback_fields:
         raise PermanentRouterError("this client's RoutingFeedback schema has no probe field: cannot report a probe "
                                    "(rebuild the client from schemas that define it)")
-    first = _from_outcome(decision, chosen)
-    first[PROBE_FIELD] = False  # type: ignore[typeddict-unknown-key]
-    second = _from_outcome(decision, probed)
-    second["route"] = target.route
-    second["model"] = target.model
-    second[PROBE_FIELD] = True  # type: ignore[typeddict-unknown-key]
-    return [first, second]
+    first: Dict[str, Any] = dict(_from_outcome(decision, chosen), **{PROBE_FIELD: False})
+    second: Dict[str, Any] = dict(_from_outcome(decision, probed), route=target.route, model=target.model,
+                                  **{PROBE_FIELD: True})
+    return [cast("RoutingFeedback", first), cast("RoutingFeedback", second)]

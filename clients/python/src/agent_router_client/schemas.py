@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Union, cast
 
 from fastavro.schema import parse_schema
 
@@ -61,7 +61,7 @@ def load_schemas(directory: Optional[Union[str, Path]] = None) -> RouterSchemas:
     definitions = {_full_name(e["name"], e.get("namespace", "")): e for e in read("Enums.avsc")}
 
     def record(name: str) -> Dict[str, Any]:
-        return parse_schema(self_contained(read(name), definitions))
+        return cast(Dict[str, Any], parse_schema(self_contained(read(name), definitions)))
 
     return RouterSchemas(
         directory=where,
