@@ -1,0 +1,101 @@
+"""Feedback records built from a decision, and the probe protocol.
+
+Probes: a decision may in future carry ``probe = true``, asking the agent to also call the other model
+and report both outcomes. Today's RoutingDecision schema has no such field, so ``probe_requested`` is
+False for every decision; everything here is guarded by the field's presence (in the decision, and in
+the RoutingFeedback schema for the second report), so a client built with schemas that have the fields
+follows the protocol without code changes, and one built without them never sends a half-understood probe.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Optional, Sequence, cast
+
+from .errors import PermanentRouterError
+from .fallback import FallbackModels
+
+if TYPE_CHECKING:
+    from .records import RoutingDecision, RoutingFeedback
+
+PROBE_FIELD = "probe"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an LLM call went: ``success`` (pass/fail) or ``quality`` (0..1), and what it used."""
+
+    success: Optional[bool] = None
+    quality: Optional[float] = None
+    tokens_used: int = 0
+    latency_ms: int = 0
+    context_ids_used: Sequence[str] = ()
+
+
+def feedback_for(decision: "RoutingDecision", success: Optional[bool] = None, quality: Optional[float] = None, *,
+                 tokens_used: int = 0, latency_ms: int = 0, context_ids_used: Sequence[str] = ()) -> "RoutingFeedback":
+    """Feedback for a decision, filled from it (query id, namespace, model, route, and the model version and
+    alpha the job uses to keep its live violation rate per version); the caller adds the outcome."""
+    alpha = decision.get("alpha") or 0.0
+    return {
+        "query_id": decision["query_id"],
+        "namespace": decision["namespace"],
+        "model": decision["model"],
+        "route": decision["route"],
+        "success": success,
+        "quality": quality,
+        "tokens_used": tokens_used,
+        "latency_ms": latency_ms,
+        "context_ids_used": list(context_ids_used),
+        "event_time_ms": int(time.time() * 1000),
+        "model_version": decision.get("model_version"),
+        "alpha": alpha if 0 < alpha < 1 else None,
+    }
+
+
+def _from_outcome(decision: "RoutingDecision", outcome: Outcome) -> "RoutingFeedback":
+    return feedback_for(decision, outcome.success, outcome.quality, tokens_used=outcome.tokens_used,
+                        latency_ms=outcome.latency_ms, context_ids_used=outcome.context_ids_used)
+
+
+def probe_requested(decision: "RoutingDecision") -> bool:
+    """Whether the decision asks the agent to also call the other model (``probe = true``; absent: no)."""
+    return dict(decision).get(PROBE_FIELD) is True
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """The other model a probing decision asks the agent to call too."""
+
+    route: str
+    model: str
+
+
+def probe_target(decision: "RoutingDecision", models: FallbackModels) -> Optional[ProbeTarget]:
+    """The route and model to probe, or None when the decision asks for no probe. The decision's own
+    ``probe_route`` / ``probe_model`` win when it carries them; else the other of the two tiers."""
+    if not probe_requested(decision):
+        return None
+    fields: Dict[str, Any] = dict(decision)  # probe_route and probe_model are not in today's schema either
+    route = str(fields.get("probe_route") or ("cheap" if decision["route"] == "strong" else "strong"))
+    model = str(fields.get("probe_model") or (models.cheap if route == "cheap" else models.strong))
+    return ProbeTarget(route, model)
+
+
+def probe_feedback(decision: "RoutingDecision", chosen: Outcome, probed: Outcome, target: ProbeTarget,
+                   feedback_fields: AbstractSet[str]) -> List["RoutingFeedback"]:
+    """The two reports of a probe: the chosen model's outcome, and the probed model's marked ``probe = true``.
+
+    Refused (PermanentRouterError) when the decision asked for no probe, or when this client's RoutingFeedback
+    schema has no ``probe`` field: the job would take the second report for a second answer to the query.
+    """
+    if not probe_requested(decision):
+        raise PermanentRouterError(f"decision {decision['query_id']} asked for no probe")
+    if PROBE_FIELD not in feedback_fields:
+        raise PermanentRouterError("this client's RoutingFeedback schema has no probe field: cannot report a probe "
+                                   "(rebuild the client from schemas that define it)")
+    first: Dict[str, Any] = dict(_from_outcome(decision, chosen), **{PROBE_FIELD: False})
+    second: Dict[str, Any] = dict(_from_outcome(decision, probed), route=target.route, model=target.model,
+                                  **{PROBE_FIELD: True})
+    return [cast("RoutingFeedback", first), cast("RoutingFeedback", second)]
