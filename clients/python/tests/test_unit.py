@@ -157,14 +157,16 @@ def test_probes_are_guarded_by_the_fields_presence() -> None:
     target = probe_target(probing, models)
     assert target == ProbeTarget("strong", "s")
     assert probe_target(dict(probing, probe_model="gpt-x"), models) == ProbeTarget("strong", "gpt-x")
-    # ... refused while this client's RoutingFeedback cannot mark the second report as a probe,
-    with pytest.raises(PermanentRouterError, match="no probe field"):
-        probe_feedback(probing, Outcome(success=True), Outcome(success=False), target, feedback_fields)
-    # ... and two reports once it can.
-    chosen, probed = probe_feedback(probing, Outcome(success=True), Outcome(quality=0.25), target,
-                                    feedback_fields | {"probe"})
-    assert (chosen["route"], chosen["model"], chosen["probe"], chosen["success"]) == ("cheap", "c", False, True)
-    assert (probed["route"], probed["model"], probed["probe"], probed["quality"]) == ("strong", "s", True, 0.25)
+    # ... refused when this client's RoutingFeedback has no probe fields,
+    with pytest.raises(PermanentRouterError, match="no probe_route field"):
+        probe_feedback(probing, Outcome(success=True), Outcome(success=False), target, feedback_fields - {"probe_route"})
+    # ... and one report with both outcomes when it has them (it does: schemas/ defines them).
+    assert "probe_route" in feedback_fields
+    (report,) = probe_feedback(probing, Outcome(success=True), Outcome(quality=0.25), target, feedback_fields)
+    assert (report["route"], report["model"], report["success"]) == ("cheap", "c", True)
+    assert (report["probe_route"], report["probe_success"], report["probe_quality"]) == ("strong", None, 0.25)
+    codec = SingleObjectCodec(load_schemas().routing_feedback)
+    assert codec.decode(codec.encode(report)) == report
 
 
 def test_the_generated_types_have_the_schemas_fields() -> None:

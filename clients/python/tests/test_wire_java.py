@@ -23,7 +23,7 @@ JAVA_DECISION = {
     "candidates_considered": 42, "estimated_cost_usd": 0.0123, "strong_cost_usd": 0.0456,
     "fallback_level": "RECENT_DECISION", "fallback_reason": "scorer warming up", "model_version": "1.2.3",
     "model_role": "challenger", "event_time_ms": 1_700_000_000_123, "decided_at_ms": 1_700_000_000_456,
-    "processing_latency_us": 789,
+    "processing_latency_us": 789, "probe": False,
 }
 
 

@@ -82,4 +82,5 @@ def client_fallback(query: "AgentQuery", why: str, models: FallbackModels = Fall
         "event_time_ms": query["event_time_ms"],
         "decided_at_ms": int(time.time() * 1000),
         "processing_latency_us": 0,
+        "probe": False,
     }

@@ -1,7 +1,7 @@
 """Feedback records built from a decision, and the probe protocol.
 
-Probes: a decision may in future carry ``probe = true``, asking the agent to also call the other model
-and report both outcomes. Today's RoutingDecision schema has no such field, so ``probe_requested`` is
+Probes: a decision may carry ``probe = true``, asking the agent to also call the other model and report both
+outcomes in one feedback record (``probe_route``, ``probe_success``, ``probe_quality``). ``probe_requested`` is
 False for every decision; everything here is guarded by the field's presence (in the decision, and in
 the RoutingFeedback schema for the second report), so a client built with schemas that have the fields
 follows the protocol without code changes, and one built without them never sends a half-understood probe.
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .records import RoutingDecision, RoutingFeedback
 
 PROBE_FIELD = "probe"
+PROBE_ROUTE_FIELD = "probe_route"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ def feedback_for(decision: "RoutingDecision", success: Optional[bool] = None, qu
         "event_time_ms": int(time.time() * 1000),
         "model_version": decision.get("model_version"),
         "alpha": alpha if 0 < alpha < 1 else None,
+        "probe_route": None,
+        "probe_success": None,
+        "probe_quality": None,
     }
 
 
@@ -85,17 +89,18 @@ def probe_target(decision: "RoutingDecision", models: FallbackModels) -> Optiona
 
 def probe_feedback(decision: "RoutingDecision", chosen: Outcome, probed: Outcome, target: ProbeTarget,
                    feedback_fields: AbstractSet[str]) -> List["RoutingFeedback"]:
-    """The two reports of a probe: the chosen model's outcome, and the probed model's marked ``probe = true``.
+    """The report of a probe: one feedback record with the chosen model's outcome, and the probed route's outcome in
+    ``probe_route`` / ``probe_success`` / ``probe_quality`` (the job's learner reads both from one record; a second
+    record with the same query id would be ignored as a duplicate).
 
     Refused (PermanentRouterError) when the decision asked for no probe, or when this client's RoutingFeedback
-    schema has no ``probe`` field: the job would take the second report for a second answer to the query.
+    schema has no ``probe_route`` field (a client built from schemas older than probes).
     """
     if not probe_requested(decision):
         raise PermanentRouterError(f"decision {decision['query_id']} asked for no probe")
-    if PROBE_FIELD not in feedback_fields:
-        raise PermanentRouterError("this client's RoutingFeedback schema has no probe field: cannot report a probe "
+    if PROBE_ROUTE_FIELD not in feedback_fields:
+        raise PermanentRouterError("this client's RoutingFeedback schema has no probe_route field: cannot report a probe "
                                    "(rebuild the client from schemas that define it)")
-    first: Dict[str, Any] = dict(_from_outcome(decision, chosen), **{PROBE_FIELD: False})
-    second: Dict[str, Any] = dict(_from_outcome(decision, probed), route=target.route, model=target.model,
-                                  **{PROBE_FIELD: True})
-    return [cast("RoutingFeedback", first), cast("RoutingFeedback", second)]
+    record: Dict[str, Any] = dict(_from_outcome(decision, chosen), probe_route=target.route,
+                                  probe_success=probed.success, probe_quality=probed.quality)
+    return [cast("RoutingFeedback", record)]
