@@ -39,8 +39,9 @@ public final class ClusterJobSubmitter {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
                 hostPort[0], Integer.parseInt(hostPort[1]), FlinkEnvironments.recovery(options), clusterJar.toAbsolutePath().toString());
         // A --store seed is read here, where the command runs, and published to agent-memories: the TaskManagers
-        // never open a file, so they need no shared filesystem.
-        RouterJob.onKafka(env, bootstrap, options);
+        // never open a file, so they need no shared filesystem. The --kafka-properties settings are read here too
+        // and travel inside the Kafka sources and sinks (key and trust store files must exist on the TaskManagers).
+        RouterJob.onKafka(env, options.kafka(bootstrap), options);
         return env.executeAsync(RouterJob.JOB_NAME).getJobID();
     }
 }

@@ -1,5 +1,6 @@
 package org.agentrouter.runtime;
 
+import org.agentrouter.job.KafkaConnection;
 import org.agentrouter.job.MemoryPublisher;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,13 @@ public final class LocalRouterJob {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        TopicAdmin.requireExisting(bootstrap, REQUIRED_TOPICS, brokerTimeout);
+        KafkaConnection kafka;
+        try {
+            kafka = options.kafka(bootstrap);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        TopicAdmin.requireExisting(kafka, REQUIRED_TOPICS, brokerTimeout);
     }
 
     private static void checkStore(Path store) {
@@ -82,7 +89,7 @@ public final class LocalRouterJob {
             throws Exception {
         preflight(bootstrap, options);
         StreamExecutionEnvironment env = environment(options, uiPort, prometheusPort, workDir.resolve("checkpoints"));
-        RouterJob.onKafka(env, bootstrap, options);
+        RouterJob.onKafka(env, options.kafka(bootstrap), options);
         return env.executeAsync(RouterJob.JOB_NAME);
     }
 

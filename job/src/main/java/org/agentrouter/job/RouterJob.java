@@ -68,8 +68,9 @@ public final class RouterJob {
         ClusterJobCommand cmd = new ClusterJobCommand();
         new picocli.CommandLine(cmd).parseArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        // Runs where `flink run` runs (the client): a --store seed is published to agent-memories from here.
-        onKafka(env, cmd.bootstrap, cmd.options);
+        // Runs where `flink run` runs (the client): --kafka-properties is read and a --store seed is published to
+        // agent-memories from here; the settings travel to the TaskManagers inside the Kafka sources and sinks.
+        onKafka(env, cmd.options.kafka(cmd.bootstrap), cmd.options);
         env.execute(JOB_NAME);
     }
 
@@ -79,10 +80,15 @@ public final class RouterJob {
      * {@code --store} seed published to agent-memories from where the graph is built, and the graph on the Kafka topics
      * added to {@code env}. The caller executes it.
      */
-    public static void onKafka(StreamExecutionEnvironment env, String bootstrap, JobOptions options) {
+    public static void onKafka(StreamExecutionEnvironment env, KafkaConnection kafka, JobOptions options) {
         FlinkEnvironments.configure(env, options);
-        MemoryPublisher.seed(bootstrap, options.store);
-        new KafkaEndpoints(bootstrap, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
+        MemoryPublisher.seed(kafka, options.store);
+        new KafkaEndpoints(kafka, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
+    }
+
+    /** {@link #onKafka(StreamExecutionEnvironment, KafkaConnection, JobOptions)} with the options' {@code --kafka-properties}. */
+    public static void onKafka(StreamExecutionEnvironment env, String bootstrap, JobOptions options) {
+        onKafka(env, options.kafka(bootstrap), options);
     }
 
     /** Adds the topology to {@code env}; the caller executes it. */

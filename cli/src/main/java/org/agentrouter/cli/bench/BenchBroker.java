@@ -3,6 +3,8 @@ package org.agentrouter.cli.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.agentrouter.job.KafkaConnection;
+import org.agentrouter.job.KafkaPropertiesOption;
 import org.agentrouter.runtime.EmbeddedKafkaBroker;
 import org.agentrouter.runtime.KafkaBrokerMain;
 
@@ -13,20 +15,30 @@ import org.agentrouter.runtime.KafkaBrokerMain;
 interface BenchBroker extends AutoCloseable {
     String bootstrap();
 
+    default KafkaConnection kafka() {
+        return KafkaConnection.plaintext(bootstrap());
+    }
+
     /** CPU seconds of the broker's own process so far; 0 when it shares this JVM or is elsewhere. */
     double cpuSeconds();
 
     @Override
     void close() throws Exception;
 
-    static BenchBroker start(String bootstrap, boolean ownProcess, Path work, int partitions) throws Exception {
-        if (bootstrap != null) return new External(bootstrap);
+    static BenchBroker start(String bootstrap, KafkaPropertiesOption kafkaProperties, boolean ownProcess, Path work,
+                             int partitions) throws Exception {
+        if (bootstrap != null) return new External(kafkaProperties.connect(bootstrap));
+        if (kafkaProperties.file != null) throw new IllegalArgumentException("--kafka-properties goes with --bootstrap (the benchmark's own broker is PLAINTEXT)");
         if (ownProcess) return BrokerProcess.start(work.resolve("kafka"), partitions);
         EmbeddedKafkaBroker embedded = EmbeddedKafkaBroker.start(work.resolve("kafka"), 0);
         return new InProcess(embedded);
     }
 
-    record External(String bootstrap) implements BenchBroker {
+    record External(KafkaConnection kafka) implements BenchBroker {
+        public String bootstrap() {
+            return kafka.bootstrap();
+        }
+
         public double cpuSeconds() {
             return 0;
         }

@@ -119,6 +119,10 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "use this Kafka (topics created if missing) instead of starting a broker")
     String bootstrap;
 
+    /** With --bootstrap: the existing Kafka's client settings (the benchmark's own brokers are PLAINTEXT). */
+    @picocli.CommandLine.Mixin
+    org.agentrouter.job.KafkaPropertiesOption kafkaProperties = new org.agentrouter.job.KafkaPropertiesOption();
+
     @Option(names = "--out", paramLabel = "DIR", description = "where the JSON, CSV and chart go (default: ${DEFAULT-VALUE})")
     Path out = Path.of(".run/bench");
 
@@ -135,9 +139,10 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("bench-pipeline");
         double[] loadBefore = loadAverage();
         int partitions = Math.max(2, parallelism);
-        try (BenchBroker broker = BenchBroker.start(bootstrap, brokerProcess, work, partitions)) {
-            TopicAdmin.ensure(broker.bootstrap(), partitions, Duration.ofSeconds(30));
+        try (BenchBroker broker = BenchBroker.start(bootstrap, kafkaProperties, brokerProcess, work, partitions)) {
+            TopicAdmin.ensure(broker.kafka(), partitions, Duration.ofSeconds(30));
             JobOptions options = new JobOptions();
+            if (bootstrap != null) options.kafkaProperties = kafkaProperties;
             options.store = work.resolve("memory.db");
             options.parallelism = parallelism;
             options.guarantee = guarantee;

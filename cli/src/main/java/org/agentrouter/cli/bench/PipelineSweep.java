@@ -188,8 +188,7 @@ final class PipelineSweep {
     }
 
     private Properties producerProperties() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        Properties p = broker.kafka().clientConfig();
         // A short linger batches at high rates and adds at most 2 ms at low ones.
         p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
         p.put(ProducerConfig.ACKS_CONFIG, "1");
@@ -197,8 +196,7 @@ final class PipelineSweep {
     }
 
     private void consume() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        Properties p = broker.kafka().clientConfig();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-pipeline-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         // What an agent sees: with exactly-once, decisions only once their transaction commits.
