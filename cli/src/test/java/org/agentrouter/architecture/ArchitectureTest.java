@@ -42,13 +42,20 @@ class ArchitectureTest {
     private static final List<String> MODULES = List.of("schemas", "operators", "calibration", "clients/java", "bench", "job", "cli");
     private static final int MAX_LINES = 500;
 
+    /** Imports are the slow part (seconds per module on a loaded machine): once per set of modules. */
+    private static final Map<List<String>, JavaClasses> IMPORTED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static JavaClasses classesOf(String... modules) {
+        return IMPORTED.computeIfAbsent(List.of(modules), ArchitectureTest::importClasses);
+    }
+
+    private static JavaClasses importClasses(List<String> modules) {
         List<Path> dirs = new ArrayList<>();
         for (String m : modules) {
             Path dir = ROOT.resolve(m).resolve("target/classes");
             if (Files.isDirectory(dir)) dirs.add(dir);
         }
-        assertTrue(!dirs.isEmpty(), "no compiled classes of " + List.of(modules) + " under " + ROOT);
+        assertTrue(!dirs.isEmpty(), "no compiled classes of " + modules + " under " + ROOT);
         return new ClassFileImporter().importPaths(dirs);
     }
 
