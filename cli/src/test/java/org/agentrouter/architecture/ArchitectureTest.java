@@ -126,7 +126,7 @@ class ArchitectureTest {
     }
 
     @Test
-    void theJobPomDeclaresNoProjectModuleButTheOperatorsAndNoCommandLineOrBroker() throws Exception {
+    void theJobPomDeclaresNoProjectModuleButTheOperatorsAndNoBrokerTrainerOrChart() throws Exception {
         Element pom = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(ROOT.resolve("job/pom.xml").toFile()).getDocumentElement();
         NodeList deps = ((Element) pom.getElementsByTagName("dependencies").item(0)).getElementsByTagName("dependency");

@@ -74,6 +74,19 @@ class MisconfigurationTest {
                 .setNumTaskManagers(1).setNumSlotsPerTaskManager(1).build());
         jobManager.start();
         restAddress = "127.0.0.1:" + jobManager.getRestAddress().get().getPort();
+        // The REST endpoint answers 503 until the dispatcher's leader election is done (seconds on a loaded machine):
+        // submit would then report an absent cluster instead of the misconfiguration each test is about.
+        org.agentrouter.cluster.FlinkRest rest = new org.agentrouter.cluster.FlinkRest(restAddress);
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                rest.overview();
+                break;
+            } catch (java.io.IOException e) {
+                if (System.currentTimeMillis() > deadline) throw e;
+                Thread.sleep(100);
+            }
+        }
     }
 
     @AfterAll
