@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Python client's tests as `mvn -B verify` runs them (job/pom.xml, integration-test phase: after `package`
-# built job/target/router-job.jar, which the end-to-end tests start as EmbeddedStack). Arguments go to pytest.
+# The Python client's tests as `mvn -B verify` runs them (cli/pom.xml, integration-test phase: after `package`
+# built cli/target/router-cli.jar, which the end-to-end tests start as EmbeddedStack). Arguments go to pytest.
 #
 # Creates .venv here on Debian's /usr/bin/python3 with --system-site-packages, so that it sees Debian's
 # python3-confluent-kafka (not on the local pip index); pip installs fastavro, pytest and this package

@@ -22,10 +22,10 @@ NAMESPACE = "client-e2e"
 def classpath() -> str:
     if os.environ.get("ROUTER_STACK_CLASSPATH"):
         return os.environ["ROUTER_STACK_CLASSPATH"]
-    jar = REPOSITORY / "job" / "target" / "router-job.jar"
+    jar = REPOSITORY / "cli" / "target" / "router-cli.jar"
     if not jar.is_file():
         raise RuntimeError(f"{jar} is missing: run mvn package first, or set ROUTER_STACK_CLASSPATH")
-    return os.pathsep.join([str(jar), str(REPOSITORY / "job" / "target" / "lib" / "*")])
+    return os.pathsep.join([str(jar), str(REPOSITORY / "cli" / "target" / "lib" / "*")])
 
 
 def java() -> str:

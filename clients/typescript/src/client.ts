@@ -8,9 +8,7 @@ import { loadTypes } from './schemas';
 import type { AgentQuery, RoutingDecision, RoutingFeedback } from './types';
 import { SingleObjectCodec } from './wire';
 
-const QUERIES_TOPIC = 'agent-queries';
-const DECISIONS_TOPIC = 'routing-decisions';
-const FEEDBACK_TOPIC = 'routing-feedback';
+import { AGENT_QUERIES as QUERIES_TOPIC, ROUTING_DECISIONS as DECISIONS_TOPIC, ROUTING_FEEDBACK as FEEDBACK_TOPIC } from './generated/topics';
 
 export interface RouterClientOptions {
   bootstrap: string[];

@@ -6,3 +6,4 @@ export { SingleObjectCodec, crc64Avro } from './wire';
 export { loadTypes, schemaDir } from './schemas';
 export { kafkaSecurityFromProperties, kafkaSecurity, parseProperties, KafkaSecurity } from './security';
 export type { AgentQuery, RoutingDecision, RoutingFeedback } from './types';
+export * as topics from './generated/topics';

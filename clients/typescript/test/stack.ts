@@ -6,7 +6,7 @@ import * as path from 'node:path';
 /**
  * The real router for tests and the benchmark: a Java process running org.agentrouter.runtime.EmbeddedStack
  * (Kafka broker, topics, memory store, the Flink job). Classpath: ROUTER_STACK_CLASSPATH, else the
- * job module's packaged jar and its lib/ directory (built by `mvn package`).
+ * cli module's packaged jar and its lib/ directory (built by `mvn package`).
  */
 export interface Stack {
   bootstrap: string;
@@ -23,9 +23,9 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 
 function classpath(): string {
   if (process.env.ROUTER_STACK_CLASSPATH) return process.env.ROUTER_STACK_CLASSPATH;
-  const jar = path.join(repoRoot, 'job', 'target', 'router-job.jar');
+  const jar = path.join(repoRoot, 'cli', 'target', 'router-cli.jar');
   if (!fs.existsSync(jar)) throw new Error(`${jar} is missing: run mvn package first, or set ROUTER_STACK_CLASSPATH`);
-  return [jar, path.join(repoRoot, 'job', 'target', 'lib', '*')].join(path.delimiter);
+  return [jar, path.join(repoRoot, 'cli', 'target', 'lib', '*')].join(path.delimiter);
 }
 
 /**

@@ -263,7 +263,7 @@ static int dot2(const uint8_t *codes, jint rowCount, jint from, jint to, const j
 typedef int (*dot_fn)(const uint8_t *, jint, jint, jint, const jint *, jint, const jshort *, jint, jint *);
 #endif
 
-JNIEXPORT jboolean JNICALL Java_org_agentrouter_memory_NativeKernels_supported0(JNIEnv *env, jclass cls) {
+JNIEXPORT jboolean JNICALL Java_org_agentrouter_memory_kernels_NativeKernels_supported0(JNIEnv *env, jclass cls) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") ? JNI_TRUE : JNI_FALSE;
@@ -292,7 +292,7 @@ static jint pinned(JNIEnv *env, dot_fn fn, jbyteArray codes, jint rowCount, jint
 }
 #endif
 
-JNIEXPORT jint JNICALL Java_org_agentrouter_memory_NativeInt4Dot_dot0(JNIEnv *env, jclass cls, jbyteArray codes,
+JNIEXPORT jint JNICALL Java_org_agentrouter_memory_kernels_NativeInt4Dot_dot0(JNIEnv *env, jclass cls, jbyteArray codes,
         jint rowCount, jint from, jint to, jintArray rows, jint n, jshortArray query, jint dim, jintArray out) {
 #if defined(__x86_64__)
     return pinned(env, dot4, codes, rowCount, from, to, rows, n, query, dim, out);
@@ -301,7 +301,7 @@ JNIEXPORT jint JNICALL Java_org_agentrouter_memory_NativeInt4Dot_dot0(JNIEnv *en
 #endif
 }
 
-JNIEXPORT jint JNICALL Java_org_agentrouter_memory_NativeInt2Dot_dot0(JNIEnv *env, jclass cls, jbyteArray codes,
+JNIEXPORT jint JNICALL Java_org_agentrouter_memory_kernels_NativeInt2Dot_dot0(JNIEnv *env, jclass cls, jbyteArray codes,
         jint rowCount, jint from, jint to, jintArray rows, jint n, jshortArray query, jint dim, jintArray out) {
 #if defined(__x86_64__)
     return pinned(env, dot2, codes, rowCount, from, to, rows, n, query, dim, out);

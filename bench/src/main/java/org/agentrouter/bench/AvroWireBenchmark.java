@@ -2,7 +2,7 @@ package org.agentrouter.bench;
 
 import ai.onnxruntime.OrtEnvironment;
 import org.agentrouter.routing.PricingTable;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.routing.RouteDecider;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.RoutingDecision;

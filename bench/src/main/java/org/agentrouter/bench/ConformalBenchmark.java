@@ -2,9 +2,9 @@ package org.agentrouter.bench;
 
 import java.util.SplittableRandom;
 import org.agentrouter.routing.CircuitBreaker;
-import org.agentrouter.routing.ConformalRouter;
+import org.agentrouter.routing.ConformalRule;
 import org.agentrouter.routing.PricingTable;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.routing.RouteDecider;
 import org.agentrouter.schema.ConformalCalibration;
 import org.agentrouter.schema.FallbackLevel;
@@ -29,7 +29,7 @@ public class ConformalBenchmark {
     private double[] alphas;
     private double[][] thresholds;
     private final double[] labelProbs = new double[2];
-    private final ConformalRouter.Decision decision = new ConformalRouter.Decision();
+    private final ConformalRule.Decision decision = new ConformalRule.Decision();
 
     private RouteDecider decider;
     private CircuitBreaker scorerBreaker;
@@ -50,19 +50,19 @@ public class ConformalBenchmark {
         decider = new RouteDecider(pricing, 0.1, pricing.strongest(), () -> System.currentTimeMillis() * 1_000);
         scorerBreaker = new CircuitBreaker(CircuitBreaker.Settings.defaults());
         query = new DecisionInputs(19).retrievedContext();
-        query.calibrationAlphas = alphas;
-        query.cheapThresholds = thresholds[0];
-        query.strongThresholds = thresholds[1];
+        query.score.calibrationAlphas = alphas;
+        query.score.cheapThresholds = thresholds[0];
+        query.score.strongThresholds = thresholds[1];
         clockMs = System.currentTimeMillis();
     }
 
-    /** ConformalRouter.decide alone: nearest calibrated alpha, prediction set, route. */
+    /** ConformalRule.decide alone: nearest calibrated alpha, prediction set, route. */
     @Benchmark
     public void conformalDecision(Blackhole bh) {
         double p = pStrongs[next++ & (RING - 1)];
         labelProbs[0] = 1.0 - p;
         labelProbs[1] = p;
-        ConformalRouter.decide(labelProbs, 0.1, 0.1, alphas, thresholds, decision);
+        ConformalRule.decide(labelProbs, 0.1, 0.1, alphas, thresholds, decision);
         bh.consume(decision.route);
         bh.consume(decision.predictionSet);
     }
@@ -77,8 +77,8 @@ public class ConformalBenchmark {
         long now = ++clockMs;
         boolean allowed = scorerBreaker.allow(now);
         scorerBreaker.onSuccess();
-        query.pStrong = pStrongs[next++ & (RING - 1)];
-        ConformalRouter.Decision d = decider.decideConformally(query);
+        query.score.pStrong = pStrongs[next++ & (RING - 1)];
+        ConformalRule.Decision d = decider.decideConformally(query.score, query.alpha);
         decider.rememberIfConfident(query, FallbackLevel.NONE, d.uncertain, d.route, d.confidence, now);
         bh.consume(allowed);
         bh.consume(d.route);

@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
 import org.agentrouter.features.FeatureAssembler;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
-import org.agentrouter.routing.InvalidQueryException;
-import org.agentrouter.routing.QueryContext;
-import org.agentrouter.routing.QueryValidator;
+import org.agentrouter.intake.InvalidQueryException;
+import org.agentrouter.query.QueryContext;
+import org.agentrouter.intake.QueryValidator;
 import org.agentrouter.schema.AgentQuery;
 
 /**
@@ -71,7 +71,7 @@ final class DecisionInputs {
         }
     }
 
-    /** What RetrievalFunction does after the store answered: new feature arrays, features, candidate ids. */
+    /** What MemoryRetriever does after the store answered: new feature arrays, features, candidate ids. */
     void assembleInto(QueryContext q) {
         q.candidateFeatures = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
         q.queryFeatures = new float[FeatureLayout.QUERY_WIDTH];

@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 import org.agentrouter.embedding.TokenCounter;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.routing.PricingTable;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.routing.RouteDecider;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RoutingDecision;
@@ -55,7 +55,7 @@ public class InOperatorPathBenchmark {
         }
         scorerDown = handedOver();
         inputs.assembleInto(scorerDown);
-        scorerDown.scoringFailure = "scorer circuit open";
+        scorerDown.score.failure = "scorer circuit open";
         QueryScoring.stamp(served, scorerDown);
     }
 
@@ -70,12 +70,12 @@ public class InOperatorPathBenchmark {
                 scorerBreaker.onSuccess();
             } catch (RuntimeException e) {
                 scorerBreaker.onFailure(now);
-                q.scoringFailed = true;
-                q.pStrong = Double.NaN;
-                q.scoringFailure = "scorer failed: " + e.getMessage();
+                q.score.failed = true;
+                q.score.pStrong = Double.NaN;
+                q.score.failure = "scorer failed: " + e.getMessage();
             }
         } else {
-            q.scoringFailure = "scorer circuit open";
+            q.score.failure = "scorer circuit open";
         }
         QueryScoring.stamp(served, q);
         return decider.decide(q);

@@ -2,7 +2,7 @@ package org.agentrouter.bench;
 
 import ai.onnxruntime.OrtEnvironment;
 import org.agentrouter.features.FeatureLayout;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.QueryScoring;
 import org.agentrouter.scoring.ServedModel;
@@ -47,8 +47,8 @@ public class ScoringBenchmark {
     public void scoringStep(Blackhole bh) {
         QueryScoring.score(served, query);
         QueryScoring.stamp(served, query);
-        bh.consume(query.relevance);
-        bh.consume(query.modelVersion);
+        bh.consume(query.score.relevance);
+        bh.consume(query.score.modelVersion);
     }
 
     @TearDown

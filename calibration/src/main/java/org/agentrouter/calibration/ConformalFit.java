@@ -3,7 +3,7 @@ package org.agentrouter.calibration;
 import java.util.ArrayList;
 import java.util.List;
 import org.agentrouter.routing.ConformalCalibrator;
-import org.agentrouter.routing.ConformalRouter;
+import org.agentrouter.routing.ConformalRule;
 import org.agentrouter.routing.GroupRiskControl;
 import org.agentrouter.schema.ConformalCalibration;
 
@@ -69,7 +69,7 @@ public final class ConformalFit {
     public static Outcome apply(OfflineScoring.Scored s, ConformalCalibration c, double alpha, int[] group) {
         double[] alphas = unboxed(c.getAlphas());
         double[][] thresholds = {unboxed(c.getCheapThresholds()), unboxed(c.getStrongThresholds())};
-        ConformalRouter.Decision d = new ConformalRouter.Decision();
+        ConformalRule.Decision d = new ConformalRule.Decision();
         int violations = 0, strong = 0, covered = 0, strongLabels = 0;
         int groups = 0;
         if (group != null) for (int g : group) groups = Math.max(groups, g + 1);
@@ -77,7 +77,7 @@ public final class ConformalFit {
         int[] violatedOfGroup = new int[groups];
         for (int i = 0; i < s.size(); i++) {
             double p = s.pStrong()[i];
-            ConformalRouter.decide(new double[] {1 - p, p}, alpha, alpha, alphas, thresholds, d);
+            ConformalRule.decide(new double[] {1 - p, p}, alpha, alpha, alphas, thresholds, d);
             int label = s.labels()[i];
             boolean violated = d.route == RoutingLabels.CHEAP && label == RoutingLabels.STRONG;
             if (label == RoutingLabels.STRONG) strongLabels++;
@@ -132,11 +132,11 @@ public final class ConformalFit {
     public static int[] routes(OfflineScoring.Scored s, ConformalCalibration c, double alpha) {
         double[] alphas = unboxed(c.getAlphas());
         double[][] thresholds = {unboxed(c.getCheapThresholds()), unboxed(c.getStrongThresholds())};
-        ConformalRouter.Decision d = new ConformalRouter.Decision();
+        ConformalRule.Decision d = new ConformalRule.Decision();
         int[] out = new int[s.size()];
         for (int i = 0; i < s.size(); i++) {
             double p = s.pStrong()[i];
-            ConformalRouter.decide(new double[] {1 - p, p}, alpha, alpha, alphas, thresholds, d);
+            ConformalRule.decide(new double[] {1 - p, p}, alpha, alpha, alphas, thresholds, d);
             out[i] = d.route;
         }
         return out;

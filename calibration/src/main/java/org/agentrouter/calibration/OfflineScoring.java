@@ -9,7 +9,7 @@ import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.agentrouter.scoring.OnnxScorer;
 
 /**

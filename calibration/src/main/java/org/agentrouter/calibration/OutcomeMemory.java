@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.function.IntPredicate;
 import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 
 /**
  * Past answered questions as memories: each row becomes an episode whose cheap and strong outcomes

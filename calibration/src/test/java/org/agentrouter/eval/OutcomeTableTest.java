@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.agentrouter.eval.MmluData;
 class OutcomeTableTest {
 
     private static final String WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1";

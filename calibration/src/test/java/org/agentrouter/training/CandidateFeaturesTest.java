@@ -11,7 +11,7 @@ import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
-import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.memory.store.MemoryStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

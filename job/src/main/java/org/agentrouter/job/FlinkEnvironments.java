@@ -3,42 +3,14 @@ package org.agentrouter.job;
 import java.nio.file.Path;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-/** Execution environments for the job: an in-process MiniCluster with the Flink UI and Prometheus, or the ambient one. */
+/** How the job's execution environment is set up from its options: checkpoints, parallelism, state backend, restore. */
 public final class FlinkEnvironments {
     private FlinkEnvironments() {}
-
-    /**
-     * A MiniCluster in this JVM serving the Flink UI on {@code uiPort} and Prometheus metrics on
-     * {@code prometheusPort} (0 disables either).
-     */
-    public static StreamExecutionEnvironment local(JobOptions options, int uiPort, int prometheusPort, Path checkpointDir) {
-        Configuration conf = new Configuration();
-        conf.set(PipelineOptions.OBJECT_REUSE, true);
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
-        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(Math.max(2, options.parallelism)));
-        conf.addAll(recovery(options));
-        if (prometheusPort > 0) {
-            conf.setString("metrics.reporter.prom.factory.class",
-                    "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-            conf.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
-        }
-        StreamExecutionEnvironment env;
-        if (uiPort > 0) {
-            conf.set(RestOptions.PORT, uiPort);
-            conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-            env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-        } else {
-            env = StreamExecutionEnvironment.createLocalEnvironment(options.parallelism, conf);
-        }
-        return configure(env, options);
-    }
 
     /**
      * Where the job's state comes from: nothing (a fresh start) or {@code --from-savepoint}. The path is checked

@@ -3,7 +3,7 @@ package org.agentrouter.job;
 import java.nio.file.Path;
 import org.agentrouter.flink.RouterConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.agentrouter.runtime.KafkaConnection;
+import org.agentrouter.job.KafkaConnection;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -28,7 +28,7 @@ public class JobOptions {
 
     @Option(names = "--delete-marker-retention-ms", description = "how long the job remembers a deleted memory so that an older copy "
             + "arriving late cannot bring it back; one day, like agent-memories' delete.retention.ms (default: ${DEFAULT-VALUE})")
-    public long deleteMarkerRetentionMs = org.agentrouter.runtime.Topics.AGENT_MEMORIES_DELETE_RETENTION_MS;
+    public long deleteMarkerRetentionMs = org.agentrouter.wire.Topics.AGENT_MEMORIES_DELETE_RETENTION_MS;
 
     @Option(names = "--k", description = "memory candidates retrieved per query, at most 128 (default: ${DEFAULT-VALUE})")
     public int k = 100;

@@ -3,8 +3,7 @@ package org.agentrouter.job;
 import java.util.Properties;
 import org.agentrouter.flink.KafkaMessage;
 import org.agentrouter.flink.RawRecord;
-import org.agentrouter.runtime.KafkaConnection;
-import org.agentrouter.runtime.Topics;
+import org.agentrouter.wire.Topics;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -35,10 +34,14 @@ public final class KafkaEndpoints {
     }
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
-        return new RouterJob(querySource(), modelSource(), feedbackSource(), memorySource(), sink(Topics.ROUTING_DECISIONS),
-                sink(Topics.ROUTING_METRICS), sink(Topics.AGENT_QUERIES_DLQ), sink(Topics.MODEL_EVENTS), healthSink(),
-                sink(Topics.AGENT_MEMORIES), config)
-                .withRolloutJudge(controlSink());
+        return new RouterJob(endpoints(), config);
+    }
+
+    /** Every topic of the job, with the rollout judge's rollbacks to router-models. */
+    public RouterEndpoints endpoints() {
+        return new RouterEndpoints(querySource(), modelSource(), feedbackSource(), memorySource(),
+                sink(Topics.ROUTING_DECISIONS), sink(Topics.ROUTING_METRICS), sink(Topics.AGENT_QUERIES_DLQ),
+                sink(Topics.MODEL_EVENTS), healthSink(), sink(Topics.AGENT_MEMORIES), controlSink());
     }
 
     /**

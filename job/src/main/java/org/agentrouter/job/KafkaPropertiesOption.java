@@ -1,7 +1,7 @@
 package org.agentrouter.job;
 
 import java.nio.file.Path;
-import org.agentrouter.runtime.KafkaConnection;
+import org.agentrouter.job.KafkaConnection;
 import picocli.CommandLine.Option;
 
 /** {@code --kafka-properties FILE}: the standard Kafka client settings (security) of the job and of every command that talks to Kafka. */

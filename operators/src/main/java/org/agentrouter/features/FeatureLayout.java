@@ -50,7 +50,7 @@ public final class FeatureLayout {
 
     // ---- query columns ----
     /** The query embedding occupies columns [0, EMBEDDING_DIM). */
-    public static final int EMBEDDING_DIM = 384;
+    public static final int EMBEDDING_DIM = org.agentrouter.wire.Embeddings.DIM;
     /** log1p(characters in the query text) / 10. */
     public static final int Q_LENGTH = EMBEDDING_DIM;
     /** 1 when the text looks like code. */

@@ -1,7 +1,7 @@
 package org.agentrouter.flink;
 
 import java.util.List;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 
 /** Why a decision fell back, as a metric label: a small fixed set, where the decision's reason is free text. */
 final class FallbackCause {
@@ -14,6 +14,6 @@ final class FallbackCause {
     private FallbackCause() {}
 
     static String of(QueryContext q) {
-        return q.scoringFailureCause == null ? OTHER : q.scoringFailureCause;
+        return q.score.failureCause == null ? OTHER : q.score.failureCause;
     }
 }

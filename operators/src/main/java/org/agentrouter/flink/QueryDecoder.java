@@ -6,7 +6,7 @@ import java.util.Map;
 import org.agentrouter.intake.Decoded;
 import org.agentrouter.intake.InputLimits;
 import org.agentrouter.intake.QueryIntake;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.ErrorCategory;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;

@@ -1,7 +1,7 @@
 package org.agentrouter.flink;
 
 import org.agentrouter.embedding.MiniLmEmbedder;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.ErrorCategory;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;

@@ -7,7 +7,7 @@ public class RawRecord {
     public int partition;
     public long offset;
     /** Set on a health tick (RouterJob's tick source) instead of Kafka bytes. */
-    public org.agentrouter.routing.HealthProbe probe;
+    public org.agentrouter.query.HealthProbe probe;
 
     public RawRecord() {}
 
@@ -20,7 +20,7 @@ public class RawRecord {
 
     public static RawRecord healthTick(long atMs) {
         RawRecord r = new RawRecord();
-        r.probe = new org.agentrouter.routing.HealthProbe(atMs);
+        r.probe = new org.agentrouter.query.HealthProbe(atMs);
         return r;
     }
 }

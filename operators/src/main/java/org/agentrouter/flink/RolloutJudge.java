@@ -1,5 +1,6 @@
 package org.agentrouter.flink;
 
+import org.agentrouter.release.ModelSlots;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +49,7 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
     public static final String KEY = "rollout";
     public static final String REQUESTED_BY = "rollout-judge";
     public static final String EVENT = "auto rollback";
-    static final String[] ROLES = {CandidateScorer.ROLE_CHAMPION, CandidateScorer.ROLE_CHALLENGER};
+    static final String[] ROLES = {ModelSlots.CHAMPION, ModelSlots.CHALLENGER};
 
     private final RolloutRules.Settings settings;
     /** Signs the rollbacks when the scorers check signatures (the job's own key); null: unsigned. */
@@ -124,8 +125,8 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
         }
         reports.update(kept);
         for (RolloutRules.Window w : windows.values()) {
-            if (CandidateScorer.ROLE_CHAMPION.equals(w.role) && (champion == null || w.lastAtMs > champion.lastAtMs)) champion = w;
-            if (CandidateScorer.ROLE_CHALLENGER.equals(w.role) && (challenger == null || w.lastAtMs > challenger.lastAtMs)) challenger = w;
+            if (ModelSlots.CHAMPION.equals(w.role) && (champion == null || w.lastAtMs > champion.lastAtMs)) champion = w;
+            if (ModelSlots.CHALLENGER.equals(w.role) && (challenger == null || w.lastAtMs > challenger.lastAtMs)) challenger = w;
         }
         // A challenger that stopped reporting (withdrawn, or promoted: then its version is the champion's) is not
         // judged on what is left of its reports.
@@ -133,8 +134,8 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
                 || (champion != null && champion.version.equals(challenger.version)))) {
             challenger = null;
         }
-        showOnGauges(CandidateScorer.ROLE_CHAMPION, champion);
-        showOnGauges(CandidateScorer.ROLE_CHALLENGER, challenger);
+        showOnGauges(ModelSlots.CHAMPION, champion);
+        showOnGauges(ModelSlots.CHALLENGER, challenger);
         if (challenger == null || !settings.autoRollback) return;
 
         VariantStats guarantee = guarantees.get(challenger.version);
@@ -151,7 +152,7 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
         autoRollbacks.inc();
         String servingVersion = champion == null ? "unknown" : champion.version;
         ModelControl control = ModelControl.newBuilder()
-                .setAction(CandidateScorer.ROLLBACK)
+                .setAction(ModelSlots.ROLLBACK)
                 .setModelVersion(rolledBackVersion)
                 .setReason("automatic (" + verdict.rule() + "): " + verdict.reason())
                 .setRequestedBy(REQUESTED_BY)
@@ -165,7 +166,7 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
                 .setEvent(EVENT)
                 .setModelName("router")
                 .setModelVersion(rolledBackVersion)
-                .setRole(CandidateScorer.ROLE_CHALLENGER)
+                .setRole(ModelSlots.CHALLENGER)
                 .setRule(verdict.rule())
                 .setReason((challenger.shadow ? "in shadow mode; " : "") + verdict.reason())
                 .setServingVersion(servingVersion)

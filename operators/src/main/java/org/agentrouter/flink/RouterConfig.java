@@ -16,7 +16,7 @@ public final class RouterConfig implements Serializable {
      * to 100k memories in the namespace; beyond, it grows with the square root of the size: 3.2x at 1M); 0 scans
      * every memory's 4-bit codes. Used on namespaces of more than twice the coarse shortlist.
      */
-    public int indexCoarseFactor = org.agentrouter.memory.LiveMemoryIndex.DEFAULT_COARSE_FACTOR;
+    public int indexCoarseFactor = org.agentrouter.memory.index.LiveMemoryIndex.DEFAULT_COARSE_FACTOR;
     /**
      * Threads that scan one large namespace for one query (the task thread plus helpers). One by default: under
      * load every core already has a task slot's work, and a split only wins where a core idles (BENCHMARKS.md).

@@ -1,5 +1,6 @@
 package org.agentrouter.flink;
 
+import org.agentrouter.release.ModelSlots;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  */
 final class VariantMetrics {
     static final String SHADOW = "shadow";
-    static final String[] ROLES = {CandidateScorer.ROLE_CHAMPION, CandidateScorer.ROLE_CHALLENGER, SHADOW};
+    static final String[] ROLES = {ModelSlots.CHAMPION, ModelSlots.CHALLENGER, SHADOW};
 
     private final MetricGroup root;
     private final String strongestRoute;
@@ -57,7 +58,7 @@ final class VariantMetrics {
         if (scoringMicros >= 0) v.scoringUs.update(scoringMicros);
         v.version = version;
         boolean shadow = SHADOW.equals(role);
-        String judgedRole = shadow ? CandidateScorer.ROLE_CHALLENGER : role;
+        String judgedRole = shadow ? ModelSlots.CHALLENGER : role;
         if (version == null || judgedRole == null) return;
         pending.computeIfAbsent(judgedRole + "|" + version + "|" + shadow,
                         k -> VariantStats.decisions(judgedRole, version, shadow, 0))

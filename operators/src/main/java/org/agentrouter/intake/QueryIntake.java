@@ -1,8 +1,8 @@
 package org.agentrouter.intake;
 
-import org.agentrouter.routing.InvalidQueryException;
-import org.agentrouter.routing.QueryContext;
-import org.agentrouter.routing.QueryValidator;
+import org.agentrouter.intake.InvalidQueryException;
+import org.agentrouter.query.QueryContext;
+import org.agentrouter.intake.QueryValidator;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;

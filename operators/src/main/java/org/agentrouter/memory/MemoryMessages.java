@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 import org.agentrouter.schema.AgentMemory;
 
+import org.agentrouter.wire.Embeddings;
 /**
  * {@link MemoryRecord} to and from {@link AgentMemory}, the record of the compacted {@code agent-memories}
  * topic. Unknown numbers are NaN in a MemoryRecord and null on the wire; vectors travel as AgentDB stores
@@ -26,8 +27,7 @@ public final class MemoryMessages {
     /** Checks {@code r} as the store would, then converts it; {@code eventTimeMs} stamps this version. */
     public static AgentMemory toMessage(MemoryRecord r, long eventTimeMs) {
         MemoryRecordChecks.requireValid(r, 0);
-        ByteBuffer blob = ByteBuffer.allocate(r.embedding.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        blob.asFloatBuffer().put(r.embedding);
+        ByteBuffer blob = Embeddings.toBuffer(r.embedding);
         return AgentMemory.newBuilder()
                 .setMemoryId(r.id)
                 .setNamespace(r.namespace)
@@ -76,13 +76,12 @@ public final class MemoryMessages {
         }
         r.sourceId = str(m.getSourceId());
         r.updatedAtMs = m.getEventTimeMs();
-        ByteBuffer blob = m.getEmbedding().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer blob = m.getEmbedding();
         if (blob.remaining() % Float.BYTES != 0) {
             throw new IllegalArgumentException("memory " + r.id + ": embedding has " + blob.remaining()
                     + " bytes, not a whole number of float32 values");
         }
-        r.embedding = new float[blob.remaining() / Float.BYTES];
-        blob.asFloatBuffer().get(r.embedding);
+        r.embedding = Embeddings.fromBuffer(blob);
         if (!m.getDeleted()) {
             MemoryRecordChecks.requireValid(r, 0);
         }

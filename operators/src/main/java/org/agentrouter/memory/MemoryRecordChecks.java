@@ -1,10 +1,11 @@
 package org.agentrouter.memory;
 
-/** What {@link MemoryStore#upsert} accepts; every message names the offending record. */
-final class MemoryRecordChecks {
+
+/** What {@code MemoryStore.upsert} accepts; every message names the offending record. */
+public final class MemoryRecordChecks {
     private MemoryRecordChecks() {}
 
-    static void requireValid(MemoryRecord r, int index) {
+    public static void requireValid(MemoryRecord r, int index) {
         if (r == null) {
             throw new IllegalArgumentException("record #" + index + " is null");
         }

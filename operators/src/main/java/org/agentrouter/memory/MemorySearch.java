@@ -1,8 +1,9 @@
 package org.agentrouter.memory;
 
+
 /**
- * A top-k search over the memories of one namespace. {@link MemoryStore} answers it exactly inside
- * sqlite-vec; {@link QuantizedIndex} answers it from a memory-resident int8 copy and rescoring in SQLite.
+ * A top-k search over the memories of one namespace. {@code MemoryStore} answers it exactly inside
+ * sqlite-vec; {@code QuantizedIndex} answers it from a memory-resident int8 copy and rescoring in SQLite.
  * Implementations reuse buffers: one per task slot, not thread-safe.
  */
 public interface MemorySearch {

@@ -1,12 +1,13 @@
 package org.agentrouter.memory;
 
+
 /**
  * Restricts a top-k search. Each part is optional: null (or an empty string) means "no restriction".
  *
  * @param kind          only memories of this kind; applied inside the KNN scan
  * @param minConfidence only memories whose confidence is at least this (0..1); applied inside the KNN
  *                      scan. Memories of unknown confidence never pass it.
- * @param tag           only memories carrying this tag; applied after the scan (see {@link MemoryStore#topK})
+ * @param tag           only memories carrying this tag; applied after the scan (see {@code MemoryStore.topK})
  */
 public record RetrievalFilter(String kind, Float minConfidence, String tag) {
     public static final RetrievalFilter NONE = new RetrievalFilter(null, null, null);

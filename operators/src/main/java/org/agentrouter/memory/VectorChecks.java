@@ -1,5 +1,6 @@
 package org.agentrouter.memory;
 
+
 /**
  * Vectors the store accepts: the model's dimension, finite, and a norm in [{@link #MIN_NORM}, {@link #MAX_NORM}]:
  * cosine needs a direction, and the index computes norms and scales in float, where a vector of tiny values
@@ -15,8 +16,8 @@ public final class VectorChecks {
         if (v == null) {
             throw new IllegalArgumentException(what + " is null");
         }
-        if (v.length != MemorySchema.DIM) {
-            throw new IllegalArgumentException(what + " has " + v.length + " dimensions, expected " + MemorySchema.DIM);
+        if (v.length != org.agentrouter.wire.Embeddings.DIM) {
+            throw new IllegalArgumentException(what + " has " + v.length + " dimensions, expected " + org.agentrouter.wire.Embeddings.DIM);
         }
         double norm2 = 0;
         for (int i = 0; i < v.length; i++) {

@@ -3,7 +3,7 @@ package org.agentrouter.routing;
 import java.util.Arrays;
 
 /**
- * Fits the thresholds {@link ConformalRouter} applies, from scores on calibration queries kept
+ * Fits the thresholds {@link ConformalRule} applies, from scores on calibration queries kept
  * apart from training. Split conformal uses one threshold for all routes (marginal coverage);
  * Mondrian (class-conditional) calibration fits one per route, so each route's label is covered at
  * 1 - alpha on its own, which matters when one route is rare.

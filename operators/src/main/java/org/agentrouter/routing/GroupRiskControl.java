@@ -133,7 +133,7 @@ public final class GroupRiskControl {
     }
 
     /**
-     * Thresholds for {@link ConformalRouter}: the cheap route is in the set when p_strong &lt;= lambda and
+     * Thresholds for {@link ConformalRule}: the cheap route is in the set when p_strong &lt;= lambda and
      * the strong route when p_strong &gt;= lambda, so the decision (the most expensive route in the set)
      * is cheap exactly when p_strong &lt; lambda. Row 0 cheap, row 1 strong, per alpha.
      */

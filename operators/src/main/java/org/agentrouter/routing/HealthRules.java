@@ -1,5 +1,6 @@
 package org.agentrouter.routing;
 
+import org.agentrouter.query.HealthProbe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package org.agentrouter.routing;
 
+import org.agentrouter.query.QueryContext;
+import org.agentrouter.query.Score;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -22,7 +24,7 @@ public final class RouteDecider implements AutoCloseable {
     private final LongSupplier nowMicros;
     private final TokenCounter tokens = new TokenCounter();
     private final RecentDecisions recent = RecentDecisions.defaults();
-    private final ConformalRouter.Decision decision = new ConformalRouter.Decision();
+    private final ConformalRule.Decision decision = new ConformalRule.Decision();
     private final double[] labelProbs;
     private final double[][] thresholds;
 
@@ -53,8 +55,8 @@ public final class RouteDecider implements AutoCloseable {
         double confidence;
         double alphaApplied = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
         boolean isUncertain;
-        if (q.scoringFailure == null) {
-            ConformalRouter.Decision c = decideConformally(q);
+        if (q.score.failure == null) {
+            ConformalRule.Decision c = decideConformally(q.score, q.alpha);
             route = c.route;
             for (int k = 0; k < pricing.size(); k++) {
                 if (c.inSet(k)) set.add(pricing.tier(k).route);
@@ -72,17 +74,17 @@ public final class RouteDecider implements AutoCloseable {
                 level = FallbackLevel.RECENT_DECISION;
                 route = same.route();
                 confidence = same.confidence();
-                reason = join(q.scoringFailure, "same route as near-identical query " + same.queryId());
+                reason = join(q.score.failure, "same route as near-identical query " + same.queryId());
             } else if (opinion != null) {
                 level = FallbackLevel.HEURISTIC;
                 route = opinion.strong() ? pricing.strongest() : 0;
                 confidence = 0.0;
-                reason = join(q.scoringFailure, "heuristic: " + opinion.reason());
+                reason = join(q.score.failure, "heuristic: " + opinion.reason());
             } else {
                 level = FallbackLevel.DEFAULT_ROUTE;
                 route = defaultRoute;
                 confidence = 0.0;
-                reason = join(q.scoringFailure, "default route");
+                reason = join(q.score.failure, "default route");
             }
             set.set(0, pricing.tier(route).route);
             isUncertain = true;
@@ -102,7 +104,7 @@ public final class RouteDecider implements AutoCloseable {
                 .setRoute(tier.route)
                 .setModel(tier.model)
                 .setConfidence(confidence)
-                .setPStrong(Double.isNaN(q.pStrong) ? -1.0 : q.pStrong)
+                .setPStrong(Double.isNaN(q.score.pStrong) ? -1.0 : q.score.pStrong)
                 .setPredictionSet(set)
                 .setUncertain(isUncertain)
                 .setAlpha(alphaApplied)
@@ -112,8 +114,8 @@ public final class RouteDecider implements AutoCloseable {
                 .setStrongCostUsd(strongCost)
                 .setFallbackLevel(level)
                 .setFallbackReason(reason)
-                .setModelVersion(q.modelVersion == null ? "none" : q.modelVersion)
-                .setModelRole(q.modelRole == null ? "none" : q.modelRole)
+                .setModelVersion(q.score.modelVersion == null ? "none" : q.score.modelVersion)
+                .setModelRole(q.score.modelRole == null ? "none" : q.score.modelRole)
                 .setEventTimeMs(q.eventTimeMs)
                 .setDecidedAtMs(now)
                 .setProcessingLatencyUs(latencyUs)
@@ -123,15 +125,16 @@ public final class RouteDecider implements AutoCloseable {
     }
 
     /**
-     * The conformal step alone (the decision is valid until the next call). Two routes today:
-     * P(label = cheap) = 1 - p_strong. More tiers need a scorer output per route.
+     * The conformal step alone, for a score with the calibration of the release that made it (the served score, or
+     * a shadow challenger's) and the query's alpha (NaN: the default); the decision is valid until the next call.
+     * Two routes today: P(label = cheap) = 1 - p_strong. More tiers need a scorer output per route.
      */
-    public ConformalRouter.Decision decideConformally(QueryContext q) {
-        labelProbs[0] = 1.0 - q.pStrong;
-        labelProbs[labelProbs.length - 1] = q.pStrong;
-        thresholds[0] = q.cheapThresholds;
-        thresholds[thresholds.length - 1] = q.strongThresholds;
-        ConformalRouter.decide(labelProbs, q.alpha, defaultAlpha, q.calibrationAlphas, thresholds, decision);
+    public ConformalRule.Decision decideConformally(Score s, double alpha) {
+        labelProbs[0] = 1.0 - s.pStrong;
+        labelProbs[labelProbs.length - 1] = s.pStrong;
+        thresholds[0] = s.cheapThresholds;
+        thresholds[thresholds.length - 1] = s.strongThresholds;
+        ConformalRule.decide(labelProbs, alpha, defaultAlpha, s.calibrationAlphas, thresholds, decision);
         return decision;
     }
 
@@ -148,7 +151,7 @@ public final class RouteDecider implements AutoCloseable {
         int want = Math.min(q.contextK, q.candidateCount);
         List<ContextItem> items = new ArrayList<>(want);
         if (want == 0) return items;
-        float[] rel = q.relevance;
+        float[] rel = q.score.relevance;
         boolean[] taken = new boolean[q.candidateCount];
         for (int r = 0; r < want; r++) {
             int best = -1;

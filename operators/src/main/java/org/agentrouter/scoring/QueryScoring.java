@@ -1,7 +1,7 @@
 package org.agentrouter.scoring;
 
 import org.agentrouter.features.FeatureLayout;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 
 /**
  * The scoring stage without Flink: what {@code CandidateScorer} does to each query with the model it
@@ -18,19 +18,19 @@ public final class QueryScoring {
      */
     public static void score(ServedModel model, QueryContext q) {
         float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
-        q.pStrong = model.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
-        if (!(q.pStrong >= 0.0 && q.pStrong <= 1.0)) {
-            throw new IllegalStateException("model returned p_strong " + q.pStrong);
+        q.score.pStrong = model.scorer.score(q.candidateFeatures, q.queryFeatures, relevance);
+        if (!(q.score.pStrong >= 0.0 && q.score.pStrong <= 1.0)) {
+            throw new IllegalStateException("model returned p_strong " + q.score.pStrong);
         }
-        q.relevance = relevance;
+        q.score.relevance = relevance;
     }
 
     /** Marks the query with the release that served it, whose calibration routing must then apply. */
     public static void stamp(ServedModel model, QueryContext q) {
-        q.modelVersion = model.version.toString();
-        q.modelRole = model.role;
-        q.calibrationAlphas = model.alphas;
-        q.strongThresholds = model.strongThresholds;
-        q.cheapThresholds = model.cheapThresholds;
+        q.score.modelVersion = model.version.toString();
+        q.score.modelRole = model.role;
+        q.score.calibrationAlphas = model.alphas;
+        q.score.strongThresholds = model.strongThresholds;
+        q.score.cheapThresholds = model.cheapThresholds;
     }
 }

@@ -1,5 +1,6 @@
 package org.agentrouter.flink;
 
+import org.agentrouter.release.ModelSlots;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.routing.CircuitBreaker;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
@@ -84,7 +85,7 @@ class CandidateScorerTest {
             h.processElement(query("f"), 0);
 
             List<QueryContext> out = h.extractOutputValues();
-            assertEquals(List.of(v0, v0, "1.4.0", "1.4.0", "1.4.0", "2.0.0"), out.stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of(v0, v0, "1.4.0", "1.4.0", "1.4.0", "2.0.0"), out.stream().map(q -> q.score.modelVersion).toList());
 
             List<String> events = new java.util.ArrayList<>();
             for (var r : h.getSideOutput(RouterOutputs.MODEL_EVENTS)) {
@@ -96,10 +97,10 @@ class CandidateScorerTest {
                     "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0", "refused:version not newer:1.4.0",
                     "refused:major version change:1.4.0", "accepted:2.0.0:2.0.0"), events);
             for (QueryContext q : out) {
-                assertNull(q.scoringFailure);
-                assertTrue(q.pStrong > 0.5 && q.pStrong <= 1.0, "evidence for strong raises p_strong: " + q.pStrong);
-                assertTrue(q.relevance[0] > 0 && q.relevance[1] == 0f, "padding rows have no relevance");
-                assertEquals(3, q.calibrationAlphas.length);
+                assertNull(q.score.failure);
+                assertTrue(q.score.pStrong > 0.5 && q.score.pStrong <= 1.0, "evidence for strong raises p_strong: " + q.score.pStrong);
+                assertTrue(q.score.relevance[0] > 0 && q.score.relevance[1] == 0f, "padding rows have no relevance");
+                assertEquals(3, q.score.calibrationAlphas.length);
             }
         }
     }
@@ -118,7 +119,7 @@ class CandidateScorerTest {
             restored.initializeState(snapshot);
             restored.open();
             restored.processElement(query("after-restore"), 0);
-            assertEquals("1.7.0", restored.extractOutputValues().get(0).modelVersion);
+            assertEquals("1.7.0", restored.extractOutputValues().get(0).score.modelVersion);
         }
     }
 
@@ -136,14 +137,14 @@ class CandidateScorerTest {
             List<QueryContext> out = h.extractOutputValues();
             assertEquals(4, out.size(), "every query goes on, failed or not");
             for (int i = 0; i < 3; i++) {
-                assertTrue(out.get(i).scoringFailure.startsWith("scorer failed"), out.get(i).scoringFailure);
+                assertTrue(out.get(i).score.failure.startsWith("scorer failed"), out.get(i).score.failure);
             }
-            assertEquals("scorer circuit open", out.get(3).scoringFailure);
+            assertEquals("scorer circuit open", out.get(3).score.failure);
         }
     }
 
     private static byte[] rollback() {
-        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK)
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(ModelSlots.ROLLBACK)
                 .setReason("canary looked bad").setRequestedAtMs(0).build());
     }
 
@@ -178,7 +179,7 @@ class CandidateScorerTest {
             restored.processElement(query("after-republish"), 0);
 
             assertEquals(List.of("1.1.0", "1.1.0", "1.2.0"),
-                    restored.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+                    restored.extractOutputValues().stream().map(q -> q.score.modelVersion).toList());
             assertEquals(List.of("rolled back:1.1.0:1.1.0", "refused:nothing to roll back to:1.1.0", "accepted:1.2.0:1.2.0"),
                     events(restored));
             ModelEvent rolledBack = AvroWire.MODEL_EVENT.decode(restored.getSideOutput(RouterOutputs.MODEL_EVENTS).peek().getValue().value);
@@ -206,7 +207,7 @@ class CandidateScorerTest {
             h.processElement(query("e"), 0);
 
             assertEquals(List.of("1.3.0", v0, "1.4.0", "1.5.0", "1.5.0"),
-                    h.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+                    h.extractOutputValues().stream().map(q -> q.score.modelVersion).toList());
             assertEquals(List.of("refused:nothing to roll back to:" + v0, "accepted:1.3.0:1.3.0", "rolled back:" + v0 + ":" + v0,
                     "accepted:1.5.0:1.5.0", "accepted:1.4.0:1.4.0", "rolled back:1.5.0:1.5.0",
                     "refused:unknown control action:1.5.0"), events(h));
@@ -221,11 +222,11 @@ class CandidateScorerTest {
 
     private static byte[] challenger(String version, int share) throws Exception {
         return AvroWire.MODEL_RELEASE.encode(ModelRelease.newBuilder(bundled()).setVersion(version)
-                .setRole(CandidateScorer.ROLE_CHALLENGER).setSharePercent(share).build());
+                .setRole(ModelSlots.CHALLENGER).setSharePercent(share).build());
     }
 
     private static byte[] rollout(int share) {
-        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(CandidateScorer.ROLLOUT)
+        return AvroWire.MODEL_CONTROL.encode(ModelControl.newBuilder().setAction(ModelSlots.ROLLOUT)
                 .setSharePercent(share).setRequestedAtMs(0).build());
     }
 
@@ -237,8 +238,8 @@ class CandidateScorerTest {
         List<QueryContext> out = h.extractOutputValues();
         java.util.Map<String, String> byUser = new java.util.LinkedHashMap<>();
         for (QueryContext q : out.subList(before, out.size())) {
-            assertNull(q.scoringFailure);
-            byUser.put(q.userId, q.modelRole + " " + q.modelVersion);
+            assertNull(q.score.failure);
+            byUser.put(q.userId, q.score.modelRole + " " + q.score.modelVersion);
         }
         return byUser;
     }
@@ -319,14 +320,14 @@ class CandidateScorerTest {
         OperatorSubtaskState snapshot;
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
             h.processBroadcastElement(challenger("1.7.0", 50), 0);
-            h.processBroadcastElement(control(CandidateScorer.ROLLOUT, true, "1.7.0"), 0);
+            h.processBroadcastElement(control(ModelSlots.ROLLOUT, true, "1.7.0"), 0);
             variantByUser(h, users, "shadow").values().forEach(v -> assertEquals("champion " + v0, v));
             for (QueryContext q : h.extractOutputValues()) {
-                assertEquals("1.7.0", q.shadowVersion);
-                assertNull(q.shadowFailure);
-                assertTrue(q.shadowPStrong >= 0 && q.shadowPStrong <= 1, "shadow score " + q.shadowPStrong);
-                assertEquals(q.pStrong, q.shadowPStrong, 1e-6, "the same graph scores the same");
-                assertTrue(q.shadowScoringMicros >= 0 && q.scoringMicros >= 0);
+                assertEquals("1.7.0", q.shadow.modelVersion);
+                assertNull(q.shadow.failure);
+                assertTrue(q.shadow.pStrong >= 0 && q.shadow.pStrong <= 1, "shadow score " + q.shadow.pStrong);
+                assertEquals(q.score.pStrong, q.shadow.pStrong, 1e-6, "the same graph scores the same");
+                assertTrue(q.shadow.micros >= 0 && q.score.micros >= 0);
             }
             snapshot = h.snapshot(1L, 1L);
         }
@@ -337,12 +338,12 @@ class CandidateScorerTest {
             restored.open();
             // Shadow mode is in broadcast state: it survives the restore.
             variantByUser(restored, users, "restored").values().forEach(v -> assertEquals("champion " + v0, v));
-            assertTrue(restored.extractOutputValues().stream().allMatch(q -> "1.7.0".equals(q.shadowVersion)));
+            assertTrue(restored.extractOutputValues().stream().allMatch(q -> "1.7.0".equals(q.shadow.modelVersion)));
             restored.processBroadcastElement(rollout(50), 0); // ends shadow mode: half the users on the challenger
             java.util.Map<String, String> live = variantByUser(restored, users, "live");
             assertTrue(live.containsValue("challenger 1.7.0") && live.containsValue("champion " + v0), live.toString());
             List<QueryContext> out = restored.extractOutputValues();
-            assertNull(out.get(out.size() - 1).shadowVersion, "no shadow scoring once live");
+            assertNull(out.get(out.size() - 1).shadow, "no shadow scoring once live");
         }
     }
 
@@ -352,12 +353,12 @@ class CandidateScorerTest {
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = harness()) {
             h.processBroadcastElement(challenger("1.7.0", 100), 0); // promoted at once
             h.processBroadcastElement(challenger("1.8.0", 50), 0);
-            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.7.0"), 0); // 1.8.0 serves: ignored
-            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.8.0"), 0); // withdraws 1.8.0
-            h.processBroadcastElement(control(CandidateScorer.ROLLBACK, false, "1.8.0"), 0); // repeated: ignored, champion kept
+            h.processBroadcastElement(control(ModelSlots.ROLLBACK, false, "1.7.0"), 0); // 1.8.0 serves: ignored
+            h.processBroadcastElement(control(ModelSlots.ROLLBACK, false, "1.8.0"), 0); // withdraws 1.8.0
+            h.processBroadcastElement(control(ModelSlots.ROLLBACK, false, "1.8.0"), 0); // repeated: ignored, champion kept
             h.processElement(query("after"), 0);
 
-            assertEquals("1.7.0", h.extractOutputValues().get(0).modelVersion);
+            assertEquals("1.7.0", h.extractOutputValues().get(0).score.modelVersion);
             List<String> events = events(h);
             assertEquals(List.of("accepted:1.7.0:" + v0, "promoted:1.7.0:1.7.0", "accepted:1.8.0:1.7.0", "ignored:1.7.0:1.7.0",
                     "rolled back:1.8.0:1.7.0", "ignored:1.8.0:1.7.0"), events);
@@ -382,10 +383,10 @@ class CandidateScorerTest {
         org.agentrouter.signing.TrustedModelKeys trusted = org.agentrouter.signing.TrustedModelKeys.of(List.of(operatorKey.getPublic()))
                 .withJudgeKey(job.publicKeyX509());
         ModelRelease v13 = ModelRelease.newBuilder(bundled()).setVersion("1.3.0").build();
-        ModelRelease challenger14 = ModelRelease.newBuilder(bundled()).setVersion("1.4.0").setRole(CandidateScorer.ROLE_CHALLENGER)
+        ModelRelease challenger14 = ModelRelease.newBuilder(bundled()).setVersion("1.4.0").setRole(ModelSlots.CHALLENGER)
                 .setSharePercent(50).build();
-        ModelControl operatorRollback = ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK).setRequestedAtMs(0).build();
-        ModelControl judgeRollback = ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK).setModelVersion("1.4.0")
+        ModelControl operatorRollback = ModelControl.newBuilder().setAction(ModelSlots.ROLLBACK).setRequestedAtMs(0).build();
+        ModelControl judgeRollback = ModelControl.newBuilder().setAction(ModelSlots.ROLLBACK).setModelVersion("1.4.0")
                 .setRequestedBy(RolloutJudge.REQUESTED_BY).setRequestedAtMs(0).build();
         try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
                 new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults(), trusted), CandidateScorer.MODEL_STATE)) {
@@ -405,7 +406,7 @@ class CandidateScorerTest {
             h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(job.sign(judgeRollback)), 0); // withdraws 1.4.0
             h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(operator.sign(operatorRollback)), 0); // back to v0
 
-            assertEquals(List.of(v0, "1.3.0", "1.3.0"), h.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of(v0, "1.3.0", "1.3.0"), h.extractOutputValues().stream().map(q -> q.score.modelVersion).toList());
             assertEquals(List.of("refused:signature:" + v0, "refused:signature:" + v0, "refused:signature:" + v0,
                     "refused:signature:" + v0, "accepted:1.3.0:1.3.0", "refused:signature:1.3.0", "refused:signature:1.3.0",
                     "accepted:1.4.0:1.3.0", "refused:signature:1.3.0", "rolled back:1.4.0:1.3.0", "rolled back:" + v0 + ":" + v0),

@@ -13,7 +13,7 @@ import java.util.Set;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.routing.CircuitBreaker;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.routing.RecentDecisions;
 import org.agentrouter.schema.AgentMemory;
 import org.agentrouter.wire.AvroWire;
@@ -197,7 +197,7 @@ class NamespaceIsolationPropertyTest {
         RouterConfig c = new RouterConfig();
         c.retrievalK = 20;
         c.retrievalBreaker = new CircuitBreaker.Settings(5, 60_000, 60_000);
-        return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new RetrievalFunction(c)),
+        return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new MemoryRetriever(c)),
                 q -> q.namespace, e -> e.namespace, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
     }
 

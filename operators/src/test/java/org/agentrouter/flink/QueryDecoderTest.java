@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.DeadLetter;
 import org.agentrouter.schema.ErrorCategory;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import java.util.ArrayList;
 import java.util.List;
 import org.agentrouter.embedding.MiniLmEmbedder;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.MemoryRecord;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
@@ -88,7 +88,7 @@ public final class RetrievalMeasure {
 
     private static KeyedTwoInputStreamOperatorTestHarness<String, QueryContext, MemoryEvent, QueryContext> harness(
             RouterConfig c) throws Exception {
-        var h = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new RetrievalFunction(c)),
+        var h = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new MemoryRetriever(c)),
                 (QueryContext q) -> q.namespace, (MemoryEvent e) -> e.namespace, Types.STRING);
         // As in the job: checkpoints to files (the harness default keeps them in memory, capped at 5 MB).
         h.setCheckpointStorage(new org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage(

@@ -1,5 +1,6 @@
 package org.agentrouter.flink;
 
+import org.agentrouter.release.ModelSlots;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,7 +71,7 @@ class RolloutJudgeTest {
             send(h, report("challenger", "1.1.0", 60, 30));
             List<ModelControl> c = controls(h);
             assertEquals(1, c.size());
-            assertEquals(CandidateScorer.ROLLBACK, c.get(0).getAction());
+            assertEquals(ModelSlots.ROLLBACK, c.get(0).getAction());
             assertEquals("1.1.0", c.get(0).getModelVersion());
             assertEquals(RolloutJudge.REQUESTED_BY, c.get(0).getRequestedBy());
             assertTrue(c.get(0).getReason().contains(RolloutRules.RULE_ERRORS), c.get(0).getReason());

@@ -12,7 +12,7 @@ import org.agentrouter.features.FeatureLayout;
 
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.routing.PricingTable;
-import org.agentrouter.routing.QueryContext;
+import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.RoutingFeedback;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.ByteMutator;

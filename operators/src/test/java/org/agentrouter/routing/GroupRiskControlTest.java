@@ -55,13 +55,13 @@ class GroupRiskControlTest {
     void routerThresholdsSendCheapExactlyBelowLambda() {
         double lambda = 0.375;
         double[][] t = GroupRiskControl.thresholds(new double[] {lambda});
-        ConformalRouter.Decision d = new ConformalRouter.Decision();
+        ConformalRule.Decision d = new ConformalRule.Decision();
         for (double p : new double[] {0.0, 0.2, 0.374999, lambda, 0.375001, 0.9, 1.0}) {
-            ConformalRouter.decide(new double[] {1 - p, p}, 0.1, 0.1, new double[] {0.1}, t, d);
+            ConformalRule.decide(new double[] {1 - p, p}, 0.1, 0.1, new double[] {0.1}, t, d);
             assertEquals(p < lambda ? 0 : 1, d.route, "p_strong " + p);
         }
         double[][] never = GroupRiskControl.thresholds(new double[] {0.0});
-        ConformalRouter.decide(new double[] {1.0, 0.0}, 0.1, 0.1, new double[] {0.1}, never, d);
+        ConformalRule.decide(new double[] {1.0, 0.0}, 0.1, 0.1, new double[] {0.1}, never, d);
         assertEquals(1, d.route, "lambda 0 sends even p_strong = 0 to the strong route");
     }
 
@@ -104,9 +104,9 @@ class GroupRiskControlTest {
         assertTrue(groupRisk > alpha - 0.05, "and is not trivially conservative: " + groupRisk);
     }
 
-    /** Mean over groups of the violation rate when routing with ConformalRouter and these thresholds. */
+    /** Mean over groups of the violation rate when routing with ConformalRule and these thresholds. */
     private static double violationRateOfRouter(Population test, double[][] thresholds) {
-        ConformalRouter.Decision d = new ConformalRouter.Decision();
+        ConformalRule.Decision d = new ConformalRule.Decision();
         int groups = 0;
         for (int g : test.group()) groups = Math.max(groups, g + 1);
         int[] strong = new int[groups];
@@ -114,7 +114,7 @@ class GroupRiskControlTest {
         for (int i = 0; i < test.p().length; i++) {
             if (!test.needsStrong()[i]) continue;
             double p = test.p()[i];
-            ConformalRouter.decide(new double[] {1 - p, p}, 0.1, 0.1, new double[] {0.1}, thresholds, d);
+            ConformalRule.decide(new double[] {1 - p, p}, 0.1, 0.1, new double[] {0.1}, thresholds, d);
             strong[test.group()[i]]++;
             if (d.route == 0) violated[test.group()[i]]++;
         }

@@ -1,5 +1,6 @@
 package org.agentrouter.routing;
 
+import org.agentrouter.query.HealthProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

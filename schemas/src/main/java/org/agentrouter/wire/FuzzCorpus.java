@@ -130,9 +130,7 @@ public final class FuzzCorpus {
 
     public AgentMemory memory(String id, String namespace) {
         float[] v = vector();
-        ByteBuffer blob = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float x : v) blob.putFloat(x);
-        blob.flip();
+        ByteBuffer blob = Embeddings.toBuffer(v);
         if (edge() && blob.limit() > 0) blob.limit(blob.limit() - 1 - rnd.nextInt(3)); // not whole float32s
         long now = System.currentTimeMillis();
         return AgentMemory.newBuilder()

@@ -1,0 +1,4 @@
+/**
+ * Offline, {@code ./router replay}: the namespace learner replayed over decisions and partial feedback.
+ */
+package org.agentrouter.replay;
