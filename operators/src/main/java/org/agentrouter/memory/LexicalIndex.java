@@ -1,0 +1,289 @@
+package org.agentrouter.memory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SerialMergeScheduler;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.ByteBuffersDirectory;
+
+/**
+ * The lexical side of retrieval: one small in-memory Apache Lucene index per namespace, scored by Okapi BM25
+ * (Lucene's {@link BM25Similarity}, k1 1.2, b 0.75) over the memory texts, analysed by Lucene's
+ * {@link EnglishAnalyzer} (lower case, English stop words, possessives, Porter stems). Dense retrieval misses
+ * memories that share a rare word with the query (a name, a place, a title) but not its meaning as a whole;
+ * BM25 finds those (BENCHMARKS.md, "Which memories matter").
+ *
+ * <p>Like {@link LiveMemoryIndex} it is a copy of keyed state, never the source of truth: a namespace is
+ * loaded from state on its first event after a start, restore or rescale, then kept in step with every change.
+ * Each namespace has its own index so that BM25's statistics (document frequencies, average length) are the
+ * namespace's own: the same memories give the same scores whatever other namespaces share the subtask.
+ *
+ * <p>Writes go to the namespace's {@link IndexWriter}; the searcher is reopened (near-real-time, from the
+ * writer) at the first search after a change, so a run of upserts costs one reopen. Merges run on the
+ * calling thread ({@link SerialMergeScheduler}): no thread is started. One per task slot, not thread-safe.
+ */
+public final class LexicalIndex implements AutoCloseable {
+    static final String ID = "id";
+    static final String TEXT = "text";
+    /** Distinct query terms used at most (BooleanQuery refuses more than 1024 clauses; a query is rarely near 64). */
+    public static final int MAX_QUERY_TERMS = 64;
+
+    private final Analyzer analyzer;
+    private final BM25Similarity similarity = new BM25Similarity();
+    private final Map<String, Space> spaces = new HashMap<>();
+    private long total;
+
+    public LexicalIndex() {
+        this(new EnglishAnalyzer());
+    }
+
+    /** With another analyser (studies compare them); the job uses {@link EnglishAnalyzer}. */
+    public LexicalIndex(Analyzer analyzer) {
+        this.analyzer = analyzer;
+    }
+
+    /** Ids and BM25 scores of one search, best first; refilled by every search. */
+    public static final class Hits {
+        private int size;
+        public final String[] ids;
+        public final float[] scores;
+
+        public Hits(int capacity) {
+            ids = new String[capacity];
+            scores = new float[capacity];
+        }
+
+        public int size() {
+            return size;
+        }
+
+        public int capacity() {
+            return ids.length;
+        }
+
+        public void clear() {
+            size = 0;
+        }
+
+        void add(String id, float score) {
+            ids[size] = id;
+            scores[size] = score;
+            size++;
+        }
+    }
+
+    /** One namespace: its directory, writer, and the reader of its last refresh. */
+    private final class Space {
+        final ByteBuffersDirectory directory = new ByteBuffersDirectory();
+        final IndexWriter writer;
+        DirectoryReader reader;
+        IndexSearcher searcher;
+        StoredFields stored;
+        boolean changed;
+        int size;
+
+        Space() {
+            try {
+                IndexWriterConfig config = new IndexWriterConfig(analyzer)
+                        .setSimilarity(similarity)
+                        .setMergeScheduler(new SerialMergeScheduler())
+                        .setCommitOnClose(false)
+                        .setRAMBufferSizeMB(4);
+                writer = new IndexWriter(directory, config);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open an in-memory Lucene index", e);
+            }
+        }
+
+        IndexSearcher searcher() throws IOException {
+            if (reader == null) {
+                reader = DirectoryReader.open(writer);
+                changed = false;
+            } else if (changed) {
+                DirectoryReader next = DirectoryReader.openIfChanged(reader, writer);
+                if (next != null) {
+                    reader.close();
+                    reader = next;
+                }
+                changed = false;
+            } else {
+                return searcher;
+            }
+            searcher = new IndexSearcher(reader);
+            searcher.setSimilarity(similarity);
+            // The default query cache would keep filters of past queries per namespace; every query here is new.
+            searcher.setQueryCache(null);
+            stored = reader.storedFields();
+            return searcher;
+        }
+
+        void close() throws IOException {
+            if (reader != null) reader.close();
+            writer.rollback(); // nothing to keep: state is the source of truth
+            directory.close();
+        }
+    }
+
+    /** True once {@code namespace} was loaded (it may hold no memories any more). */
+    public boolean has(String namespace) {
+        return spaces.containsKey(namespace);
+    }
+
+    /** Marks a namespace as loaded even when it has no memories yet. */
+    public void open(String namespace) {
+        spaces.computeIfAbsent(namespace, n -> new Space());
+    }
+
+    /** Forgets a namespace (its key group moved away, or it is rebuilt). */
+    public void drop(String namespace) {
+        Space s = spaces.remove(namespace);
+        if (s != null) {
+            total -= s.size;
+            try {
+                s.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    public long size() {
+        return total;
+    }
+
+    public int size(String namespace) {
+        Space s = spaces.get(namespace);
+        return s == null ? 0 : s.size;
+    }
+
+    /**
+     * Adds or replaces the memory's text under its id.
+     *
+     * @param isNew whether the id is new to the namespace (the caller knows it from state; Lucene cannot tell
+     *              without a search)
+     */
+    public void upsert(String namespace, String id, String text, boolean isNew) {
+        Space s = spaces.computeIfAbsent(namespace, n -> new Space());
+        Document doc = new Document();
+        doc.add(new StringField(ID, id, Field.Store.YES));
+        doc.add(new TextField(TEXT, text == null ? "" : text, Field.Store.NO));
+        try {
+            s.writer.updateDocument(new Term(ID, id), doc);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot index memory " + id, e);
+        }
+        s.changed = true;
+        if (isNew) {
+            s.size++;
+            total++;
+        }
+    }
+
+    /** Removes the memory; {@code wasIndexed} says whether it was there (the caller knows it from state). */
+    public void delete(String namespace, String id, boolean wasIndexed) {
+        Space s = spaces.get(namespace);
+        if (s == null) return;
+        try {
+            s.writer.deleteDocuments(new Term(ID, id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete memory " + id, e);
+        }
+        s.changed = true;
+        if (wasIndexed) {
+            s.size--;
+            total--;
+        }
+    }
+
+    /**
+     * The namespace's top {@code n} memories by BM25 against {@code text} (n at most {@code out.capacity()}),
+     * best first, ties in index order; memories sharing no term with the text are not returned.
+     *
+     * @return how many were found
+     */
+    public int search(String namespace, String text, int n, Hits out) {
+        out.clear();
+        Space s = spaces.get(namespace);
+        if (s == null || s.size == 0 || text == null || text.isBlank()) return 0;
+        int want = Math.min(n, out.capacity());
+        try {
+            BooleanQuery query = query(text);
+            if (query == null) return 0;
+            TopDocs top = s.searcher().search(query, want);
+            for (ScoreDoc d : top.scoreDocs) {
+                out.add(s.stored.document(d.doc).get(ID), d.score);
+            }
+            return out.size();
+        } catch (IOException e) {
+            throw new UncheckedIOException("lexical search failed in namespace " + namespace, e);
+        }
+    }
+
+    /** The analysed terms of a text, in order, repeats kept (for tests and features). */
+    public List<String> terms(String text) {
+        List<String> terms = new ArrayList<>();
+        try (TokenStream ts = analyzer.tokenStream(TEXT, text)) {
+            CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
+            ts.reset();
+            while (ts.incrementToken()) terms.add(term.toString());
+            ts.end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return terms;
+    }
+
+    /** One SHOULD clause per distinct term, weighted by how often the query repeats it. */
+    private BooleanQuery query(String text) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String t : terms(text)) {
+            if (counts.size() >= MAX_QUERY_TERMS && !counts.containsKey(t)) continue;
+            counts.merge(t, 1, Integer::sum);
+        }
+        if (counts.isEmpty()) return null;
+        BooleanQuery.Builder b = new BooleanQuery.Builder();
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            org.apache.lucene.search.Query q = new TermQuery(new Term(TEXT, e.getKey()));
+            if (e.getValue() > 1) q = new org.apache.lucene.search.BoostQuery(q, e.getValue());
+            b.add(q, BooleanClause.Occur.SHOULD);
+        }
+        return b.build();
+    }
+
+    @Override
+    public void close() {
+        for (Space s : spaces.values()) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing in-memory structures; nothing is lost
+            }
+        }
+        spaces.clear();
+        total = 0;
+    }
+}
