@@ -38,6 +38,8 @@ public final class RouterCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Before any Avro class reads its limits (the job of ./router demo and run decodes in this JVM).
+        org.agentrouter.wire.AvroLimits.install();
         int code = new CommandLine(new RouterCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {

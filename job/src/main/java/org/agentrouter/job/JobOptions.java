@@ -117,6 +117,12 @@ public class JobOptions {
     @Option(names = "--rollout-report-interval-ms", description = "each routing subtask reports its variants to the judge this often (default: ${DEFAULT-VALUE})")
     public long rolloutReportIntervalMs = 1_000;
 
+    @Option(names = "--max-record-bytes", description = "largest query, feedback or memory record read from Kafka; larger ones are dead-lettered as RECORD_TOO_LARGE before they are decoded (default: ${DEFAULT-VALUE})")
+    public int maxRecordBytes = new org.agentrouter.intake.InputLimits().maxRecordBytes;
+
+    @Option(names = "--max-text-chars", description = "longest query or memory text; longer ones are dead-lettered as INVALID_FIELD, never truncated (default: ${DEFAULT-VALUE})")
+    public int maxTextChars = new org.agentrouter.intake.InputLimits().maxTextChars;
+
     public RouterConfig routerConfig() {
         RouterConfig c = new RouterConfig();
         c.maxIndexedMemories = maxIndexedMemories;
@@ -139,6 +145,8 @@ public class JobOptions {
         c.rollout.latencyRatio = rolloutLatencyRatio;
         c.rollout.latencyMarginUs = rolloutLatencyMarginUs;
         c.rollout.reportIntervalMs = rolloutReportIntervalMs;
+        c.limits.maxRecordBytes = maxRecordBytes;
+        c.limits.maxTextChars = maxTextChars;
         return c.validate();
     }
 }

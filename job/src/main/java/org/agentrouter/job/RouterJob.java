@@ -92,6 +92,7 @@ public final class RouterJob {
 
     /** Entry point on a Flink cluster: {@code flink run router-job-cluster.jar --bootstrap HOST:PORT [options]}. */
     public static void main(String[] args) throws Exception {
+        org.agentrouter.wire.AvroLimits.install();
         ClusterJobCommand cmd = new ClusterJobCommand();
         new picocli.CommandLine(cmd).parseArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -121,7 +122,7 @@ public final class RouterJob {
                 .broadcast(CandidateScorer.MODEL_STATE);
 
         SingleOutputStreamOperator<QueryContext> decoded = raw
-                .process(new QueryDecoder(config.retrievalK)).name("decode + validate").uid("decode");
+                .process(new QueryDecoder(config.retrievalK, config.limits)).name("decode + validate").uid("decode");
         SingleOutputStreamOperator<QueryContext> embedded = decoded
                 .process(new QueryEmbedder(MiniLmEmbedder.Variant.parse(config.embedder))).name("embed (MiniLM)").uid("embed");
         // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
@@ -131,7 +132,7 @@ public final class RouterJob {
         // Memories of agent-memories and outcomes of routing-feedback, keyed by namespace like the queries.
         SingleOutputStreamOperator<MemoryEvent> memoryEvents = env
                 .fromSource(memories, WatermarkStrategy.noWatermarks(), "agent-memories").uid("agent-memories-source")
-                .process(new MemoryDecoder()).name("decode memories").uid("decode-memories");
+                .process(new MemoryDecoder(config.limits)).name("decode memories").uid("decode-memories");
         DataStream<MemoryEvent> memoryChanges = memoryEvents.union(outcomes.getSideOutput(RouterOutputs.MEMORY_FEEDBACK));
         SingleOutputStreamOperator<QueryContext> retrieved = embedded
                 .keyBy(q -> q.namespace)
@@ -161,9 +162,11 @@ public final class RouterJob {
                 .sinkTo(health).name("router-health").uid("router-health-sink");
         retrieved.getSideOutput(RouterOutputs.MEMORY_UPDATES)
                 .sinkTo(memoryUpdates).name("agent-memories (learned)").uid("agent-memories-sink");
+        // Every stage dead-letters: bad input at the decoders, and any record on which a later stage's own code threw.
         decoded.getSideOutput(RouterOutputs.DEAD_LETTERS)
                 .union(embedded.getSideOutput(RouterOutputs.DEAD_LETTERS), outcomes.getSideOutput(RouterOutputs.DEAD_LETTERS),
-                        memoryEvents.getSideOutput(RouterOutputs.DEAD_LETTERS))
+                        memoryEvents.getSideOutput(RouterOutputs.DEAD_LETTERS), retrieved.getSideOutput(RouterOutputs.DEAD_LETTERS),
+                        scored.getSideOutput(RouterOutputs.DEAD_LETTERS), routed.getSideOutput(RouterOutputs.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("agent-queries-dlq").uid("dead-letter-sink");
     }
 }

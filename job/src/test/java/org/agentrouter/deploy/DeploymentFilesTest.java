@@ -120,6 +120,14 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void theClusterStartsEveryJvmWithAvrosDecodingLimits() throws Exception {
+        JsonNode flinkConf = YAML.readTree(REPO.resolve("flink-conf/config.yaml").toFile());
+        String all = flinkConf.path("env").path("java").path("opts").path("all").asText();
+        org.agentrouter.wire.AvroLimits.properties().forEach((k, v) ->
+                assertTrue(all.contains("-D" + k + "=" + v + " "), "env.java.opts.all sets -D" + k + "=" + v));
+    }
+
+    @Test
     void prometheusScrapesTheReporterPortOfEveryFlinkProcess() throws Exception {
         JsonNode flinkConf = YAML.readTree(REPO.resolve("flink-conf/config.yaml").toFile());
         JsonNode prom = flinkConf.path("metrics").path("reporter").path("prom");

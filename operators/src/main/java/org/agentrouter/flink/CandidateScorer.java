@@ -57,6 +57,7 @@ import org.slf4j.LoggerFactory;
  */
 public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte[], QueryContext> {
     private static final long serialVersionUID = 1L;
+    public static final String STAGE = "score";
     private static final Logger LOG = LoggerFactory.getLogger(CandidateScorer.class);
 
     public static final MapStateDescriptor<String, byte[]> MODEL_STATE =
@@ -99,6 +100,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private transient volatile long challengerVersionGaugeValue;
     private transient Histogram scoreMicros;
     private transient Counter scoringFailures;
+    private transient Counter internalErrors;
     private transient Counter modelsAccepted;
     private transient Counter modelRollbacks;
     private transient Counter modelPromotions;
@@ -118,6 +120,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         metrics = getRuntimeContext().getMetricGroup().addGroup("router");
         scoreMicros = metrics.histogram("scoringLatencyUs", new DescriptiveStatisticsHistogram(1024));
         scoringFailures = metrics.counter("scoringFailures");
+        internalErrors = metrics.counter("internalErrors");
         modelsAccepted = metrics.counter("modelsAccepted");
         modelRollbacks = metrics.counter("modelRollbacks");
         modelPromotions = metrics.counter("modelPromotions");
@@ -139,6 +142,15 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
 
     @Override
     public void processElement(QueryContext q, ReadOnlyContext ctx, Collector<QueryContext> out) throws Exception {
+        try {
+            score(q, ctx, out);
+        } catch (RuntimeException e) {
+            internalErrors.inc();
+            ctx.output(RouterOutputs.DEAD_LETTERS, DeadLetters.internalError(q, STAGE, e));
+        }
+    }
+
+    private void score(QueryContext q, ReadOnlyContext ctx, Collector<QueryContext> out) throws Exception {
         syncWithState(ctx.getBroadcastState(MODEL_STATE));
         if (q.probe != null) {
             q.probe.modelLoaded = current != null;
@@ -217,6 +229,18 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
 
     @Override
     public void processBroadcastElement(byte[] bytes, Context ctx, Collector<QueryContext> out) throws Exception {
+        try {
+            onRelease(bytes, ctx);
+        } catch (RuntimeException e) {
+            // A release or control that breaks our own code is refused like any bad release: the broadcast input is
+            // replayed from the compacted topic after a restart, so failing here would crash-loop every scorer.
+            internalErrors.inc();
+            LOG.error("internal error on a record of router-models; refused, the serving model is unchanged", e);
+            refuse(ctx, null, "internal error", e.toString());
+        }
+    }
+
+    private void onRelease(byte[] bytes, Context ctx) throws Exception {
         // The state is the source of truth: the rules compare against what it says serves, even on a slot
         // that was restored and has not scored a query yet.
         BroadcastState<String, byte[]> state = ctx.getBroadcastState(MODEL_STATE);

@@ -2,35 +2,34 @@ package org.agentrouter.flink;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.EnumMap;
 import java.util.Map;
-import org.agentrouter.routing.HealthProbe;
-import org.agentrouter.routing.InvalidQueryException;
+import org.agentrouter.intake.Decoded;
+import org.agentrouter.intake.InputLimits;
+import org.agentrouter.intake.QueryIntake;
 import org.agentrouter.routing.QueryContext;
-import org.agentrouter.routing.QueryValidator;
-import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.ErrorCategory;
-import org.agentrouter.wire.AvroWire;
-import org.agentrouter.wire.WireFormatException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.LoggerFactory;
 
 /**
- * First stage: Avro single-object bytes to a validated {@link QueryContext}. Anything that is not a
- * routable query (garbage, an unknown schema, a wrong vector size, NaN) goes to the dead-letter
- * side output with its reason and a counter per category; the job never fails on input.
+ * First stage: Avro single-object bytes to a validated {@link QueryContext} ({@link QueryIntake}). Anything that is
+ * not a routable query (garbage, an unknown schema, a wrong vector size, NaN, a field out of range or over a limit)
+ * goes to the dead-letter side output with its reason and a counter per category; the job never fails on input.
  */
 public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
     private static final long serialVersionUID = 1L;
     public static final String STAGE = "decode";
 
     private final int maxContextK;
-    private transient QueryValidator validator;
+    private final InputLimits limits;
+    private transient QueryIntake intake;
     private transient Map<ErrorCategory, Counter> deadLetters;
+    private transient Counter internalErrors;
     private transient Counter accepted;
     /** probeKeys[i] is a namespace that keyBy sends to retrieval subtask i. */
     private transient String[] probeKeys;
@@ -38,22 +37,30 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
     private transient int ticks;
 
     public QueryDecoder(int maxContextK) {
+        this(maxContextK, new InputLimits());
+    }
+
+    public QueryDecoder(int maxContextK, InputLimits limits) {
         this.maxContextK = maxContextK;
+        this.limits = limits;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        validator = new QueryValidator(maxContextK);
+        if (!org.agentrouter.wire.AvroLimits.active()) {
+            // Our own bounds check still guards every topic; this is about Avro's second line (flink-conf sets it).
+            LoggerFactory.getLogger(QueryDecoder.class).warn("Avro's decoding limits are not in effect in this JVM: start it with "
+                    + org.agentrouter.wire.AvroLimits.properties() + " as -D options (flink-conf/config.yaml env.java.opts.all)");
+        }
+        intake = new QueryIntake(maxContextK, limits);
         MetricGroup router = getRuntimeContext().getMetricGroup().addGroup("router");
         accepted = router.counter("queriesAccepted");
+        internalErrors = router.counter("internalErrors");
         var task = getRuntimeContext().getTaskInfo();
         subtask = task.getIndexOfThisSubtask();
         // The keyed stages run at this operator's parallelism and max parallelism (the job sets one for all).
         probeKeys = probeKeys(task.getNumberOfParallelSubtasks(), task.getMaxNumberOfParallelSubtasks());
-        deadLetters = new EnumMap<>(ErrorCategory.class);
-        for (ErrorCategory c : ErrorCategory.values()) {
-            deadLetters.put(c, router.addGroup("category", c.name()).counter("deadLetters"));
-        }
+        deadLetters = DeadLetterCounters.register(router, "deadLetters");
     }
 
     @Override
@@ -70,20 +77,23 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
             out.collect(p);
             return;
         }
-        AgentQuery query;
+        Decoded<QueryContext> read;
         try {
-            query = AvroWire.QUERY.decode(raw.value);
-        } catch (WireFormatException e) {
-            reject(raw, e.category(), e.getMessage(), null, ctx);
+            read = intake.read(raw.value);
+        } catch (RuntimeException e) {
+            deadLetters.get(ErrorCategory.PROCESSING_ERROR).inc();
+            internalErrors.inc();
+            ctx.output(RouterOutputs.DEAD_LETTERS,
+                    DeadLetters.internalError(raw.value, raw.topic, raw.partition, raw.offset, null, STAGE, e));
             return;
         }
-        QueryContext qc;
-        try {
-            qc = validator.toContext(query);
-        } catch (InvalidQueryException e) {
-            reject(raw, e.category(), e.getMessage(), query.getQueryId(), ctx);
+        if (!read.isAccepted()) {
+            deadLetters.get(read.category).inc();
+            ctx.output(RouterOutputs.DEAD_LETTERS,
+                    DeadLetters.of(raw.value, raw.topic, raw.partition, raw.offset, read.category, read.reason, read.id, STAGE));
             return;
         }
+        QueryContext qc = read.value;
         qc.sourceTopic = raw.topic;
         qc.sourcePartition = raw.partition;
         qc.sourceOffset = raw.offset;
@@ -91,12 +101,6 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
         qc.ingestMicros = nowMicros();
         accepted.inc();
         out.collect(qc);
-    }
-
-    private void reject(RawRecord raw, ErrorCategory category, String reason, String queryId, Context ctx) {
-        deadLetters.get(category).inc();
-        ctx.output(RouterOutputs.DEAD_LETTERS,
-                DeadLetters.of(raw.value, raw.topic, raw.partition, raw.offset, category, reason, queryId, STAGE));
     }
 
     /** For each subtask index, the first key of the form __health-probe-N that Flink's keyBy assigns to it. */

@@ -61,6 +61,9 @@ import org.slf4j.LoggerFactory;
  */
 public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryContext, MemoryEvent, QueryContext> {
     private static final long serialVersionUID = 1L;
+    public static final String STAGE = "retrieve";
+    /** Stage of a memory change or feedback this operator failed to apply. */
+    public static final String MEMORY_STAGE = "retrieve-memory";
     private static final Logger LOG = LoggerFactory.getLogger(RetrievalFunction.class);
     /** Prefix of the id of an episode made from feedback: {@code fb-<query id>}. */
     public static final String EPISODE_PREFIX = "fb-";
@@ -95,6 +98,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     private transient volatile long memoriesIndexed;
     private transient Histogram retrievalMicros;
     private transient Counter failures;
+    private transient Counter internalErrors;
     /** Coarse passes that needed their fallback pass (LiveMemoryIndex#coarseFallbacks); the index's count last seen. */
     private transient Counter coarseFallbacks;
     private transient long coarseFallbacksSeen;
@@ -129,6 +133,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         var group = getRuntimeContext().getMetricGroup().addGroup("router");
         retrievalMicros = group.histogram("retrievalLatencyUs", new DescriptiveStatisticsHistogram(1024));
         failures = group.counter("retrievalFailures");
+        internalErrors = group.counter("internalErrors");
         coarseFallbacks = group.counter("retrievalCoarseFallbacks");
         feedbackApplied = group.counter("feedbackApplied");
         feedbackDuplicates = group.counter("feedbackDuplicates");
@@ -161,6 +166,15 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
 
     @Override
     public void processElement1(QueryContext q, Context ctx, Collector<QueryContext> out) throws Exception {
+        try {
+            retrieve(q, ctx, out);
+        } catch (RuntimeException e) {
+            internalErrors.inc();
+            ctx.output(RouterOutputs.DEAD_LETTERS, DeadLetters.internalError(q, STAGE, e));
+        }
+    }
+
+    private void retrieve(QueryContext q, Context ctx, Collector<QueryContext> out) throws Exception {
         if (q.probe != null) {
             memoriesIndexed = index.size();
             q.probe.storeReachable = notIndexed == 0;
@@ -241,6 +255,17 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
 
     @Override
     public void processElement2(MemoryEvent e, Context ctx, Collector<QueryContext> out) throws Exception {
+        try {
+            apply(e, ctx);
+        } catch (RuntimeException failure) {
+            internalErrors.inc();
+            String id = e.type == MemoryEvent.FEEDBACK ? e.queryId : e.memoryId;
+            ctx.output(RouterOutputs.DEAD_LETTERS,
+                    DeadLetters.internalError(null, null, -1, -1, id, MEMORY_STAGE, failure));
+        }
+    }
+
+    private void apply(MemoryEvent e, Context ctx) throws Exception {
         String ns = ctx.getCurrentKey();
         ensureLoaded(ns);
         switch (e.type) {

@@ -62,6 +62,8 @@ public final class RouterConfig implements Serializable {
     public String embedder = "full";
     /** Automatic rollback of a challenger: window, minimum decisions, thresholds (see RolloutRules). */
     public org.agentrouter.rollout.RolloutRules.Settings rollout = new org.agentrouter.rollout.RolloutRules.Settings();
+    /** What one input record may claim at most (size, text, ids, tags, context ids). */
+    public org.agentrouter.intake.InputLimits limits = new org.agentrouter.intake.InputLimits();
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -86,6 +88,7 @@ public final class RouterConfig implements Serializable {
             throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);
         }
         rollout.validate();
+        limits.validate();
         org.agentrouter.embedding.MiniLmEmbedder.Variant.parse(embedder);
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");

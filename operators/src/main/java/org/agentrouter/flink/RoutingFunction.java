@@ -38,6 +38,7 @@ import org.apache.flink.util.Collector;
  */
 public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage> {
     private static final long serialVersionUID = 1L;
+    public static final String STAGE = "route";
 
     private final PricingTable pricing;
     private final double defaultAlpha;
@@ -57,6 +58,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
     static final String[] CONFIDENCE_BUCKETS = {"0.0-0.1", "0.1-0.2", "0.2-0.3", "0.3-0.4", "0.4-0.5",
             "0.5-0.6", "0.6-0.7", "0.7-0.8", "0.8-0.9", "0.9-1.0"};
     private transient Counter uncertain;
+    private transient Counter internalErrors;
     private transient Histogram processingMicros;
     private transient Histogram endToEndMs;
     private transient VariantMetrics variants;
@@ -98,6 +100,7 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
             byFallback.put(level, metrics.addGroup("level", level.name()).counter("fallbacks"));
         }
         uncertain = metrics.counter("uncertainDecisions");
+        internalErrors = metrics.counter("internalErrors");
         byConfidence = new Counter[CONFIDENCE_BUCKETS.length];
         for (int b = 0; b < CONFIDENCE_BUCKETS.length; b++) {
             byConfidence[b] = metrics.addGroup("confidence", CONFIDENCE_BUCKETS[b]).counter("decisions");
@@ -116,6 +119,15 @@ public class RoutingFunction extends ProcessFunction<QueryContext, KafkaMessage>
 
     @Override
     public void processElement(QueryContext q, Context ctx, Collector<KafkaMessage> out) {
+        try {
+            route(q, ctx, out);
+        } catch (RuntimeException e) {
+            internalErrors.inc();
+            ctx.output(RouterOutputs.DEAD_LETTERS, DeadLetters.internalError(q, STAGE, e));
+        }
+    }
+
+    private void route(QueryContext q, Context ctx, Collector<KafkaMessage> out) {
         if (q.probe != null) {
             reportHealth(q.probe, ctx);
             reportVariants(System.currentTimeMillis(), ctx);

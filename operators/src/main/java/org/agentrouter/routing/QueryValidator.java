@@ -2,6 +2,7 @@ package org.agentrouter.routing;
 
 import java.util.List;
 import org.agentrouter.features.FeatureLayout;
+import org.agentrouter.intake.InputLimits;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.ErrorCategory;
 
@@ -12,9 +13,15 @@ import org.agentrouter.schema.ErrorCategory;
  */
 public final class QueryValidator {
     private final int maxContextK;
+    private final InputLimits limits;
 
     public QueryValidator(int maxContextK) {
+        this(maxContextK, new InputLimits());
+    }
+
+    public QueryValidator(int maxContextK, InputLimits limits) {
         this.maxContextK = Math.min(maxContextK, FeatureLayout.MAX_CANDIDATES);
+        this.limits = limits;
     }
 
     public QueryContext toContext(AgentQuery q) throws InvalidQueryException {
@@ -24,9 +31,25 @@ public final class QueryValidator {
         if (isBlank(q.getNamespace())) {
             throw new InvalidQueryException(ErrorCategory.INVALID_FIELD, "namespace is empty");
         }
+        requireWithin(limits.maxIdChars, "query_id", q.getQueryId());
+        requireWithin(limits.maxIdChars, "namespace", q.getNamespace());
+        requireWithin(limits.maxIdChars, "user_id", q.getUserId());
+        requireWithin(limits.maxIdChars, "session_id", q.getSessionId());
+        requireWithin(limits.maxTextChars, "text", q.getText());
         List<Float> vector = q.getEmbedding();
         if (vector == null && isBlank(q.getText())) {
             throw new InvalidQueryException(ErrorCategory.INVALID_FIELD, "neither text nor embedding given");
+        }
+        if (q.getEventTimeMs() < 0) {
+            throw new InvalidQueryException(ErrorCategory.INVALID_FIELD, "event_time_ms must be >= 0, got " + q.getEventTimeMs());
+        }
+        List<String> tags = q.getTags();
+        if (tags != null) {
+            if (tags.size() > limits.maxTags) {
+                throw new InvalidQueryException(ErrorCategory.INVALID_FIELD,
+                        "tags has " + tags.size() + " entries, more than the limit of " + limits.maxTags);
+            }
+            for (String t : tags) requireWithin(limits.maxIdChars, "a tag", t);
         }
         QueryContext ctx = new QueryContext();
         ctx.queryId = q.getQueryId();
@@ -81,11 +104,24 @@ public final class QueryValidator {
         if (norm == 0.0) {
             throw new InvalidQueryException(ErrorCategory.INVALID_FIELD, "embedding is the zero vector");
         }
-        float inv = (float) (1.0 / Math.sqrt(norm));
+        double length = Math.sqrt(norm);
+        if (length < org.agentrouter.memory.VectorChecks.MIN_NORM || length > org.agentrouter.memory.VectorChecks.MAX_NORM) {
+            // A norm of 1e-39 would scale by more than Float.MAX_VALUE: the unit vector would come out as NaN.
+            throw new InvalidQueryException(ErrorCategory.INVALID_FIELD, "embedding has norm " + length + ", outside ["
+                    + org.agentrouter.memory.VectorChecks.MIN_NORM + ", " + org.agentrouter.memory.VectorChecks.MAX_NORM + "]");
+        }
+        double inv = 1.0 / length;
         for (int i = 0; i < out.length; i++) {
-            out[i] *= inv;
+            out[i] = (float) (out[i] * inv);
         }
         return out;
+    }
+
+    private static void requireWithin(int maxChars, String field, String value) throws InvalidQueryException {
+        if (value != null && value.length() > maxChars) {
+            throw new InvalidQueryException(ErrorCategory.INVALID_FIELD,
+                    field + " has " + value.length() + " characters, more than the limit of " + maxChars);
+        }
     }
 
     private static boolean isBlank(String s) {

@@ -40,6 +40,18 @@ class QueryValidatorTest {
         assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setText("")));
         assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setAlpha(1.5)));
         assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setContextK(500)));
+        assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setContextK(-1)));
+        assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setEventTimeMs(-5)));
+        assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setText("x".repeat(70_000))));
+        assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setNamespace("n".repeat(513))));
+    }
+
+    /** Found by IntakeFuzzTest: one subnormal value in a zero vector scaled by more than Float.MAX_VALUE, to NaN. */
+    @Test
+    void refusesAVectorTooSmallToNormalizeInsteadOfMakingNaN() {
+        List<Float> tiny = vector(384, 0f);
+        tiny.set(3, 1.4e-39f);
+        assertEquals(ErrorCategory.INVALID_FIELD, category(valid().setEmbedding(tiny)));
     }
 
     private ErrorCategory category(AgentQuery.Builder b) {

@@ -66,6 +66,49 @@ class AvroWireTest {
                 assertThrows(WireFormatException.class, () -> AvroWire.QUERY.decode(new byte[0])).category());
     }
 
+    /**
+     * The crash of issue #16: one flipped bit turned the embedding's item count into ~2^31, and Avro threw
+     * UnsupportedOperationException out of decode (after allocating for the claim when it was smaller).
+     */
+    @Test
+    void refusesAHugeClaimedCountAsMalformedBeforeAllocating() throws Exception {
+        byte[] valid = AvroWire.QUERY.encode(query());
+        // query(): the embedding's array block count (2 items, zig-zag 4) follows its union branch (1, zig-zag 2).
+        int at = -1;
+        for (int i = 10; i < valid.length - 1; i++) {
+            if (valid[i] == 2 && valid[i + 1] == 4) at = i + 1;
+        }
+        byte[] huge = ByteMutator.zigzagVarint(Integer.MAX_VALUE - 8);
+        byte[] bad = new byte[valid.length - 1 + huge.length];
+        System.arraycopy(valid, 0, bad, 0, at);
+        System.arraycopy(huge, 0, bad, at, huge.length);
+        System.arraycopy(valid, at + 1, bad, at + huge.length, valid.length - at - 1);
+        WireFormatException e = assertThrows(WireFormatException.class, () -> AvroWire.QUERY.decode(bad));
+        assertEquals(ErrorCategory.MALFORMED_RECORD, e.category());
+        assertTrue(e.getMessage().contains("array of more than 100000 items"), e.getMessage());
+    }
+
+    @Test
+    void refusesARecordOverTheSizeLimitUnread() {
+        WireFormatException e = assertThrows(WireFormatException.class,
+                () -> AvroWire.QUERY.decode(AvroWire.QUERY.encode(query()), 16));
+        assertEquals(ErrorCategory.RECORD_TOO_LARGE, e.category());
+    }
+
+    @Test
+    void refusesTrailingBytesAfterTheRecord() {
+        byte[] valid = AvroWire.QUERY.encode(query());
+        byte[] longer = Arrays.copyOf(valid, valid.length + 3);
+        assertEquals(ErrorCategory.MALFORMED_RECORD,
+                assertThrows(WireFormatException.class, () -> AvroWire.QUERY.decode(longer)).category());
+    }
+
+    /** The test JVMs start with the limits (the parent pom's argLine), as the cluster's do (flink-conf). */
+    @Test
+    void avroItselfEnforcesTheLimitsInThisJvm() {
+        assertTrue(AvroLimits.active(), "org.apache.avro.limits.* in effect");
+    }
+
     @Test
     void jsonWithoutOptionalFieldsTakesDefaults() {
         AgentQuery q = JsonRecords.fromJson(
