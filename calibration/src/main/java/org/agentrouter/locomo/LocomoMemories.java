@@ -27,6 +27,53 @@ public final class LocomoMemories {
         }
     }
 
+    /**
+     * Every conversation as a corpus, embedded with MiniLM (cached under {@code cacheDir}). The embedding runs on its own
+     * thread with a large stack: loading the tokenizer's native library on a launcher's main thread (1 MB stack by
+     * default) crashed the JVM here without an error report when jdk.incubator.vector was added.
+     */
+    public static List<Corpus> corpora(List<LocomoData.Conversation> conversations, java.nio.file.Path cacheDir) throws IOException {
+        List<Corpus> out = new ArrayList<>();
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            TextEmbeddings cache = new TextEmbeddings(cacheDir, new LazyEmbedder());
+            try {
+                for (LocomoData.Conversation c : conversations) out.add(corpus(c, cache));
+            } catch (Throwable e) {
+                failure[0] = e;
+            } finally {
+                ((LazyEmbedder) cache.embedder()).close();
+            }
+        }, "locomo-embedding", 64L << 20);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while embedding", e);
+        }
+        if (failure[0] instanceof IOException io) throw io;
+        if (failure[0] != null) throw new IOException("embedding failed: " + failure[0].getMessage(), failure[0]);
+        return out;
+    }
+
+    /** MiniLM, loaded on first use only: a cache that holds every vector never loads the model. */
+    static final class LazyEmbedder implements java.util.function.Function<String, float[]>, AutoCloseable {
+        private org.agentrouter.embedding.MiniLmEmbedder embedder;
+
+        @Override
+        public float[] apply(String text) {
+            if (embedder == null) embedder = new org.agentrouter.embedding.MiniLmEmbedder();
+            return embedder.embed(text);
+        }
+
+        @Override
+        public void close() {
+            if (embedder != null) embedder.close();
+            embedder = null;
+        }
+    }
+
     public static String memoryId(String conversationId, String diaId) {
         return conversationId + ":" + diaId;
     }

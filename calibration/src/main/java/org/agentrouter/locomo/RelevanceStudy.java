@@ -23,7 +23,7 @@ public final class RelevanceStudy {
     static final int[] KS = {5, 10, 50, 100};
     static final double[] LINEAR_GRID = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
 
-    record Spec(String name, int hidden, boolean[] columns, int epochs) {}
+    public record Spec(String name, int hidden, boolean[] columns, int epochs) {}
 
     public static void main(String[] args) throws Exception {
         Path data = Path.of(args.length > 0 ? args[0] : "../shared/data/locomo");
@@ -41,13 +41,24 @@ public final class RelevanceStudy {
             TextEmbeddings cache = new TextEmbeddings(TextEmbeddings.defaultDir(), embedder::embed);
             for (LocomoData.Conversation c : loaded.conversations()) corpora.add(LocomoMemories.corpus(c, cache));
         }
+        run(corpora, specs, k, lexicalK, System.out);
+    }
+
+    /**
+     * Runs the leave-one-conversation-out protocol, printing per fold and summaries to {@code out}; returns, for the
+     * first spec, release metadata: mean and std over folds of recall@5/@10 for it and the best baseline, and the
+     * per-fold differences.
+     */
+    public static Map<String, String> run(List<LocomoMemories.Corpus> corpora, List<Spec> specs, int k, int lexicalK,
+                                          java.io.PrintStream out) {
+        java.io.PrintStream System_out = out;
         List<List<ContextCandidates.Row>> rows = new ArrayList<>();
         List<List<BaselineRankings.Question>> baselines = new ArrayList<>();
         for (LocomoMemories.Corpus c : corpora) {
             rows.add(ContextCandidates.of(c, k, lexicalK));
             baselines.add(BaselineRankings.of(c));
         }
-        System.out.printf(Locale.ROOT, "k=%d lexicalK=%d, %d conversations%n", k, lexicalK, corpora.size());
+        System_out.printf(Locale.ROOT, "k=%d lexicalK=%d, %d conversations%n", k, lexicalK, corpora.size());
         Map<String, ContextMetrics> pooled = new LinkedHashMap<>();
         Map<String, List<ContextMetrics>> perFold = new LinkedHashMap<>();
         for (int f = 0; f < corpora.size(); f++) {
@@ -89,7 +100,7 @@ public final class RelevanceStudy {
                     fold.computeIfAbsent(s.name(), x -> new ContextMetrics(KS)).add(r.question().category(), rank(w, s.hidden(), r), r.evidence());
                 }
             }
-            System.out.printf(Locale.ROOT, "fold %d (%s, %d questions, linear a=%.1f):%n", f, corpora.get(f).conversation().id(),
+            System_out.printf(Locale.ROOT, "fold %d (%s, %d questions, linear a=%.1f):%n", f, corpora.get(f).conversation().id(),
                     rows.get(f).size(), bestA);
             for (Map.Entry<String, ContextMetrics> e : fold.entrySet()) {
                 ContextStudy.print("  " + e.getKey(), e.getValue());
@@ -103,14 +114,14 @@ public final class RelevanceStudy {
                 }
             }
         }
-        System.out.println("mean +- std over folds (recall@5, recall@10, hit@5, mrr, ndcg10):");
+        System_out.println("mean +- std over folds (recall@5, recall@10, hit@5, mrr, ndcg10):");
         for (Map.Entry<String, List<ContextMetrics>> e : perFold.entrySet()) {
-            System.out.printf(Locale.ROOT, "  %-24s r@5 %s  r@10 %s  r@50 %s  h@5 %s  mrr %s  ndcg10 %s%n", e.getKey(),
+            System_out.printf(Locale.ROOT, "  %-24s r@5 %s  r@10 %s  r@50 %s  h@5 %s  mrr %s  ndcg10 %s%n", e.getKey(),
                     meanStd(e.getValue(), m -> m.overall().recallAt(5)), meanStd(e.getValue(), m -> m.overall().recallAt(10)),
                     meanStd(e.getValue(), m -> m.overall().recallAt(50)), meanStd(e.getValue(), m -> m.overall().hitAt(5)),
                     meanStd(e.getValue(), m -> m.overall().mrr()), meanStd(e.getValue(), m -> m.overall().ndcg10()));
         }
-        System.out.println("pooled over the 5 held-out folds (each question scored by the model that never saw its conversation):");
+        System_out.println("pooled over the 5 held-out folds (each question scored by the model that never saw its conversation):");
         Map<String, ContextMetrics> all = new LinkedHashMap<>();
         for (Map.Entry<String, List<ContextMetrics>> e : perFold.entrySet()) all.put(e.getKey(), merge(e.getValue()));
         for (Map.Entry<String, ContextMetrics> e : all.entrySet()) ContextStudy.print("  " + e.getKey(), e.getValue());
@@ -124,7 +135,7 @@ public final class RelevanceStudy {
                 best = b;
             }
         }
-        System.out.println("best baseline by pooled recall@10: " + best);
+        System_out.println("best baseline by pooled recall@10: " + best);
         for (Spec s : specs) {
             double[] d5 = new double[corpora.size()];
             double[] d10 = new double[corpora.size()];
@@ -132,8 +143,21 @@ public final class RelevanceStudy {
                 d5[f] = perFold.get(s.name()).get(f).overall().recallAt(5) - perFold.get(best).get(f).overall().recallAt(5);
                 d10[f] = perFold.get(s.name()).get(f).overall().recallAt(10) - perFold.get(best).get(f).overall().recallAt(10);
             }
-            System.out.printf(Locale.ROOT, "  %s - %s per fold: recall@5 %s, recall@10 %s%n", s.name(), best, fmt(d5), fmt(d10));
+            System_out.printf(Locale.ROOT, "  %s - %s per fold: recall@5 %s, recall@10 %s%n", s.name(), best, fmt(d5), fmt(d10));
         }
+        Map<String, String> meta = new LinkedHashMap<>();
+        Spec first = specs.get(0);
+        meta.put("relevance.protocol", "leave-one-conversation-out, " + corpora.size() + " LoCoMo conversations ("
+                + String.join(",", corpora.stream().map(c -> c.conversation().id()).toList()) + "), categories 1-4, k=" + k
+                + " candidates (lexical k " + lexicalK + "); ./router train-relevance --protocol");
+        meta.put("relevance.recall5", fmt(perFold.get(first.name()).stream().mapToDouble(m -> m.overall().recallAt(5)).toArray()));
+        meta.put("relevance.recall10", fmt(perFold.get(first.name()).stream().mapToDouble(m -> m.overall().recallAt(10)).toArray()));
+        meta.put("relevance.pooled_recall5", String.format(Locale.ROOT, "%.4f", all.get(first.name()).overall().recallAt(5)));
+        meta.put("relevance.pooled_recall10", String.format(Locale.ROOT, "%.4f", all.get(first.name()).overall().recallAt(10)));
+        meta.put("relevance.best_baseline", best);
+        meta.put("relevance.best_baseline_recall5", fmt(perFold.get(best).stream().mapToDouble(m -> m.overall().recallAt(5)).toArray()));
+        meta.put("relevance.best_baseline_recall10", fmt(perFold.get(best).stream().mapToDouble(m -> m.overall().recallAt(10)).toArray()));
+        return meta;
     }
 
     /** Merges per-fold metrics by re-adding nothing: folds hold disjoint questions, so pooled = sum. */
@@ -175,7 +199,7 @@ public final class RelevanceStudy {
     }
 
     /** NAME=HIDDEN[:drop1,drop2][@epochs], columns by index. */
-    static Spec parse(String spec) {
+    public static Spec parse(String spec) {
         String[] nameRest = spec.split("=", 2);
         String rest = nameRest[1];
         int epochs = 40;

@@ -32,6 +32,10 @@ public final class TextEmbeddings {
         this.embedder = embedder;
     }
 
+    Function<String, float[]> embedder() {
+        return embedder;
+    }
+
     public static Path defaultDir() {
         return org.agentrouter.calibration.PromptEmbeddings.defaultCacheDir().resolve("locomo");
     }

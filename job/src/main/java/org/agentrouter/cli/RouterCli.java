@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             BuildSeedModelCommand.class,
             CalibrateCommand.class,
             TrainCommand.class,
+            TrainRelevanceCommand.class,
+            EvalContextCommand.class,
             EvalCommand.class,
             PublishModelCommand.class,
             ModelsCommand.class,

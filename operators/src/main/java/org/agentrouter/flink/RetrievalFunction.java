@@ -7,6 +7,8 @@ import java.util.Map;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
+import org.agentrouter.memory.HybridSearch;
+import org.agentrouter.memory.LexicalIndex;
 import org.agentrouter.memory.LiveMemoryIndex;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
@@ -90,6 +92,8 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     private transient ValueState<Integer> appliedCount;
 
     private transient LiveMemoryIndex index;
+    /** BM25 over the texts of the same memories as {@link #index} (null when lexicalK = 0); loaded and kept with it. */
+    private transient LexicalIndex lexical;
     private transient CircuitBreaker breaker;
     private transient CandidateRetriever retriever;
     private transient String strongestRoute;
@@ -150,7 +154,9 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         group.gauge("memoriesIndexed", () -> memoriesIndexed);
         index = new LiveMemoryIndex(config.indexShortlistFactor, LiveMemoryIndex.FirstPass.INT4, config.retrievalScanThreads,
                 config.indexCoarseFactor);
-        retriever = new CandidateRetriever(index, k);
+        lexical = config.lexicalK > 0 ? new LexicalIndex() : null;
+        retriever = lexical == null ? new CandidateRetriever(index, k)
+                : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK), k);
         strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
     }
 
@@ -158,6 +164,9 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     public void close() throws Exception {
         if (index != null) {
             index.close(); // its scan threads, when configured
+        }
+        if (lexical != null) {
+            lexical.close();
         }
         super.close();
     }
@@ -309,7 +318,9 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         scheduleCleanup(ctx, expiry);
         if (current != null) {
             memories.remove(id);
-            if (!index.delete(ns, id)) notIndexed = Math.max(0, notIndexed - 1);
+            boolean wasIndexed = index.delete(ns, id);
+            if (!wasIndexed) notIndexed = Math.max(0, notIndexed - 1);
+            if (lexical != null && wasIndexed) lexical.delete(ns, id, true);
         }
     }
 
@@ -334,10 +345,13 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
     }
 
     private void addToIndex(MemoryRecord r, boolean replacing) {
-        if (replacing && index.get(r.namespace, r.id) != null) {
+        MemoryRecord old = index.get(r.namespace, r.id);
+        if ((replacing && old != null) || index.size() < config.maxIndexedMemories) {
             index.upsert(r);
-        } else if (index.size() < config.maxIndexedMemories) {
-            index.upsert(r);
+            // Feedback changes a memory's statistics, not its text: the lexical index is touched only for new text.
+            if (lexical != null && (old == null || !java.util.Objects.equals(old.text, r.text))) {
+                lexical.upsert(r.namespace, r.id, r.text, old == null);
+            }
         } else {
             notIndexed++;
         }
@@ -357,7 +371,10 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
             addToIndex(decode(b), false);
             n++;
         }
-        if (n > 0) index.open(ns); // an unknown namespace (bad input) must not grow the index
+        if (n > 0) {
+            index.open(ns); // an unknown namespace (bad input) must not grow the index
+            if (lexical != null) lexical.open(ns);
+        }
         memoriesIndexed = index.size();
         if (n > 0) {
             LOG.info("Memory index: namespace {} rebuilt from state, {} memories in {} ms", ns, n,
