@@ -25,11 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * three sessions and the questions they answer) keeps it short. Skips when ../shared/data/locomo is absent.
  */
 class ContextThroughJobTest {
-    private static final Path DATA = Path.of("../../shared/data/locomo/locomo_conv30.json");
+    /** The build sets router.locomo.dir to ../shared/data/locomo beside the repository (pom.xml). */
+    private static final Path DATA = Path.of(System.getProperty("router.locomo.dir", "../../shared/data/locomo"), "locomo_conv30.json");
 
     @Test
     void theJobReturnsTheContextIdsOfTheInProcessPath(@TempDir Path dir) throws Exception {
-        Path data = Files.exists(DATA) ? DATA : Path.of("../shared/data/locomo/locomo_conv30.json");
+        Path data = DATA;
         Assumptions.assumeTrue(Files.exists(data), "LoCoMo data not found at " + DATA.toAbsolutePath().normalize());
         LocomoData.Conversation full = LocomoData.load(data).conversations().get(0);
         List<LocomoData.Turn> turns = full.turns().stream().filter(t -> t.session() <= 3).toList();
