@@ -93,7 +93,7 @@ public final class RelevanceStudy {
                 for (ContextCandidates.Row r : rows.get(g)) train.add(new RelevanceTrainer.Example(r.candidates(), r.labels()));
             }
             for (Spec s : specs) {
-                RelevanceNetwork net = new RelevanceNetwork(s.hidden(), s.columns());
+                RelevanceNetwork net = new RelevanceNetwork(s.hidden(), RelevanceNetwork.and(s.columns(), RelevanceNetwork.varyingColumns(train)));
                 RelevanceTrainer.Settings settings = new RelevanceTrainer.Settings(s.epochs(), 32, 0.005f, 1e-4f, 7);
                 Weights w = RelevanceTrainer.train(net, train, settings);
                 for (ContextCandidates.Row r : rows.get(f)) {

@@ -34,6 +34,38 @@ public final class RelevanceNetwork {
         this.columns[C_PRESENT] = false; // the mask, not evidence
     }
 
+    /**
+     * The columns that vary over the present rows of {@code examples}: a column that is constant in training (use
+     * counts, outcomes, tags on data without feedback) would keep its random initial weight and then move the
+     * relevance arbitrarily wherever it does vary in serving, so it gets no weight at all.
+     */
+    public static boolean[] varyingColumns(java.util.List<RelevanceTrainer.Example> examples) {
+        float[] min = new float[CANDIDATE_WIDTH];
+        float[] max = new float[CANDIDATE_WIDTH];
+        java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        for (RelevanceTrainer.Example e : examples) {
+            float[] x = e.candidates();
+            for (int r = 0; r * CANDIDATE_WIDTH < x.length; r++) {
+                if (x[r * CANDIDATE_WIDTH + C_PRESENT] == 0f) continue;
+                for (int c = 0; c < CANDIDATE_WIDTH; c++) {
+                    min[c] = Math.min(min[c], x[r * CANDIDATE_WIDTH + c]);
+                    max[c] = Math.max(max[c], x[r * CANDIDATE_WIDTH + c]);
+                }
+            }
+        }
+        boolean[] varying = new boolean[CANDIDATE_WIDTH];
+        for (int c = 0; c < CANDIDATE_WIDTH; c++) varying[c] = max[c] > min[c];
+        return varying;
+    }
+
+    /** Columns both wanted and varying. */
+    public static boolean[] and(boolean[] a, boolean[] b) {
+        boolean[] out = new boolean[a.length];
+        for (int i = 0; i < a.length; i++) out[i] = a[i] && b[i];
+        return out;
+    }
+
     static boolean[] allColumns() {
         boolean[] all = new boolean[CANDIDATE_WIDTH];
         java.util.Arrays.fill(all, true);

@@ -48,6 +48,9 @@ final class EvalContextCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--with-ids", description = "with --json: also each question's context ids (key conversation-qN)")
+    boolean withIds;
+
     @Override
     public Integer call() throws Exception {
         Path dir = data != null ? data : DataPaths.locomo();
@@ -78,6 +81,7 @@ final class EvalContextCommand implements Callable<Integer> {
         LocomoData.Problems p = loaded.problems();
         out.put("data_problems", Map.of("evidence_entries", p.evidenceEntries, "split", p.split, "malformed", p.malformed,
                 "missing", p.missing, "questions_without_evidence", p.withoutEvidence.size()));
+        if (withIds) out.put("contexts", contexts);
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(out));
             return 0;

@@ -75,7 +75,9 @@ final class TrainRelevanceCommand implements Callable<Integer> {
                     examples.add(new RelevanceTrainer.Example(r.candidates(), r.labels()));
                 }
             }
-            RelevanceNetwork network = new RelevanceNetwork(hidden, spec.columns());
+            RelevanceNetwork network = new RelevanceNetwork(hidden,
+                    RelevanceNetwork.and(spec.columns(), RelevanceNetwork.varyingColumns(examples)));
+            System.out.println("columns that vary in training (the others get no weight): " + network.describe().get("columns"));
             Weights weights = RelevanceTrainer.train(network, examples,
                     new RelevanceTrainer.Settings(epochs, 32, 0.005f, 1e-4f, seed));
             ModelRelease baseRelease = base != null ? ModelReleases.read(base) : ModelReleases.fromClasspath("models/default");

@@ -51,6 +51,8 @@ public final class LexicalIndex implements AutoCloseable {
     static final String TEXT = "text";
     /** Distinct query terms used at most (BooleanQuery refuses more than 1024 clauses; a query is rarely near 64). */
     public static final int MAX_QUERY_TERMS = 64;
+    /** Hits fetched past the requested count, to order ties at the cut by id. */
+    static final int TIE_MARGIN = 32;
 
     private final Analyzer analyzer;
     private final BM25Similarity similarity = new BM25Similarity();
@@ -220,8 +222,10 @@ public final class LexicalIndex implements AutoCloseable {
     }
 
     /**
-     * The namespace's top {@code n} memories by BM25 against {@code text} (n at most {@code out.capacity()}),
-     * best first, ties in index order; memories sharing no term with the text are not returned.
+     * The namespace's top {@code n} memories by BM25 against {@code text} (n at most {@code out.capacity()}), best
+     * first; memories sharing no term with the text are not returned. Equal scores are ordered by memory id, not by
+     * Lucene's document order (which depends on how segments were flushed and merged): the same memories give the same
+     * hits whether the index was kept in step or rebuilt from state.
      *
      * @return how many were found
      */
@@ -233,10 +237,20 @@ public final class LexicalIndex implements AutoCloseable {
         try {
             BooleanQuery query = query(text);
             if (query == null) return 0;
-            TopDocs top = s.searcher().search(query, want);
-            for (ScoreDoc d : top.scoreDocs) {
-                out.add(s.stored.document(d.doc).get(ID), d.score);
+            // A margin past n, so that ties at the cut are decided by id too (not by document order).
+            TopDocs top = s.searcher().search(query, want + TIE_MARGIN);
+            ScoreDoc[] docs = top.scoreDocs;
+            String[] ids = new String[docs.length];
+            Integer[] order = new Integer[docs.length];
+            for (int i = 0; i < docs.length; i++) {
+                ids[i] = s.stored.document(docs[i].doc).get(ID);
+                order[i] = i;
             }
+            java.util.Arrays.sort(order, (a, b) -> {
+                int c = Float.compare(docs[b].score, docs[a].score);
+                return c != 0 ? c : ids[a].compareTo(ids[b]);
+            });
+            for (int i = 0; i < Math.min(want, docs.length); i++) out.add(ids[order[i]], docs[order[i]].score);
             return out.size();
         } catch (IOException e) {
             throw new UncheckedIOException("lexical search failed in namespace " + namespace, e);
