@@ -147,7 +147,9 @@ export class RouterClient {
    * Feedback for a decision, filled from it (ids, model, route, and the model version and alpha the job uses
    * to keep its live violation rate per version); pass the outcome (success or quality).
    */
-  static feedbackFor(decision: RoutingDecision, outcome: { success?: boolean; quality?: number }): RoutingFeedback {
+  static feedbackFor(decision: RoutingDecision, outcome: { success?: boolean; quality?: number },
+                     probe?: { route: string; success?: boolean; quality?: number }): RoutingFeedback {
+    // A decision with probe = true asks the agent to call the other route too and report its outcome here.
     return {
       query_id: decision.query_id,
       namespace: decision.namespace,
@@ -158,6 +160,9 @@ export class RouterClient {
       event_time_ms: Date.now(),
       model_version: decision.model_version,
       alpha: decision.alpha > 0 && decision.alpha < 1 ? decision.alpha : null,
+      probe_route: probe?.route ?? null,
+      probe_success: probe?.success ?? null,
+      probe_quality: probe?.quality ?? null,
     };
   }
 

@@ -91,4 +91,19 @@ class TrainedRouterExportTest {
             }
         }
     }
+
+    /** The graph check's operator list and bounds were derived from these builders: every graph they write passes. */
+    @Test
+    void everyGraphOurBuildersWritePassesTheGraphCheck() throws Exception {
+        for (RouterNetwork network : networks()) {
+            for (boolean int8 : new boolean[] {false, true}) {
+                org.agentrouter.scoring.OnnxGraphCheck.check(network.onnx(perturbed(network, 14), int8, Map.of()));
+            }
+        }
+        org.agentrouter.scoring.OnnxGraphCheck.check(org.agentrouter.modelbuild.SeedModelBuilder.build());
+        org.agentrouter.scoring.ModelRejectedException wrongRows = org.junit.jupiter.api.Assertions.assertThrows(
+                org.agentrouter.scoring.ModelRejectedException.class,
+                () -> org.agentrouter.scoring.OnnxGraphCheck.check(org.agentrouter.modelbuild.SeedModelBuilder.build(64)));
+        assertTrue(wrongRows.getMessage().contains("[64, 11]"), wrongRows.getMessage());
+    }
 }

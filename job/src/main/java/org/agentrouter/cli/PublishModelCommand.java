@@ -8,15 +8,17 @@ import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.ServedModel;
+import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "publish-model", mixinStandardHelpOptions = true,
         description = {"Check a release directory (model.onnx + release.json) exactly as the job will (sha256, feature",
-            "layout, tensor contract, a dry run in ONNX Runtime, calibration) and publish it to router-models.",
+            "layout, the ONNX graph, tensor contract, a dry run in ONNX Runtime, calibration) and publish it to router-models.",
             "The job also refuses a version not newer than the serving one (see ./router rollback) and a MAJOR",
-            "change without --allow-major. The job answers on model-events: see ./router models."})
+            "change without --allow-major. The job answers on model-events: see ./router models.",
+            "A job started with --trusted-model-keys accepts only releases signed with one of them: --signing-key."})
 final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--release", required = true, description = "release directory")
     Path release;
@@ -41,6 +43,10 @@ final class PublishModelCommand implements Callable<Integer> {
             + "(what it would have decided goes to routing-metrics as shadow records); ./router rollout --share N ends it")
     boolean shadow;
 
+    @Option(names = "--signing-key", paramLabel = "FILE", description = "sign the release (and the shadow control) with this Ed25519 "
+            + "key (./router model-key generate); needed when the job has --trusted-model-keys")
+    Path signingKey;
+
     @Override
     public Integer call() throws Exception {
         if (!role.equals("champion") && !role.equals("challenger")) {
@@ -55,19 +61,23 @@ final class PublishModelCommand implements Callable<Integer> {
                     "--shadow goes with --role challenger and without --share");
         }
         int sharePercent = shadow ? 0 : role.equals("challenger") ? (share == null ? 5 : share) : 0;
-        int published = publish(release, version, allowMajor, false, role, sharePercent, bootstrap);
+        ModelSigner signer = signingKey == null ? null : ModelSigner.read(signingKey);
+        int published = publish(release, version, allowMajor, false, role, sharePercent, bootstrap, signer);
         if (published != 0 || !shadow) return published;
         // Two records: the release (serving nobody yet), then the switch to shadow mode, guarded by its version so
         // that it cannot put another challenger in shadow if this release is refused.
         String challengerVersion = version != null ? version : ModelReleases.read(release).getVersion();
-        long offset = RolloutCommand.sendShadow(bootstrap, challengerVersion);
+        long offset = RolloutCommand.sendShadow(bootstrap, challengerVersion, signer);
         System.out.printf("shadow mode for challenger %s requested on %s offset %d%n", challengerVersion, Topics.ROUTER_MODELS, offset);
         return 0;
     }
 
-    /** Checks the release locally, then publishes it with the given rollout flags; 2 when the check refuses it. */
+    /**
+     * Checks the release locally, then publishes it with the given rollout flags, signed when a signer is given (last,
+     * so the signature covers every flag); 2 when the check refuses it.
+     */
     static int publish(Path dir, String version, boolean allowMajor, boolean rollback, String role, int share,
-            String bootstrap) throws Exception {
+            String bootstrap, ModelSigner signer) throws Exception {
         ModelRelease r = ModelReleases.read(dir);
         if (version != null) r = ModelRelease.newBuilder(r).setVersion(version).build();
         r = ModelRelease.newBuilder(r).setPublishedAtMs(System.currentTimeMillis())
@@ -78,12 +88,16 @@ final class PublishModelCommand implements Callable<Integer> {
             System.err.println("not published: " + e.getMessage());
             return 2;
         }
+        if (signer != null) {
+            r = signer.sign(r);
+        }
         // router-models is compacted by key: a challenger has its own key so that it never erases the champion.
         String key = role.equals("challenger") ? r.getName() + "/challenger" : r.getName();
         long offset = RouterModelsTopic.send(bootstrap, key, AvroWire.MODEL_RELEASE.encode(r));
         System.out.printf("published %s %s as %s%s%s to %s offset %d%n", r.getName(), r.getVersion(), role,
                 role.equals("challenger") ? " for " + share + "% of users" : "",
                 rollback ? " (explicit rollback)" : allowMajor ? " (MAJOR change allowed)" : "", Topics.ROUTER_MODELS, offset);
+        System.err.println(signer == null ? "unsigned: a job with --trusted-model-keys refuses it" : "signed with key " + signer.keyId());
         return 0;
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.ModelControl;
+import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,13 +31,19 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--allow-major", description = "with --release: let it change the MAJOR version")
     boolean allowMajor;
 
+    @Option(names = "--signing-key", paramLabel = "FILE", description = "sign the control (or the --release) with this Ed25519 key; "
+            + "needed when the job has --trusted-model-keys")
+    Path signingKey;
+
     @Override
     public Integer call() throws Exception {
+        ModelSigner signer = signingKey == null ? null : ModelSigner.read(signingKey);
         if (release != null) {
-            return PublishModelCommand.publish(release, version, allowMajor, true, "champion", 0, bootstrap);
+            return PublishModelCommand.publish(release, version, allowMajor, true, "champion", 0, bootstrap, signer);
         }
         ModelControl control = ModelControl.newBuilder().setAction("rollback").setReason(reason)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
+        if (signer != null) control = signer.sign(control);
         // Its own key: on the compacted topic a control record must never replace a release.
         long offset = RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
         System.out.printf("rollback requested on %s offset %d%n", Topics.ROUTER_MODELS, offset);

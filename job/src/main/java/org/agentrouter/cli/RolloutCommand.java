@@ -1,8 +1,10 @@
 package org.agentrouter.cli;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.ModelControl;
+import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,13 +30,18 @@ final class RolloutCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
     String bootstrap = "127.0.0.1:9092";
 
+    @Option(names = "--signing-key", paramLabel = "FILE", description = "sign the control with this Ed25519 key; needed when the job "
+            + "has --trusted-model-keys")
+    Path signingKey;
+
     @Override
     public Integer call() throws Exception {
         if (shadow == (share != null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "give either --share or --shadow");
         }
+        ModelSigner signer = signingKey == null ? null : ModelSigner.read(signingKey);
         if (shadow) {
-            long offset = sendShadow(bootstrap, onlyVersion);
+            long offset = sendShadow(bootstrap, onlyVersion, signer);
             System.out.printf("shadow mode requested on %s offset %d%n", Topics.ROUTER_MODELS, offset);
             return 0;
         }
@@ -44,16 +51,18 @@ final class RolloutCommand implements Callable<Integer> {
         ModelControl control = ModelControl.newBuilder().setAction("rollout").setSharePercent(share)
                 .setModelVersion(onlyVersion == null ? "" : onlyVersion)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
+        if (signer != null) control = signer.sign(control);
         long offset = RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
         System.out.printf("rollout to %d%% requested on %s offset %d%n", share, Topics.ROUTER_MODELS, offset);
         return 0;
     }
 
-    /** Puts the challenger (of {@code version}, when given) in shadow mode. */
-    static long sendShadow(String bootstrap, String version) throws Exception {
+    /** Puts the challenger (of {@code version}, when given) in shadow mode; signed when a signer is given. */
+    static long sendShadow(String bootstrap, String version, ModelSigner signer) throws Exception {
         ModelControl control = ModelControl.newBuilder().setAction("rollout").setShadow(true)
                 .setModelVersion(version == null ? "" : version)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
+        if (signer != null) control = signer.sign(control);
         return RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
     }
 }

@@ -19,15 +19,18 @@ import picocli.CommandLine.Command;
             TrainRelevanceCommand.class,
             EvalContextCommand.class,
             EvalCommand.class,
+            ReplayCommand.class,
             PublishModelCommand.class,
             ModelsCommand.class,
             RollbackCommand.class,
             RolloutCommand.class,
+            ModelKeyCommand.class,
             RolloutLatencyCommand.class,
             HealthCommand.class,
             StopCommand.class,
             MemoryCommand.class,
             BenchCommand.class,
+            FuzzCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class RouterCli implements Runnable {

@@ -157,4 +157,32 @@ public final class FlinkRest {
         }
         return true;
     }
+
+    /**
+     * Flink's own count of the job's restarts. Job metrics reach the REST handlers through a fetcher that starts on
+     * the first request, so the first answers may be empty: this asks again for up to {@code patience}.
+     */
+    public long numRestarts(String jobId, java.time.Duration patience) throws IOException {
+        long deadline = System.currentTimeMillis() + patience.toMillis();
+        JsonNode metrics = null;
+        while (System.currentTimeMillis() < deadline) {
+            metrics = get("/jobs/" + jobId + "/metrics?get=numRestarts");
+            if (metrics.size() == 1) return metrics.get(0).path("value").asLong();
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        throw new IOException("numRestarts of job " + jobId + " not reported: " + metrics);
+    }
+
+    /** The id of the running job named {@code name}, or null. */
+    public String runningJob(String name) throws IOException {
+        for (JsonNode j : jobsOverview().path("jobs")) {
+            if (name.equals(j.path("name").asText()) && "RUNNING".equals(j.path("state").asText())) return j.path("jid").asText();
+        }
+        return null;
+    }
 }

@@ -126,6 +126,38 @@ public class JobOptions {
     @Option(names = "--max-text-chars", description = "longest query or memory text; longer ones are dead-lettered as INVALID_FIELD, never truncated (default: ${DEFAULT-VALUE})")
     public int maxTextChars = new org.agentrouter.intake.InputLimits().maxTextChars;
 
+    @Option(names = "--trusted-model-keys", paramLabel = "FILE_OR_DIR", description = "Ed25519 public keys (PEM; a file, or a directory "
+            + "of *.pem / *.pub files): every model release and rollback/rollout control must then be signed by one of them, else it is "
+            + "refused with rule 'signature'. Read where the job is built (this command), never on a TaskManager. Default: none, "
+            + "nothing is checked and whoever can write to router-models can swap the model (the behaviour of jobs before signing)")
+    public Path trustedModelKeys;
+
+    @Option(names = "--job-signing-key", paramLabel = "FILE", description = "with --trusted-model-keys: the job's own Ed25519 key "
+            + "(./router model-key generate) that signs the rollout judge's automatic rollbacks; the scorers trust it for those "
+            + "only. Default: a key made when the job is built, so a job started without a checkpoint cannot verify the rollbacks "
+            + "of an earlier one when it replays router-models")
+    public Path jobSigningKey;
+
+    /** Reads the key files (here, where the job graph is built) into what the scorers and the judge need. */
+    void applyModelKeys(RouterConfig c) {
+        try {
+            if (trustedModelKeys != null) {
+                c.modelKeys = org.agentrouter.signing.TrustedModelKeys.read(trustedModelKeys);
+            }
+            if (jobSigningKey != null) {
+                c.judgeSigner = org.agentrouter.signing.ModelSigner.read(jobSigningKey);
+            } else if (c.modelKeys.enforced() && autoRollback) {
+                // No key given: one for this job graph, so automatic rollback keeps working (see --job-signing-key).
+                c.judgeSigner = new org.agentrouter.signing.ModelSigner(org.agentrouter.signing.ModelKeys.generate());
+            }
+            if (c.judgeSigner != null && c.modelKeys.enforced()) {
+                c.modelKeys = c.modelKeys.withJudgeKey(c.judgeSigner.publicKeyX509());
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("model keys: " + e.getMessage(), e);
+        }
+    }
+
     public RouterConfig routerConfig() {
         RouterConfig c = new RouterConfig();
         c.maxIndexedMemories = maxIndexedMemories;
@@ -151,6 +183,7 @@ public class JobOptions {
         c.rollout.reportIntervalMs = rolloutReportIntervalMs;
         c.limits.maxRecordBytes = maxRecordBytes;
         c.limits.maxTextChars = maxTextChars;
+        applyModelKeys(c);
         return c.validate();
     }
 }

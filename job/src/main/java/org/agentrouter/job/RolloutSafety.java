@@ -28,7 +28,7 @@ final class RolloutSafety {
                 .union(guarantee.getSideOutput(RouterOutputs.VARIANT_STATS));
         SingleOutputStreamOperator<KafkaMessage> judged = signals
                 .keyBy(s -> RolloutJudge.KEY)
-                .process(new RolloutJudge(config.rollout)).name("rollout judge").uid("rollout-judge")
+                .process(new RolloutJudge(config.rollout, config.judgeSigner)).name("rollout judge").uid("rollout-judge")
                 .setParallelism(1);
         judged.sinkTo(controls).name("router-models (rollbacks)").uid("rollout-controls-sink").setParallelism(1);
         return judged.getSideOutput(RouterOutputs.MODEL_EVENTS);

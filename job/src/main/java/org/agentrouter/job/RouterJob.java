@@ -141,7 +141,7 @@ public final class RouterJob {
                 .name("retrieve (memory state + index)").uid("retrieve");
         SingleOutputStreamOperator<QueryContext> scored = retrieved
                 .connect(releases)
-                .process(new CandidateScorer(config.bundledModel, config.scorerBreaker)).name("score (ONNX)").uid("score");
+                .process(new CandidateScorer(config.bundledModel, config.scorerBreaker, config.modelKeys)).name("score (ONNX)").uid("score");
         SingleOutputStreamOperator<KafkaMessage> routed = scored
                 .process(new RoutingFunction(config)).name("route (conformal)").uid("route");
 

@@ -41,6 +41,11 @@ public final class LocalRouterJob {
         }
         if (options.store != null) checkStore(options.store.toAbsolutePath());
         checkModel(options.bundledModel);
+        try {
+            options.routerConfig(); // reads the model key files: a missing or wrong one is named here
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         Topics.requireExisting(bootstrap, REQUIRED_TOPICS, brokerTimeout);
     }
 

@@ -134,6 +134,16 @@ class MisconfigurationTest {
         refusedByRunAndSubmit(kafka.bootstrap(), options, "model release models/tampered would be refused by the scorer: sha256");
     }
 
+    @Test
+    void aMissingOrPrivateTrustedKeyFileIsNamed() throws Exception {
+        JobOptions options = options();
+        options.trustedModelKeys = dir.resolve("no-such-keys");
+        refusedByRunAndSubmit(kafka.bootstrap(), options, "model keys: " + options.trustedModelKeys + " does not exist");
+        java.security.KeyPair pair = org.agentrouter.signing.ModelKeys.generate();
+        options.trustedModelKeys = Files.writeString(dir.resolve("oops.pem"), org.agentrouter.signing.ModelKeys.privateKeyPem(pair));
+        refusedByRunAndSubmit(kafka.bootstrap(), options, "holds a PRIVATE KEY: trusted keys are public keys only");
+    }
+
     private void refusedByRunAndSubmit(String bootstrap, JobOptions options, String expected) throws Exception {
         refused("run", expected, () -> LocalRouterJob.start(bootstrap, options, 0, 0, dir.resolve("run")));
         refused("submit", expected, () -> ClusterJobSubmitter.submit(restAddress, bootstrap, options, jar));

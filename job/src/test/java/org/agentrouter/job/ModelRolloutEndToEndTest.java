@@ -48,8 +48,9 @@ import picocli.CommandLine;
 
 /**
  * The roll-out proof, on a real Kafka broker and a real Flink MiniCluster (two scorer subtasks): while
- * queries flow without pause, 20 releases are published in a row, valid ones and bad ones (bad checksum,
- * wrong tensor shapes, a foreign feature layout, bytes that are not ONNX, MAJOR jumps without
+ * queries flow without pause, 22 releases are published in a row, valid ones and bad ones (bad checksum,
+ * wrong tensor shapes, a foreign feature layout, bytes that are not ONNX, corrupt graphs whose sha256 was
+ * recomputed (a tensor's data on the TaskManager's disk, a declared dimension of 2^40), MAJOR jumps without
  * --allow-major, older or equal versions), then {@code ./router rollback}, then a challenger for 50% of
  * users and {@code ./router rollout --share 100}. No query is lost, none falls back, every decision was
  * made by a version accepted before it, every bad release is refused by both subtasks with the rule that
@@ -75,7 +76,7 @@ class ModelRolloutEndToEndTest {
     }
 
     @Test
-    void twentyReleasesInARowWhileQueriesFlowNeitherLoseAQueryNorRestartTheJob() throws Exception {
+    void twentyTwoReleasesInARowWhileQueriesFlowNeitherLoseAQueryNorRestartTheJob() throws Exception {
         try (TestKafka kafka = TestKafka.start(dir.resolve("kafka"))) {
             String bootstrap = kafka.bootstrap();
             Topics.ensure(bootstrap, 2, Duration.ofSeconds(30));
@@ -228,16 +229,28 @@ class ModelRolloutEndToEndTest {
         assertTrue(failures.isArray() && failures.isEmpty(), "no task ever failed: " + failures);
     }
 
-    /** 20 releases: 8 valid (one a MAJOR change published with --allow-major through the CLI), 12 bad. */
-    private static List<Step> steps(ModelRelease seed) {
+    /** 22 releases: 8 valid (one a MAJOR change published with --allow-major through the CLI), 14 bad. */
+    private static List<Step> steps(ModelRelease seed) throws Exception {
         byte[] wrongShape = SeedModelBuilder.build(64);
         byte[] notOnnx = "this is not an ONNX graph".getBytes();
+        // Corrupt graphs whose sha256 is recomputed: the graph check refuses them before ONNX Runtime reads them.
+        ai.onnx.proto.OnnxMl.ModelProto graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(ModelReleases.modelBytes(seed));
+        ai.onnx.proto.OnnxMl.ModelProto.Builder external = graph.toBuilder();
+        external.getGraphBuilder().getInitializerBuilder(0).clearRawData()
+                .setDataLocation(ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("/etc/passwd"));
+        byte[] readsAFile = external.build().toByteArray();
+        ai.onnx.proto.OnnxMl.ModelProto.Builder huge = graph.toBuilder();
+        huge.getGraphBuilder().getInitializerBuilder(0).setDims(0, 1L << 40);
+        byte[] hugeDim = huge.build().toByteArray();
         List<Step> s = new ArrayList<>();
         s.add(valid(seed, "1.1.0"));
         s.add(bad(seed, "1.1.1", b -> b.setSha256("0".repeat(64)), "sha256 mismatch"));
         s.add(valid(seed, "1.2.0"));
         s.add(bad(seed, "1.2.1", b -> b.setOnnxModel(ByteBuffer.wrap(wrongShape)).setSha256(ModelReleases.sha256Hex(wrongShape)),
-                "onnx contract"));
+                "graph"));
+        s.add(bad(seed, "1.2.2", b -> b.setOnnxModel(ByteBuffer.wrap(readsAFile)).setSha256(ModelReleases.sha256Hex(readsAFile)),
+                "graph"));
         s.add(bad(seed, "2.0.0", b -> b, VersionRules.MAJOR_CHANGE));
         s.add(bad(seed, "1.1.5", b -> b, VersionRules.NOT_NEWER));
         s.add(valid(seed, "1.3.0"));
@@ -245,14 +258,16 @@ class ModelRolloutEndToEndTest {
         s.add(bad(seed, "1.3.1", b -> b.setFeatureLayoutVersion(99), "feature layout mismatch"));
         s.add(valid(seed, "1.4.0"));
         s.add(bad(seed, "1.4.1", b -> b.setOnnxModel(ByteBuffer.wrap(notOnnx)).setSha256(ModelReleases.sha256Hex(notOnnx)),
-                "onnx contract"));
+                "graph"));
+        s.add(bad(seed, "1.4.2", b -> b.setOnnxModel(ByteBuffer.wrap(hugeDim)).setSha256(ModelReleases.sha256Hex(hugeDim)),
+                "graph"));
         s.add(new Step("2.0.0", null, "--allow-major", ACCEPTED, null));
         s.add(bad(seed, "2.0.1", b -> b.setSha256(ModelReleases.sha256Hex(notOnnx)), "sha256 mismatch"));
         s.add(bad(seed, "3.0.0", b -> b, VersionRules.MAJOR_CHANGE));
         s.add(valid(seed, "2.1.0"));
         s.add(bad(seed, "1.9.0", b -> b.setAllowMajor(true), VersionRules.NOT_NEWER));
         s.add(bad(seed, "2.1.1", b -> b.setOnnxModel(ByteBuffer.wrap(wrongShape)).setSha256(ModelReleases.sha256Hex(wrongShape)),
-                "onnx contract"));
+                "graph"));
         s.add(valid(seed, "2.2.0"));
         s.add(bad(seed, "2.1.5", b -> b, VersionRules.NOT_NEWER));
         s.add(valid(seed, "2.3.0"));

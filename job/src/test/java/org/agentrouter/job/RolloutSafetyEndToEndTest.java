@@ -34,11 +34,14 @@ import org.agentrouter.routing.TrafficSplit;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.FallbackLevel;
+import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.schema.RoutingMetric;
 import org.agentrouter.scoring.ModelReleases;
+import org.agentrouter.signing.ModelSigner;
+import org.agentrouter.signing.TrustedModelKeys;
 import org.agentrouter.wire.AvroWire;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -47,8 +50,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Rolling a challenger out safely, on a real Kafka broker and a Flink MiniCluster (two scorer subtasks),
- * while queries of 400 users flow without pause, all through ./router:
+ * while queries of 400 users flow without pause, all through ./router, with signed releases: the job trusts one
+ * operator key ({@code --trusted-model-keys}) and signs its automatic rollbacks with its own ({@code --job-signing-key}),
+ * both made by {@code ./router model-key generate}; every command below signs with {@code --signing-key}.
  * <ol>
+ *   <li>signatures: an unsigned release and a rollout signed by a key the job does not trust are refused with rule
+ *       {@code signature} by both scorers, and change nothing;</li>
  *   <li>shadow: {@code publish-model --role challenger --shadow}: every decision stays the champion's, and
  *       routing-metrics carries a shadow record of the challenger for each of them;</li>
  *   <li>live steps {@code rollout --share 5, 25, 50, 100}: within each step the share of users the challenger
@@ -56,7 +63,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       once on the challenger stays on it at the next step;</li>
  *   <li>automatic rollback: a challenger that passes every check, the dry run included, but fails on real
  *       queries is withdrawn by the rollout judge, with its reason on model-events; no query is lost, the
- *       decisions after the rollback are the champion's, and the job never restarts.</li>
+ *       decisions after the rollback are the champion's, and the job never restarts. The judge's rollback on
+ *       router-models carries the job key's id, and the scorers accepted it.</li>
  * </ol>
  */
 class RolloutSafetyEndToEndTest {
@@ -87,6 +95,12 @@ class RolloutSafetyEndToEndTest {
             options.rolloutMinDecisions = 100;
             options.rolloutWindowMs = 20_000;
             options.rolloutReportIntervalMs = 500;
+            Path keys = dir.resolve("keys");
+            for (String name : List.of("operator", "job", "stranger")) {
+                assertEquals(0, cli("model-key", "generate", "--out", keys.toString(), "--name", name));
+            }
+            options.trustedModelKeys = keys.resolve("operator.pub");
+            options.jobSigningKey = keys.resolve("job.key");
             // 50 memories per namespace: 50 candidates per query, a fill at which the failing model answers > 1.
             store.write(options.store, 50);
             int restPort = ModelRolloutEndToEndTest.freePort();
@@ -100,6 +114,8 @@ class RolloutSafetyEndToEndTest {
     }
 
     private void run(String bootstrap, TestStore store, TopicIO io, JobClient job, int restPort) throws Exception {
+        Path keys = dir.resolve("keys");
+        String operatorKey = keys.resolve("operator.key").toString();
         ModelRelease bundled = ModelReleases.fromClasspath("models/default");
         ModelRelease seed = SeedModelBuilder.release(bundled.getCalibration());
         Path challengerDir = dir.resolve("challenger");
@@ -134,9 +150,22 @@ class RolloutSafetyEndToEndTest {
         try {
             assertFalse(io.readUntil(Topics.ROUTING_DECISIONS, got -> !got.isEmpty(), WAIT).isEmpty(), "the job decides");
 
+            // 0. Signatures: what a trusted key did not sign changes nothing.
+            assertEquals(0, cli("publish-model", "--release", challengerDir.toString(), "--version", "1.0.5",
+                    "--role", "challenger", "--share", "50", "--bootstrap", bootstrap), "the CLI publishes it unsigned");
+            assertEquals(0, cli("rollout", "--share", "100", "--signing-key", keys.resolve("stranger.key").toString(),
+                    "--bootstrap", bootstrap));
+            List<ModelEvent> refusals = waitForEachSubtask(io, e -> e.getEvent().equals("refused")
+                    && TrustedModelKeys.RULE.equals(e.getRule()), 2);
+            assertTrue(refusals.stream().anyMatch(e -> e.getModelVersion().equals("1.0.5") && e.getReason().contains("is unsigned")),
+                    refusals.toString());
+            assertTrue(refusals.stream().anyMatch(e -> e.getReason().contains("rollout control")
+                    && e.getReason().contains("which this job does not trust")), refusals.toString());
+            refusals.forEach(e -> assertEquals("", e.getChallengerVersion(), "no challenger serves: " + e));
+
             // 1. Shadow.
             assertEquals(0, cli("publish-model", "--release", challengerDir.toString(), "--version", CHALLENGER,
-                    "--role", "challenger", "--shadow", "--bootstrap", bootstrap));
+                    "--role", "challenger", "--shadow", "--signing-key", operatorKey, "--bootstrap", bootstrap));
             shadowFrom = lastOfEachSubtask(io, e -> e.getEvent().equals("rollout") && e.getChallengerShadow());
             Thread.sleep(STEP_MS);
 
@@ -144,7 +173,7 @@ class RolloutSafetyEndToEndTest {
             long stepSentAt = System.currentTimeMillis();
             shadowUntil = stepSentAt;
             for (int share : STEPS) {
-                assertEquals(0, cli("rollout", "--share", String.valueOf(share), "--bootstrap", bootstrap));
+                assertEquals(0, cli("rollout", "--share", String.valueOf(share), "--signing-key", operatorKey, "--bootstrap", bootstrap));
                 long from = share == 100
                         ? lastOfEachSubtask(io, e -> e.getEvent().equals("promoted") && e.getModelVersion().equals(CHALLENGER))
                         : lastOfEachSubtask(io, e -> e.getEvent().equals("rollout") && !e.getChallengerShadow()
@@ -157,7 +186,8 @@ class RolloutSafetyEndToEndTest {
             // 3. A challenger that fails on real queries.
             failingPublishedAt = System.currentTimeMillis();
             assertEquals(0, cli("publish-model", "--release", failingDir.toString(), "--version", FAILING,
-                    "--role", "challenger", "--share", "50", "--bootstrap", bootstrap), "it passes every check of a release");
+                    "--role", "challenger", "--share", "50", "--signing-key", operatorKey, "--bootstrap", bootstrap),
+                    "it passes every check of a release");
             events = decodeEvents(io.readUntil(Topics.MODEL_EVENTS, got -> {
                 List<ModelEvent> e = decodeEventsQuietly(got);
                 return e.stream().filter(x -> x.getEvent().equals(RolloutJudge.EVENT)).count() >= 1
@@ -239,6 +269,20 @@ class RolloutSafetyEndToEndTest {
         assertNotNull(verdict.getReason());
         assertTrue(verdict.getReason().contains("scoring error rate"), verdict.getReason());
         assertEquals(1, events.stream().filter(e -> e.getEvent().equals(RolloutJudge.EVENT)).count(), "one automatic rollback");
+        // The judge's rollback on router-models, signed with the job's key (which the scorers accepted: it rolled back).
+        String jobKeyId = ModelSigner.read(keys.resolve("job.key")).keyId();
+        List<ModelControl> judged = new ArrayList<>();
+        for (byte[] b : io.readUntil(Topics.ROUTER_MODELS, got -> false, Duration.ofSeconds(2))) {
+            try {
+                ModelControl c = AvroWire.MODEL_CONTROL.decode(b);
+                if (RolloutJudge.REQUESTED_BY.equals(c.getRequestedBy())) judged.add(c);
+            } catch (org.agentrouter.wire.WireFormatException releaseNotControl) {
+                // a release
+            }
+        }
+        assertEquals(1, judged.size(), "one automatic rollback on router-models");
+        assertEquals(jobKeyId, judged.get(0).getKeyId(), "signed with the job's own key");
+        assertEquals(64, judged.get(0).getSignature().remaining());
         long rolledBackEverywhere = 0;
         for (ModelEvent e : events) {
             if (e.getEvent().equals("rolled back") && e.getModelVersion().equals(FAILING)) {
@@ -310,6 +354,20 @@ class RolloutSafetyEndToEndTest {
         }, WAIT);
         assertEquals(PARALLELISM, bySubtask.size(), "every scorer subtask answered");
         return bySubtask.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+    }
+
+    /** Waits until every scorer subtask emitted {@code count} events matching {@code which}; returns them. */
+    private static List<ModelEvent> waitForEachSubtask(TopicIO io, Predicate<ModelEvent> which, int count) {
+        List<ModelEvent> matching = new ArrayList<>();
+        io.readUntil(Topics.MODEL_EVENTS, got -> {
+            matching.clear();
+            decodeEventsQuietly(got).stream().filter(which).forEach(matching::add);
+            Map<Integer, Long> bySubtask = new HashMap<>();
+            matching.forEach(e -> bySubtask.merge(e.getSubtask(), 1L, Long::sum));
+            return bySubtask.size() >= PARALLELISM && bySubtask.values().stream().allMatch(n -> n >= count);
+        }, WAIT);
+        assertEquals(PARALLELISM * count, matching.size(), "every scorer subtask refused each: " + matching);
+        return matching;
     }
 
     private static List<ModelEvent> decodeEventsQuietly(List<byte[]> raw) {

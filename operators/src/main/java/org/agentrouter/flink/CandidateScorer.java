@@ -16,6 +16,7 @@ import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.QueryScoring;
 import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.scoring.VersionRules;
+import org.agentrouter.signing.TrustedModelKeys;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -54,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * <p>A control that names a model version (the rollout judge's automatic rollback) applies only while the
  * challenger has that version; otherwise it is ignored with an {@code ignored} event, so a challenger
  * replaced in the meantime, or a rollback repeated or replayed, changes nothing.
+ *
+ * <p>With trusted keys ({@link TrustedModelKeys}), every release and control that arrives must be signed by one
+ * of them, checked before anything else (rule {@code signature}). What broadcast state holds was checked when it
+ * arrived, so a restore or a promotion (which rewrites the challenger's role) does not check again.
  */
 public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte[], QueryContext> {
     private static final long serialVersionUID = 1L;
@@ -82,6 +87,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
 
     private final String bundledModel;
     private final CircuitBreaker.Settings breakerSettings;
+    private final TrustedModelKeys trustedKeys;
     private transient CircuitBreaker breaker;
 
     private transient OrtEnvironment env;
@@ -109,9 +115,15 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     /** The bundled release as state bytes: the last-known-good of the first release accepted. */
     private transient byte[] bundledRelease;
 
+    /** A scorer that checks no signature (no trusted keys). */
     public CandidateScorer(String bundledModel, CircuitBreaker.Settings breakerSettings) {
+        this(bundledModel, breakerSettings, TrustedModelKeys.none());
+    }
+
+    public CandidateScorer(String bundledModel, CircuitBreaker.Settings breakerSettings, TrustedModelKeys trustedKeys) {
         this.bundledModel = bundledModel;
         this.breakerSettings = breakerSettings;
+        this.trustedKeys = trustedKeys;
     }
 
     @Override
@@ -251,6 +263,12 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         } catch (WireFormatException e) {
             ModelControl control = e.category() == ErrorCategory.UNKNOWN_SCHEMA ? asControl(bytes) : null;
             if (control != null) {
+                try {
+                    trustedKeys.verify(control);
+                } catch (ModelRejectedException refused) {
+                    refuse(ctx, null, refused.rule(), refused.getMessage());
+                    return;
+                }
                 onControl(control, state, ctx);
             } else {
                 refuse(ctx, null, "undecodable release", e.getMessage());
@@ -260,6 +278,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         boolean asChallenger = ROLE_CHALLENGER.equals(release.getRole());
         ServedModel candidate;
         try {
+            trustedKeys.verify(release); // first: nothing of an unsigned release is looked at further
             if (!asChallenger && !ROLE_CHAMPION.equals(release.getRole())) {
                 throw new ModelRejectedException("unknown role", "role '" + release.getRole() + "' (known: "
                         + ROLE_CHAMPION + ", " + ROLE_CHALLENGER + ")");

@@ -9,6 +9,7 @@ import org.agentrouter.rollout.RolloutRules;
 import org.agentrouter.rollout.VariantStats;
 import org.agentrouter.schema.ModelControl;
 import org.agentrouter.schema.ModelEvent;
+import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -33,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * keeps the audit trail. The control names the challenger's version: it withdraws nothing else (a
  * challenger already replaced or withdrawn makes it a no-op), so a repeated or replayed rollback is harmless.
  *
+ * <p>When the job checks signatures, the rollback is signed with the job's own key ({@code --job-signing-key}, or one
+ * made for the job when none is given), which the scorers trust for exactly this kind of control.
+ *
  * <p>Reports, the drift flags and the rolled-back versions live in keyed state: a judge restored from a
  * checkpoint goes on with the same window, and does not roll back a version again while its in-flight
  * reports drain ({@link #settleMs}).
@@ -47,6 +51,8 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
     static final String[] ROLES = {CandidateScorer.ROLE_CHAMPION, CandidateScorer.ROLE_CHALLENGER};
 
     private final RolloutRules.Settings settings;
+    /** Signs the rollbacks when the scorers check signatures (the job's own key); null: unsigned. */
+    private final ModelSigner signer;
     private final long settleMs;
     private transient ListState<VariantStats> reports;
     private transient MapState<String, VariantStats> guarantees;
@@ -57,7 +63,12 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
     private transient Map<String, Double> latestViolationRate;
 
     public RolloutJudge(RolloutRules.Settings settings) {
+        this(settings, null);
+    }
+
+    public RolloutJudge(RolloutRules.Settings settings, ModelSigner signer) {
         this.settings = settings;
+        this.signer = signer;
         // Reports of a rolled-back version still in flight: a few report intervals, and the scorers' reaction.
         this.settleMs = Math.max(5_000, 3 * settings.reportIntervalMs);
     }
@@ -146,6 +157,9 @@ public class RolloutJudge extends KeyedProcessFunction<String, VariantStats, Kaf
                 .setRequestedBy(REQUESTED_BY)
                 .setRequestedAtMs(now)
                 .build();
+        if (signer != null) {
+            control = signer.sign(control);
+        }
         out.collect(new KafkaMessage("control", AvroWire.MODEL_CONTROL.encode(control)));
         ModelEvent e = ModelEvent.newBuilder()
                 .setEvent(EVENT)

@@ -69,6 +69,14 @@ public final class RouterConfig implements Serializable {
     public org.agentrouter.rollout.RolloutRules.Settings rollout = new org.agentrouter.rollout.RolloutRules.Settings();
     /** What one input record may claim at most (size, text, ids, tags, context ids). */
     public org.agentrouter.intake.InputLimits limits = new org.agentrouter.intake.InputLimits();
+    /**
+     * Keys whose signatures the scorers require on every release and control that arrives; none (the default)
+     * checks nothing, as before signing existed. The job's own key, when there is one, is in it for the judge's
+     * rollbacks only.
+     */
+    public org.agentrouter.signing.TrustedModelKeys modelKeys = org.agentrouter.signing.TrustedModelKeys.none();
+    /** Signs the rollout judge's rollbacks (the job's own key); null: they go unsigned. */
+    public org.agentrouter.signing.ModelSigner judgeSigner = null;
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -97,6 +105,10 @@ public final class RouterConfig implements Serializable {
         }
         rollout.validate();
         limits.validate();
+        if (modelKeys.enforced() && rollout.autoRollback && judgeSigner == null) {
+            throw new IllegalArgumentException("trusted model keys are set but the rollout judge has no signing key: its"
+                    + " automatic rollbacks would be refused (give the job a signing key, or turn automatic rollback off)");
+        }
         org.agentrouter.embedding.MiniLmEmbedder.Variant.parse(embedder);
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");

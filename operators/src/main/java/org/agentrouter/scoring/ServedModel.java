@@ -8,8 +8,9 @@ import org.agentrouter.schema.ModelRelease;
 
 /**
  * A release that passed every check, with its open ONNX session: what one task slot serves.
- * Building one is the acceptance test of a release (checksum, feature layout, tensor contract, a
- * dry run on a probe batch); a release that fails any of them never replaces the current one.
+ * Building one is the acceptance test of a release (checksum, feature layout, the graph read without
+ * ONNX Runtime ({@link OnnxGraphCheck}), tensor contract, a dry run on a probe batch); a release that fails any
+ * of them never replaces the current one.
  */
 public final class ServedModel implements AutoCloseable {
     public final String name;
@@ -56,6 +57,9 @@ public final class ServedModel implements AutoCloseable {
             throw new ModelRejectedException("bad calibration",
                     "calibration needs one strong and one cheap threshold per alpha (alphas: " + na + ")");
         }
+        // Before any native code sees the bytes: a checksum recomputed over corrupt or hostile bytes passes the
+        // check above, and ONNX Runtime trusts what a graph declares (sizes, file references, operators).
+        OnnxGraphCheck.check(onnx);
         OnnxScorer scorer;
         try {
             scorer = new OnnxScorer(env, onnx);

@@ -92,7 +92,7 @@ class CandidateScorerTest {
                 events.add(e.getEvent() + ":" + (e.getRule() == null ? e.getModelVersion() : e.getRule()) + ":" + e.getServingVersion());
             }
             assertEquals(List.of("refused:sha256 mismatch:" + v0, "refused:feature layout mismatch:" + v0,
-                    "refused:onnx contract:" + v0, "refused:undecodable release:" + v0,
+                    "refused:graph:" + v0, "refused:undecodable release:" + v0,
                     "accepted:1.4.0:1.4.0", "refused:version not newer:1.4.0", "refused:version not newer:1.4.0",
                     "refused:major version change:1.4.0", "accepted:2.0.0:2.0.0"), events);
             for (QueryContext q : out) {
@@ -368,6 +368,48 @@ class CandidateScorerTest {
             }
             assertTrue(rolledBack.getReason().contains("requested by rollout-judge"), rolledBack.getReason());
             assertEquals("", rolledBack.getChallengerVersion());
+        }
+    }
+
+    @Test
+    void withTrustedKeysOnlySignedReleasesAndControlsActAndTheJudgesKeyOnlyWithdrawsAChallenger() throws Exception {
+        String v0 = bundled().getVersion();
+        java.security.KeyPair operatorKey = org.agentrouter.signing.ModelKeys.generate();
+        java.security.KeyPair jobKey = org.agentrouter.signing.ModelKeys.generate();
+        org.agentrouter.signing.ModelSigner operator = new org.agentrouter.signing.ModelSigner(operatorKey);
+        org.agentrouter.signing.ModelSigner job = new org.agentrouter.signing.ModelSigner(jobKey);
+        org.agentrouter.signing.ModelSigner stranger = new org.agentrouter.signing.ModelSigner(org.agentrouter.signing.ModelKeys.generate());
+        org.agentrouter.signing.TrustedModelKeys trusted = org.agentrouter.signing.TrustedModelKeys.of(List.of(operatorKey.getPublic()))
+                .withJudgeKey(job.publicKeyX509());
+        ModelRelease v13 = ModelRelease.newBuilder(bundled()).setVersion("1.3.0").build();
+        ModelRelease challenger14 = ModelRelease.newBuilder(bundled()).setVersion("1.4.0").setRole(CandidateScorer.ROLE_CHALLENGER)
+                .setSharePercent(50).build();
+        ModelControl operatorRollback = ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK).setRequestedAtMs(0).build();
+        ModelControl judgeRollback = ModelControl.newBuilder().setAction(CandidateScorer.ROLLBACK).setModelVersion("1.4.0")
+                .setRequestedBy(RolloutJudge.REQUESTED_BY).setRequestedAtMs(0).build();
+        try (BroadcastOperatorTestHarness<QueryContext, byte[], QueryContext> h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                new CandidateScorer(BUNDLED, CircuitBreaker.Settings.defaults(), trusted), CandidateScorer.MODEL_STATE)) {
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(v13), 0); // unsigned
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(stranger.sign(v13)), 0); // an unknown key
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(ModelRelease.newBuilder(operator.sign(v13))
+                    .setVersion("1.3.1").build()), 0); // changed after signing
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(job.sign(v13)), 0); // the job's key may not publish
+            h.processElement(query("still-bundled"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(operator.sign(v13)), 0);
+            h.processElement(query("signed"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(operatorRollback), 0); // unsigned rollback
+            h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(job.sign(operatorRollback)), 0); // job key, not the judge's kind
+            h.processElement(query("rollbacks-refused"), 0);
+            h.processBroadcastElement(AvroWire.MODEL_RELEASE.encode(operator.sign(challenger14)), 0);
+            h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(judgeRollback), 0); // the judge's, unsigned
+            h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(job.sign(judgeRollback)), 0); // withdraws 1.4.0
+            h.processBroadcastElement(AvroWire.MODEL_CONTROL.encode(operator.sign(operatorRollback)), 0); // back to v0
+
+            assertEquals(List.of(v0, "1.3.0", "1.3.0"), h.extractOutputValues().stream().map(q -> q.modelVersion).toList());
+            assertEquals(List.of("refused:signature:" + v0, "refused:signature:" + v0, "refused:signature:" + v0,
+                    "refused:signature:" + v0, "accepted:1.3.0:1.3.0", "refused:signature:1.3.0", "refused:signature:1.3.0",
+                    "accepted:1.4.0:1.3.0", "refused:signature:1.3.0", "rolled back:1.4.0:1.3.0", "rolled back:" + v0 + ":" + v0),
+                    events(h));
         }
     }
 }

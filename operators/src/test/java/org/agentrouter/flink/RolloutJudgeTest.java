@@ -23,10 +23,15 @@ import org.junit.jupiter.api.Test;
 class RolloutJudgeTest {
     private static KeyedOneInputStreamOperatorTestHarness<String, VariantStats, KafkaMessage> harness(OperatorSubtaskState from)
             throws Exception {
+        return harness(from, null);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, VariantStats, KafkaMessage> harness(OperatorSubtaskState from,
+            org.agentrouter.signing.ModelSigner signer) throws Exception {
         RolloutRules.Settings settings = new RolloutRules.Settings();
         settings.minDecisions = 100;
         KeyedOneInputStreamOperatorTestHarness<String, VariantStats, KafkaMessage> h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new RolloutJudge(settings)), s -> RolloutJudge.KEY, Types.STRING);
+                new KeyedProcessOperator<>(new RolloutJudge(settings, signer)), s -> RolloutJudge.KEY, Types.STRING);
         h.setup();
         if (from != null) h.initializeState(from);
         h.open();
@@ -111,6 +116,26 @@ class RolloutJudgeTest {
             List<ModelControl> c = controls(h);
             assertEquals(1, c.size());
             assertTrue(c.get(0).getReason().contains(RolloutRules.RULE_GUARANTEE), c.get(0).getReason());
+        }
+    }
+
+    @Test
+    void withTheJobsKeyTheRollbackIsSignedAndScorersThatTrustItAccept() throws Exception {
+        java.security.KeyPair jobKey = org.agentrouter.signing.ModelKeys.generate();
+        org.agentrouter.signing.ModelSigner signer = new org.agentrouter.signing.ModelSigner(jobKey);
+        org.agentrouter.signing.TrustedModelKeys scorers = org.agentrouter.signing.TrustedModelKeys
+                .of(List.of(org.agentrouter.signing.ModelKeys.generate().getPublic())).withJudgeKey(signer.publicKeyX509());
+        try (var h = harness(null, signer)) {
+            send(h, report("champion", "1.0.0", 300, 0));
+            send(h, report("challenger", "1.1.0", 150, 75));
+            List<ModelControl> c = controls(h);
+            assertEquals(1, c.size());
+            assertEquals(signer.keyId(), c.get(0).getKeyId());
+            scorers.verify(c.get(0)); // throws when it does not verify
+            org.agentrouter.scoring.ModelRejectedException unsigned = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.agentrouter.scoring.ModelRejectedException.class,
+                    () -> scorers.verify(ModelControl.newBuilder(c.get(0)).setSignature(java.nio.ByteBuffer.allocate(0)).build()));
+            assertEquals("signature", unsigned.rule());
         }
     }
 }

@@ -45,26 +45,35 @@ public final class AvroWire<T extends SpecificRecordBase> {
     /** The default size limit of a record: Kafka's own default maximum message size is about 1 MiB. */
     public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
     public static final AvroWire<AgentQuery> QUERY = new AvroWire<>(AgentQuery.getClassSchema());
-    public static final AvroWire<RoutingDecision> DECISION = new AvroWire<>(RoutingDecision.getClassSchema());
+    public static final AvroWire<RoutingDecision> DECISION = new AvroWire<RoutingDecision>(RoutingDecision.getClassSchema())
+            // Decisions written before the learner's probe flag existed.
+            .alsoAccept(withoutTrailingFields(RoutingDecision.getClassSchema(), "probe"));
     public static final AvroWire<RoutingMetric> METRIC = new AvroWire<RoutingMetric>(RoutingMetric.getClassSchema())
             .alsoAccept(withoutTrailingFields(RoutingMetric.getClassSchema(), "model_role", "shadow"));
     public static final AvroWire<ModelRelease> MODEL_RELEASE = new AvroWire<ModelRelease>(ModelRelease.getClassSchema())
             // A release carries its ONNX graph: up to Avro's byte limit, plus the record around it.
             .limitedTo(AvroLimits.MAX_BYTES + (1 << 20))
-            // Releases published (and checkpointed in broadcast state) before the calibration's group_count ...
+            // Releases published (and checkpointed in broadcast state, kept on the compacted topic) before signing ...
+            .alsoAccept(releaseBeforeSigning())
+            // ... before the calibration's group_count ...
             .alsoAccept(releaseBeforeGroupCount())
             // ... and before the rollout flags existed.
             .alsoAccept(withoutTrailingFields(releaseBeforeGroupCount(), "allow_major", "rollback", "share_percent"));
     public static final AvroWire<ModelControl> MODEL_CONTROL = new AvroWire<ModelControl>(ModelControl.getClassSchema())
-            // Controls written before the version guard, shadow mode and the automatic rollback existed.
-            .alsoAccept(withoutTrailingFields(ModelControl.getClassSchema(), "model_version", "shadow", "requested_by"));
+            // Controls written before signing ...
+            .alsoAccept(withoutTrailingFields(ModelControl.getClassSchema(), "signature", "key_id"))
+            // ... and before the version guard, shadow mode and the automatic rollback existed.
+            .alsoAccept(withoutTrailingFields(ModelControl.getClassSchema(), "model_version", "shadow", "requested_by",
+                    "signature", "key_id"));
     public static final AvroWire<DeadLetter> DEAD_LETTER = new AvroWire<DeadLetter>(DeadLetter.getClassSchema())
             // Dead letters written before the RECORD_TOO_LARGE category existed.
             .alsoAccept(withoutEnumSymbols(DeadLetter.getClassSchema(), "category", "RECORD_TOO_LARGE"));
     public static final AvroWire<ModelEvent> MODEL_EVENT = new AvroWire<ModelEvent>(ModelEvent.getClassSchema())
             .alsoAccept(withoutTrailingFields(ModelEvent.getClassSchema(), "challenger_version", "challenger_share_percent",
                     "challenger_shadow", "load_ms"));
-    public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<>(RoutingFeedback.getClassSchema());
+    public static final AvroWire<RoutingFeedback> FEEDBACK = new AvroWire<RoutingFeedback>(RoutingFeedback.getClassSchema())
+            // Feedback written before probes existed.
+            .alsoAccept(withoutTrailingFields(RoutingFeedback.getClassSchema(), "probe_route", "probe_success", "probe_quality"));
     public static final AvroWire<RouterHealth> HEALTH = new AvroWire<>(RouterHealth.getClassSchema());
     public static final AvroWire<AgentMemory> MEMORY = new AvroWire<>(AgentMemory.getClassSchema());
 
@@ -134,9 +143,14 @@ public final class AvroWire<T extends SpecificRecordBase> {
         return Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), current.isError(), older);
     }
 
-    /** ModelRelease as it was before ConformalCalibration gained its trailing group_count field. */
+    /** ModelRelease as it was before the trailing signature and key_id fields. */
+    static Schema releaseBeforeSigning() {
+        return withoutTrailingFields(ModelRelease.getClassSchema(), "signature", "key_id");
+    }
+
+    /** ModelRelease as it was before ConformalCalibration gained its trailing group_count field (and before signing). */
     static Schema releaseBeforeGroupCount() {
-        Schema release = ModelRelease.getClassSchema();
+        Schema release = releaseBeforeSigning();
         Schema calibration = withoutTrailingFields(release.getField("calibration").schema(), "group_count");
         List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field f : release.getFields()) {

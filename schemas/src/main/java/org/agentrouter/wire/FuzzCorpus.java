@@ -83,10 +83,21 @@ public final class FuzzCorpus {
         return v;
     }
 
+    /** An id-like string, or (at an edge) an empty, odd or over-long one; never the huge texts of {@link #text}. */
+    private String shortText(String usual) {
+        if (!edge()) return usual;
+        return switch (rnd.nextInt(4)) {
+            case 0 -> "";
+            case 1 -> "\u0000\uFFFF\u00e9";
+            case 2 -> "y".repeat(600);
+            default -> usual + usual;
+        };
+    }
+
     private List<String> strings(int usualSize, String prefix) {
-        int n = edge() ? (rnd.nextBoolean() ? 0 : 100 + rnd.nextInt(1200)) : usualSize;
+        int n = edge() ? (rnd.nextBoolean() ? 0 : 60 + rnd.nextInt(1200)) : usualSize;
         List<String> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(text(prefix + i));
+        for (int i = 0; i < n; i++) out.add(shortText(prefix + i));
         return out;
     }
 

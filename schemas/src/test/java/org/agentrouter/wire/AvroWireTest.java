@@ -218,4 +218,140 @@ class AvroWireTest {
         assertEquals(5, read.getSharePercent());
         assertTrue(read.getAllowMajor());
     }
+
+    /** ModelRelease as it was just before signing: V2 with the calibration's group_count. */
+    private static final String MODEL_RELEASE_V3 = MODEL_RELEASE_V2.replace(
+            "{\"name\": \"data_hash\", \"type\": \"string\", \"default\": \"\"}]",
+            "{\"name\": \"data_hash\", \"type\": \"string\", \"default\": \"\"}, {\"name\": \"group_count\", \"type\": \"int\", \"default\": 0}]");
+
+    /** ModelControl as it was just before signing. */
+    private static final String MODEL_CONTROL_V2 = "{\"type\": \"record\", \"name\": \"ModelControl\", \"namespace\": \"org.agentrouter.schema\", \"fields\": ["
+            + "{\"name\": \"action\", \"type\": \"string\"}, {\"name\": \"share_percent\", \"type\": \"int\", \"default\": 0},"
+            + " {\"name\": \"model_name\", \"type\": \"string\", \"default\": \"\"}, {\"name\": \"reason\", \"type\": [\"null\", \"string\"], \"default\": null},"
+            + " {\"name\": \"requested_at_ms\", \"type\": \"long\"}, {\"name\": \"model_version\", \"type\": \"string\", \"default\": \"\"},"
+            + " {\"name\": \"shadow\", \"type\": \"boolean\", \"default\": false}, {\"name\": \"requested_by\", \"type\": \"string\", \"default\": \"operator\"}]}";
+
+    private static byte[] singleObject(Schema schema, GenericRecord record) throws Exception {
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        return bytes;
+    }
+
+    @Test
+    void readsAReleaseAndAControlWrittenBeforeSigningAsUnsigned() throws Exception {
+        Schema v3 = new Schema.Parser().parse(MODEL_RELEASE_V3);
+        assertTrue(v3.getField("calibration").schema().getField("group_count") != null, "the literal has group_count");
+        GenericRecord calibration = new GenericData.Record(v3.getField("calibration").schema());
+        calibration.put("method", "group-risk");
+        calibration.put("alphas", List.of(0.1));
+        calibration.put("strong_thresholds", List.of(0.4));
+        calibration.put("cheap_thresholds", List.of(0.6));
+        calibration.put("calibration_size", 10);
+        calibration.put("data_hash", "h");
+        calibration.put("group_count", 47);
+        GenericRecord release = new GenericData.Record(v3);
+        release.put("name", "before-signing");
+        release.put("version", "1.4.0");
+        release.put("feature_layout_version", 1);
+        release.put("sha256", "00");
+        release.put("onnx_model", ByteBuffer.wrap(new byte[] {1, 2}));
+        release.put("calibration", calibration);
+        release.put("role", "champion");
+        release.put("metadata", Map.of("k", "v"));
+        release.put("published_at_ms", 11L);
+        release.put("allow_major", false);
+        release.put("rollback", true);
+        release.put("share_percent", 0);
+        ModelRelease read = AvroWire.MODEL_RELEASE.decode(singleObject(v3, release));
+        assertEquals("1.4.0", read.getVersion());
+        assertEquals(47, read.getCalibration().getGroupCount());
+        assertTrue(read.getRollback());
+        assertEquals(0, read.getSignature().remaining(), "an older release is unsigned");
+        assertEquals("", read.getKeyId());
+
+        Schema c2 = new Schema.Parser().parse(MODEL_CONTROL_V2);
+        GenericRecord control = new GenericData.Record(c2);
+        control.put("action", "rollback");
+        control.put("share_percent", 0);
+        control.put("model_name", "");
+        control.put("reason", "old");
+        control.put("requested_at_ms", 5L);
+        control.put("model_version", "1.2.0");
+        control.put("shadow", false);
+        control.put("requested_by", "rollout-judge");
+        ModelControl c = AvroWire.MODEL_CONTROL.decode(singleObject(c2, control));
+        assertEquals("1.2.0", c.getModelVersion());
+        assertEquals(0, c.getSignature().remaining());
+        assertEquals("", c.getKeyId());
+    }
+
+    @Test
+    void aSignedReleaseRoundTripsWithItsSignature() throws Exception {
+        ModelRelease signed = ModelRelease.newBuilder(AvroWire.MODEL_RELEASE.decode(AvroWire.MODEL_RELEASE.encode(
+                ModelRelease.newBuilder().setName("n").setVersion("1.0.0").setFeatureLayoutVersion(1).setSha256("00")
+                        .setOnnxModel(ByteBuffer.wrap(new byte[] {1}))
+                        .setCalibration(org.agentrouter.schema.ConformalCalibration.newBuilder().setMethod("split")
+                                .setAlphas(List.of()).setStrongThresholds(List.of()).setCheapThresholds(List.of())
+                                .setCalibrationSize(0).build())
+                        .setPublishedAtMs(1).build())))
+                .setSignature(ByteBuffer.wrap(new byte[] {9, 8, 7})).setKeyId("0123456789abcdef").build();
+        ModelRelease back = AvroWire.MODEL_RELEASE.decode(AvroWire.MODEL_RELEASE.encode(signed));
+        assertEquals(ByteBuffer.wrap(new byte[] {9, 8, 7}), back.getSignature());
+        assertEquals("0123456789abcdef", back.getKeyId());
+    }
+
+    /** A record schema without its last fields, rebuilt field by field: the writer schema of older producers. */
+    private static Schema before(Schema current, int dropped) {
+        List<Schema.Field> kept = new java.util.ArrayList<>();
+        for (Schema.Field f : current.getFields().subList(0, current.getFields().size() - dropped)) {
+            kept.add(new Schema.Field(f.name(), f.schema(), f.doc(), f.defaultVal()));
+        }
+        return Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, kept);
+    }
+
+    private static byte[] encodeGeneric(Schema schema, GenericRecord r) throws Exception {
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(r);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        return bytes;
+    }
+
+    @Test
+    void readsFeedbackAndDecisionsWrittenBeforeProbesExisted() throws Exception {
+        Schema oldFeedback = before(org.agentrouter.schema.RoutingFeedback.getClassSchema(), 3);
+        GenericRecord f = new GenericData.Record(oldFeedback);
+        f.put("query_id", "q1");
+        f.put("namespace", "ns");
+        f.put("model", "m");
+        f.put("route", "cheap");
+        f.put("success", true);
+        f.put("quality", null);
+        f.put("tokens_used", 0);
+        f.put("latency_ms", 0L);
+        f.put("context_ids_used", List.of());
+        f.put("event_time_ms", 5L);
+        f.put("model_version", null);
+        f.put("alpha", null);
+        org.agentrouter.schema.RoutingFeedback read = AvroWire.FEEDBACK.decode(encodeGeneric(oldFeedback, f));
+        assertEquals("q1", read.getQueryId());
+        assertNull(read.getProbeRoute());
+        assertNull(read.getProbeSuccess());
+
+        org.agentrouter.schema.RoutingDecision d = org.agentrouter.schema.RoutingDecision.newBuilder()
+                .setQueryId("q2").setNamespace("ns").setRoute("strong").setModel("m").setConfidence(0.9).setPStrong(0.7)
+                .setPredictionSet(List.of("strong")).setUncertain(false).setAlpha(0.1).setContext(List.of())
+                .setCandidatesConsidered(0).setEstimatedCostUsd(1).setStrongCostUsd(1).setModelVersion("1.0.0")
+                .setEventTimeMs(1).setDecidedAtMs(2).setProcessingLatencyUs(3).setProbe(true).build();
+        assertTrue(AvroWire.DECISION.decode(AvroWire.DECISION.encode(d)).getProbe());
+        Schema oldDecision = before(org.agentrouter.schema.RoutingDecision.getClassSchema(), 1);
+        GenericRecord old = new GenericData.Record(oldDecision);
+        for (Schema.Field field : oldDecision.getFields()) {
+            Object v = d.get(field.name());
+            old.put(field.name(), v instanceof Enum<?> e ? new GenericData.EnumSymbol(field.schema(), e.name()) : v);
+        }
+        org.agentrouter.schema.RoutingDecision readOld = AvroWire.DECISION.decode(encodeGeneric(oldDecision, old));
+        assertEquals("q2", readOld.getQueryId());
+        assertFalse(readOld.getProbe());
+    }
 }

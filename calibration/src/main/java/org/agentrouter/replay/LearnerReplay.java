@@ -1,0 +1,128 @@
+package org.agentrouter.replay;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.agentrouter.learning.LearnerSettings;
+import org.agentrouter.learning.NamespaceLearner;
+import org.agentrouter.learning.NamespaceOutcomes;
+
+/**
+ * Replays namespaces through the job's learner ({@link NamespaceLearner}) query by query, as an agent would: the
+ * router decides, the agent calls the chosen model (and the other one when the decision asks for a probe), and
+ * only those outcomes come back before the next query of the namespace. The router never sees an outcome before
+ * it decided that query. Namespaces are independent (their own state), so they are replayed one after the other.
+ */
+public final class LearnerReplay {
+    private LearnerReplay() {}
+
+    public enum Feedback { CHOSEN, BOTH }
+
+    /** One replayed decision with what the stage calibration needs. */
+    public record Step(ReplayMetrics.Decision decision, int stage) {}
+
+    /**
+     * @param learning false: the prior with the stage-0 threshold for every query and no probes (learning off)
+     */
+    public static List<Step> run(List<ReplayNamespace> namespaces, LearnerSettings settings, Feedback feedback,
+                                 boolean learning, double goodAt) {
+        List<Step> out = new ArrayList<>();
+        for (ReplayNamespace ns : namespaces) {
+            NamespaceOutcomes state = new NamespaceOutcomes();
+            for (int pos = 0; pos < ns.size(); pos++) {
+                NamespaceLearner.Decision d = NamespaceLearner.decide(settings, ns.prior()[pos], learning ? state : null,
+                        ns.queryIds()[pos]);
+                boolean probe = learning && d.probe();
+                boolean strong = d.strong();
+                double w = ns.weak()[pos];
+                double s = ns.strong()[pos];
+                boolean both = probe || feedback == Feedback.BOTH;
+                double seenWeak = !strong || both ? w : Double.NaN;
+                double seenStrong = strong || both ? s : Double.NaN;
+                if (learning) state.add(strong, seenWeak, seenStrong, probe);
+                double cost = (strong ? ns.strongCost()[pos] : ns.weakCost()[pos])
+                        + (probe ? (strong ? ns.weakCost()[pos] : ns.strongCost()[pos]) : 0);
+                boolean needs = s >= goodAt && w < goodAt;
+                out.add(new Step(new ReplayMetrics.Decision(ns.name(), pos, ns.rows()[pos], strong, probe, d.pStrong(),
+                        cost, ns.strongCost()[pos], w >= goodAt ? 1 : 0, s >= goodAt ? 1 : 0, needs), d.stage()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Stage thresholds from replays of calibration namespaces (never the evaluated ones): per stage, the largest
+     * threshold whose pooled violation rate over the calibration replays' decisions in that stage is at most
+     * {@code targetAlpha}. The decisions of a stage depend on the thresholds before it (what was routed where
+     * decides what was seen), so the fit is repeated {@code rounds} times, starting from the prior's threshold.
+     */
+    public static LearnerSettings calibrate(List<ReplayNamespace> calibration, LearnerSettings start, double targetAlpha,
+                                            Feedback feedback, int rounds, double goodAt) {
+        LearnerSettings s = start;
+        for (int r = 0; r < rounds; r++) {
+            List<Step> steps = run(calibration, s, feedback, true, goodAt);
+            Map<Integer, List<ReplayMetrics.Decision>> byStage = new HashMap<>();
+            for (Step st : steps) byStage.computeIfAbsent(st.stage(), k -> new ArrayList<>()).add(st.decision());
+            double[] t = s.cheapBelow().clone();
+            for (int stage = 0; stage < t.length; stage++) {
+                List<ReplayMetrics.Decision> ds = byStage.get(stage);
+                if (ds == null || ds.isEmpty()) {
+                    t[stage] = stage == 0 ? 0 : t[stage - 1];  // no namespace got that far: keep the last stage's
+                    continue;
+                }
+                t[stage] = pooledThreshold(ds, targetAlpha);
+            }
+            s = s.withThresholds(t);
+        }
+        return s;
+    }
+
+    /** The static router's threshold on the prior: pooled over every calibration query. */
+    public static double staticThreshold(List<ReplayNamespace> calibration, double targetAlpha, double goodAt) {
+        List<ReplayMetrics.Decision> ds = new ArrayList<>();
+        for (ReplayNamespace ns : calibration) {
+            for (int i = 0; i < ns.size(); i++) {
+                boolean needs = ns.strong()[i] >= goodAt && ns.weak()[i] < goodAt;
+                ds.add(new ReplayMetrics.Decision(ns.name(), i, ns.rows()[i], true, false, ns.prior()[i], 0, 0, 0, 0, needs));
+            }
+        }
+        return pooledThreshold(ds, targetAlpha);
+    }
+
+    /**
+     * The largest lambda such that the queries with p_strong below it hold at most {@code alpha} of the
+     * strong-needed queries (0: never cheap).
+     */
+    static double pooledThreshold(List<ReplayMetrics.Decision> ds, double alpha) {
+        double[] p = new double[ds.size()];
+        boolean[] needs = new boolean[ds.size()];
+        int total = 0;
+        for (int i = 0; i < p.length; i++) {
+            p[i] = ds.get(i).pStrong();
+            needs[i] = ds.get(i).needsStrong();
+            if (needs[i]) total++;
+        }
+        if (total == 0) return 1.0;
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[a], p[b]));
+        double allowed = alpha * total;
+        int below = 0;
+        int i = 0;
+        while (i < order.length) {
+            // Every query with this p goes cheap together once lambda passes it.
+            double v = p[order[i]];
+            int j = i;
+            int added = 0;
+            while (j < order.length && p[order[j]] == v) {
+                if (needs[order[j]]) added++;
+                j++;
+            }
+            if (below + added > allowed) return v;
+            below += added;
+            i = j;
+        }
+        return Math.nextUp(p[order[order.length - 1]]);
+    }
+}
