@@ -33,8 +33,8 @@ import java.util.TreeMap;
  * relevance = sigmoid(relu(candidates W1 + b1) w2 + b2) * present      (hidden = 0: sigmoid(candidates w2 + b2) * present)
  * </pre>
  * The result reads {@code candidates} of the current layout ({@link org.agentrouter.features.FeatureLayout#VERSION});
- * a p_strong part made for the narrower layout 1 reads the first columns through a Slice, which are the same
- * columns. The query input is declared when the p_strong part reads it.
+ * a p_strong part made for the narrower layout 1 reads the first columns through a selection Gemm, which are the
+ * same columns. The query input is declared when the p_strong part reads it.
  */
 public final class RelevanceGraph {
     static final String P_STRONG_PREFIX = "p_strong/";
@@ -93,13 +93,14 @@ public final class RelevanceGraph {
         // ---- p_strong part: the nodes its output needs, renamed ----
         String candidatesForPStrong = INPUT_CANDIDATES;
         if (sourceWidth > 0 && sourceWidth < CANDIDATE_WIDTH) {
+            // The first columns by a Gemm with a 0/1 selection matrix: exact (x * 1 + 0), and Gemm is an operator
+            // every served graph already uses (the job's graph check admits only those).
             candidatesForPStrong = P_STRONG_PREFIX + INPUT_CANDIDATES;
-            out.addInitializer(longs(P_STRONG_PREFIX + "slice_starts", 0));
-            out.addInitializer(longs(P_STRONG_PREFIX + "slice_ends", sourceWidth));
-            out.addInitializer(longs(P_STRONG_PREFIX + "slice_axes", 1));
-            out.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Slice").setName(P_STRONG_PREFIX + "layout1_columns")
-                    .addInput(INPUT_CANDIDATES).addInput(P_STRONG_PREFIX + "slice_starts").addInput(P_STRONG_PREFIX + "slice_ends")
-                    .addInput(P_STRONG_PREFIX + "slice_axes").addOutput(candidatesForPStrong));
+            float[] select = new float[CANDIDATE_WIDTH * (int) sourceWidth];
+            for (int c = 0; c < sourceWidth; c++) select[c * (int) sourceWidth + c] = 1f;
+            out.addInitializer(floats(P_STRONG_PREFIX + "layout1_selection", select, CANDIDATE_WIDTH, (int) sourceWidth));
+            out.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Gemm").setName(P_STRONG_PREFIX + "layout1_columns")
+                    .addInput(INPUT_CANDIDATES).addInput(P_STRONG_PREFIX + "layout1_selection").addOutput(candidatesForPStrong));
         }
         Set<String> needed = neededFor(g, OUTPUT_P_STRONG);
         Map<String, String> rename = new HashMap<>();
@@ -204,11 +205,5 @@ public final class RelevanceGraph {
         for (float v : values) b.putFloat(v);
         return OnnxMl.TensorProto.newBuilder().setName(name).addDims(rows).addDims(cols)
                 .setDataType(OnnxMl.TensorProto.DataType.FLOAT_VALUE).setRawData(ByteString.copyFrom(b.array())).build();
-    }
-
-    static OnnxMl.TensorProto longs(String name, long value) {
-        ByteBuffer b = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
-        return OnnxMl.TensorProto.newBuilder().setName(name).addDims(1)
-                .setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE).setRawData(ByteString.copyFrom(b.array())).build();
     }
 }

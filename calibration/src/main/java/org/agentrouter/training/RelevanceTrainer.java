@@ -98,6 +98,89 @@ public final class RelevanceTrainer {
         return weights;
     }
 
+    /**
+     * Platt scaling of a trained head: the listwise loss fixes only the order of a query's scores (a shift or a large
+     * spread costs it nothing), and sigmoid(s) of a spread-out score saturates at 1.0 in float32, so the best candidates
+     * would tie in the served relevance. Fits relevance = sigmoid(a s + b) to the labels of the present training rows
+     * (logistic regression on the score, Newton's method) and folds a and b into the last layer: the order stays, the
+     * served relevance becomes the estimated probability that the memory is evidence.
+     */
+    public static Weights calibrate(RelevanceNetwork network, Weights w, List<Example> examples) {
+        int rows = 0;
+        for (Example e : examples) for (int r = 0; r < MAX_CANDIDATES; r++) if (e.candidates()[r * CANDIDATE_WIDTH] > 0) rows++;
+        double[] s = new double[rows];
+        double[] y = new double[rows];
+        int n = 0;
+        for (Example e : examples) {
+            for (int r = 0; r < MAX_CANDIDATES; r++) {
+                if (e.candidates()[r * CANDIDATE_WIDTH] == 0) continue;
+                s[n] = RelevanceNetwork.score(w, network.hidden(), e.candidates(), r);
+                y[n++] = e.labels()[r];
+            }
+        }
+        // On the standardised score z = (s - mean) / sd, Newton's method with step halving (the loss never rises).
+        double mean = 0;
+        for (int i = 0; i < n; i++) mean += s[i];
+        mean /= Math.max(1, n);
+        double var = 0;
+        for (int i = 0; i < n; i++) var += (s[i] - mean) * (s[i] - mean);
+        double sd = Math.sqrt(var / Math.max(1, n));
+        if (!(sd > 0)) throw new IllegalStateException("the head gives every candidate the same score");
+        for (int i = 0; i < n; i++) s[i] = (s[i] - mean) / sd;
+        double a = 1;
+        double b = 0;
+        double loss = logLoss(s, y, n, a, b);
+        for (int iteration = 0; iteration < 100; iteration++) {
+            // A unit ridge on a and b: negligible on real data (tens of thousands of rows), it keeps the fit finite
+            // when training separates evidence perfectly (where a would grow without bound and saturate again).
+            double ga = a, gb = b, haa = 1, hab = 0, hbb = 1;
+            for (int i = 0; i < n; i++) {
+                double p = 1 / (1 + Math.exp(-(a * s[i] + b)));
+                double d = p - y[i];
+                double v = p * (1 - p);
+                ga += d * s[i];
+                gb += d;
+                haa += v * s[i] * s[i];
+                hab += v * s[i];
+                hbb += v;
+            }
+            double det = haa * hbb - hab * hab;
+            double da = (hbb * ga - hab * gb) / det;
+            double db = (haa * gb - hab * ga) / det;
+            double step = 1;
+            double next = logLoss(s, y, n, a - da, b - db);
+            while (next > loss && step > 1e-6) {
+                step /= 2;
+                next = logLoss(s, y, n, a - step * da, b - step * db);
+            }
+            if (next > loss) break;
+            a -= step * da;
+            b -= step * db;
+            boolean done = loss - next < 1e-12;
+            loss = next;
+            if (done) break;
+        }
+        // Back to the raw score: a z + b = (a / sd) s + (b - a mean / sd).
+        b = b - a * mean / sd;
+        a = a / sd;
+        if (!(a > 0)) throw new IllegalStateException("the head's scores do not rank evidence higher (Platt slope " + a + ")");
+        Weights out = w.copy();
+        float[] w2 = out.get("w2");
+        for (int i = 0; i < w2.length; i++) w2[i] *= (float) a;
+        out.get("b2")[0] = (float) (a * out.scalar("b2") + b);
+        return out;
+    }
+
+    private static double logLoss(double[] z, double[] y, int n, double a, double b) {
+        double sum = (a * a + b * b) / 2;
+        for (int i = 0; i < n; i++) {
+            double t = a * z[i] + b;
+            // log(1 + e^t) - y t, stable for large |t|
+            sum += (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))) - y[i] * t;
+        }
+        return sum;
+    }
+
     private static void adam(float[] w, float[] g, float[] m, float[] v, long step, Settings s) {
         double c1 = 1 - Math.pow(BETA1, step);
         double c2 = 1 - Math.pow(BETA2, step);

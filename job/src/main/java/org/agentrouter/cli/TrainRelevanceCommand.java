@@ -78,8 +78,8 @@ final class TrainRelevanceCommand implements Callable<Integer> {
             RelevanceNetwork network = new RelevanceNetwork(hidden,
                     RelevanceNetwork.and(spec.columns(), RelevanceNetwork.varyingColumns(examples)));
             System.out.println("columns that vary in training (the others get no weight): " + network.describe().get("columns"));
-            Weights weights = RelevanceTrainer.train(network, examples,
-                    new RelevanceTrainer.Settings(epochs, 32, 0.005f, 1e-4f, seed));
+            Weights weights = RelevanceTrainer.calibrate(network, RelevanceTrainer.train(network, examples,
+                    new RelevanceTrainer.Settings(epochs, 32, 0.005f, 1e-4f, seed)), examples);
             ModelRelease baseRelease = base != null ? ModelReleases.read(base) : ModelReleases.fromClasspath("models/default");
             metadata.put("relevance.data", "LoCoMo " + String.join(",", corpora.stream().map(c -> c.conversation().id()).toList())
                     + ", " + examples.size() + " questions (categories 1-4 with evidence), k=" + k + ", lexical k " + lexicalK

@@ -65,6 +65,9 @@ public final class OnnxGraphCheck {
     /** Graph inputs and outputs the serving contract allows, with their fixed shapes. */
     private static final Map<String, long[]> CONTRACT_INPUTS = Map.of(
             INPUT_CANDIDATES, OnnxScorer.CANDIDATES_SHAPE, INPUT_QUERY, OnnxScorer.QUERY_SHAPE);
+    /** A layout-1 model reads the first 11 candidate columns (still served: OnnxScorer feeds it those). */
+    private static final Map<String, long[]> CONTRACT_INPUTS_LAYOUT1 = Map.of(
+            INPUT_CANDIDATES, OnnxScorer.V1_CANDIDATES_SHAPE, INPUT_QUERY, OnnxScorer.QUERY_SHAPE);
     private static final Map<String, long[]> CONTRACT_OUTPUTS = Map.of(
             OUTPUT_RELEVANCE, OnnxScorer.RELEVANCE_SHAPE, OUTPUT_P_STRONG, OnnxScorer.P_STRONG_SHAPE);
 
@@ -129,8 +132,9 @@ public final class OnnxGraphCheck {
                     // IR < 4 style, or an input that a caller could override: neither is part of the contract
                     throw refuse("graph input '" + input.getName() + "' is also an initializer");
                 }
-                contractTensor("input", input, CONTRACT_INPUTS);
-                define(input.getName(), CONTRACT_INPUTS.get(input.getName()));
+                Map<String, long[]> contract = declaresLayout1(input) ? CONTRACT_INPUTS_LAYOUT1 : CONTRACT_INPUTS;
+                contractTensor("input", input, contract);
+                define(input.getName(), contract.get(input.getName()));
             }
             if (!shapes.containsKey(INPUT_CANDIDATES) && !shapes.containsKey(INPUT_QUERY)) {
                 throw refuse("graph reads neither '" + INPUT_CANDIDATES + "' nor '" + INPUT_QUERY + "'");
@@ -273,6 +277,13 @@ public final class OnnxGraphCheck {
         }
 
         /** A graph input or output: a contract name, float32, exactly the contract's fixed shape. */
+        private static boolean declaresLayout1(ValueInfoProto v) {
+            if (!v.getName().equals(INPUT_CANDIDATES) || !v.getType().hasTensorType()) return false;
+            List<OnnxMl.TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
+            return dims.size() == 2 && dims.get(1).hasDimValue()
+                    && dims.get(1).getDimValue() == FeatureLayout.V1_CANDIDATE_WIDTH;
+        }
+
         private static void contractTensor(String kind, ValueInfoProto v, Map<String, long[]> contract)
                 throws ModelRejectedException {
             long[] shape = contract.get(v.getName());
