@@ -73,6 +73,10 @@ public final class ContextThroughJob {
                  KafkaConsumer<String, byte[]> decisions = consumer(bootstrap)) {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 awaitLoaded(corpora, release, producer, decisions, deadline);
+                // Every memory is found by its vector; one more probe per namespace after the lexical refresh interval
+                // makes each namespace's lexical searcher catch up with the last writes before the questions.
+                Thread.sleep(options.lexicalRefreshMs + 200);
+                awaitLoaded(corpora, release, producer, decisions, deadline);
                 Map<String, AgentQuery> queries = new LinkedHashMap<>();
                 for (LocomoMemories.Corpus c : corpora) {
                     for (LocomoData.Question q : c.conversation().questions()) {

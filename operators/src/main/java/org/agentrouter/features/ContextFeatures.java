@@ -19,6 +19,8 @@ import org.agentrouter.memory.CandidateSet;
  */
 public final class ContextFeatures {
     private static final double LOG_LENGTH_SATURATION = Math.log1p(1000);
+    /** Characters of a memory's text the word scans read (as much as the lexical index analyses): bounded per candidate. */
+    static final int SCANNED_CHARS = org.agentrouter.memory.LexicalIndex.MAX_TEXT_CHARS;
     private static final String[] TIME_WORDS = {"yesterday", "today", "tomorrow", "tonight", "ago", "last", "next",
             "weekend", "week", "month", "year", "recently", "monday", "tuesday", "wednesday", "thursday", "friday",
             "saturday", "sunday", "morning", "evening", "night", "since", "earlier"};
@@ -173,7 +175,7 @@ public final class ContextFeatures {
      */
     static boolean hasTimeWords(String text) {
         if (text == null) return false;
-        int n = text.length();
+        int n = Math.min(text.length(), SCANNED_CHARS);
         int i = 0;
         while (i < n) {
             while (i < n && !Character.isLetterOrDigit(text.charAt(i))) i++;
@@ -196,7 +198,7 @@ public final class ContextFeatures {
 
     /** Whether {@code text} holds {@code word} (lower case) as a whole word, ignoring case; allocates nothing. */
     static boolean containsWord(String text, String word) {
-        int n = text.length();
+        int n = Math.min(text.length(), SCANNED_CHARS);
         int w = word.length();
         for (int i = 0; i + w <= n; i++) {
             if (text.regionMatches(true, i, word, 0, w)

@@ -154,7 +154,7 @@ public class RetrievalFunction extends KeyedCoProcessFunction<String, QueryConte
         group.gauge("memoriesIndexed", () -> memoriesIndexed);
         index = new LiveMemoryIndex(config.indexShortlistFactor, LiveMemoryIndex.FirstPass.INT4, config.retrievalScanThreads,
                 config.indexCoarseFactor);
-        lexical = config.lexicalK > 0 ? new LexicalIndex() : null;
+        lexical = config.lexicalK > 0 ? LexicalIndex.forJob(config.lexicalRefreshMs) : null;
         retriever = lexical == null ? new CandidateRetriever(index, k)
                 : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK), k);
         strongestRoute = config.pricing.tier(config.pricing.strongest()).route;

@@ -46,6 +46,11 @@ public final class RouterConfig implements Serializable {
      * cosine alone and keeps no lexical index.
      */
     public int lexicalK = 64;
+    /**
+     * A namespace's lexical searcher catches up with its writes at most this often (ms): a new memory is found by its
+     * vector at once and by its words within this; each catch-up costs about a millisecond (BENCHMARKS.md).
+     */
+    public long lexicalRefreshMs = org.agentrouter.memory.LexicalIndex.DEFAULT_REFRESH_MS;
     /** Quality target for queries that name none. */
     public double defaultAlpha = 0.1;
     public PricingTable pricing = PricingTable.defaults();
@@ -93,6 +98,9 @@ public final class RouterConfig implements Serializable {
                 || appliedFeedbackRetentionMs < 1 || appliedFeedbackMax < 0 || deleteMarkerRetentionMs < 1) {
             throw new IllegalArgumentException("memory settings must be non-negative (shortlist factor, feedback and"
                     + " delete marker retention >= 1)");
+        }
+        if (lexicalRefreshMs < 0) {
+            throw new IllegalArgumentException("lexical refresh must be >= 0 ms, got " + lexicalRefreshMs);
         }
         if (lexicalK < 0 || lexicalK > 1024) {
             throw new IllegalArgumentException("lexical k must be in [0, 1024], got " + lexicalK);

@@ -13,13 +13,16 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SerialMergeScheduler;
-import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -29,6 +32,7 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * The lexical side of retrieval: one small in-memory Apache Lucene index per namespace, scored by Okapi BM25
@@ -51,6 +55,11 @@ public final class LexicalIndex implements AutoCloseable {
     static final String TEXT = "text";
     /** Distinct query terms used at most (BooleanQuery refuses more than 1024 clauses; a query is rarely near 64). */
     public static final int MAX_QUERY_TERMS = 64;
+    /**
+     * Characters of a memory's or a query's text that are analysed: the rest of a longer text is left out of BM25, so
+     * that one record of the largest size the intake admits (64k characters) costs a bounded share of a task's time.
+     */
+    public static final int MAX_TEXT_CHARS = 4_096;
     /** Hits fetched past the requested count, to order ties at the cut by id. */
     static final int TIE_MARGIN = 32;
 
@@ -59,13 +68,38 @@ public final class LexicalIndex implements AutoCloseable {
     private final Map<String, Space> spaces = new HashMap<>();
     private long total;
 
+    /** How long a namespace's searcher may lag behind its writes, by default (as Elasticsearch's refresh interval). */
+    public static final long DEFAULT_REFRESH_MS = 1_000;
+
+    private final long refreshMs;
+    private final java.util.function.LongSupplier clockMs;
+
+    /** Searches see every write at once (offline tools, which write everything before they search). */
     public LexicalIndex() {
-        this(new EnglishAnalyzer());
+        this(new EnglishAnalyzer(), 0, () -> 0L);
     }
 
     /** With another analyser (studies compare them); the job uses {@link EnglishAnalyzer}. */
     public LexicalIndex(Analyzer analyzer) {
+        this(analyzer, 0, () -> 0L);
+    }
+
+    /**
+     * @param refreshMs a search reopens a namespace's searcher after writes only when its last reopen is at least this
+     *                  old (0: at every search after a write). A reopen flushes the writes as a new segment (about a
+     *                  millisecond); where an agent writes between most of its queries this bounds that cost to one per
+     *                  interval, and a new memory is found by its words within the interval (by its vector at once).
+     * @param clockMs   monotonic milliseconds
+     */
+    public LexicalIndex(Analyzer analyzer, long refreshMs, java.util.function.LongSupplier clockMs) {
         this.analyzer = analyzer;
+        this.refreshMs = refreshMs;
+        this.clockMs = clockMs;
+    }
+
+    /** The job's: EnglishAnalyzer, searchers reopened at most every {@code refreshMs} after writes. */
+    public static LexicalIndex forJob(long refreshMs) {
+        return new LexicalIndex(new EnglishAnalyzer(), refreshMs, () -> System.nanoTime() / 1_000_000);
     }
 
     /** Ids and BM25 scores of one search, best first; refilled by every search. */
@@ -104,15 +138,19 @@ public final class LexicalIndex implements AutoCloseable {
         final IndexWriter writer;
         DirectoryReader reader;
         IndexSearcher searcher;
-        StoredFields stored;
         boolean changed;
+        long openedAtMs;
         int size;
+        /** Per segment (by its core key), the memory id of each document: read once per segment, not per hit. */
+        final Map<Object, String[]> segmentIds = new HashMap<>();
 
         Space() {
             try {
                 IndexWriterConfig config = new IndexWriterConfig(analyzer)
                         .setSimilarity(similarity)
                         .setMergeScheduler(new SerialMergeScheduler())
+                        // No compound files: each refresh after a write flushes a small segment, cheaper without one.
+                        .setUseCompoundFile(false)
                         .setCommitOnClose(false)
                         .setRAMBufferSizeMB(4);
                 writer = new IndexWriter(directory, config);
@@ -125,7 +163,7 @@ public final class LexicalIndex implements AutoCloseable {
             if (reader == null) {
                 reader = DirectoryReader.open(writer);
                 changed = false;
-            } else if (changed) {
+            } else if (changed && clockMs.getAsLong() - openedAtMs >= refreshMs) {
                 DirectoryReader next = DirectoryReader.openIfChanged(reader, writer);
                 if (next != null) {
                     reader.close();
@@ -135,12 +173,38 @@ public final class LexicalIndex implements AutoCloseable {
             } else {
                 return searcher;
             }
+            openedAtMs = clockMs.getAsLong();
             searcher = new IndexSearcher(reader);
             searcher.setSimilarity(similarity);
+            // Ids of the segments this reader holds; segments merged away are forgotten.
+            Map<Object, String[]> kept = new HashMap<>();
+            for (LeafReaderContext leaf : reader.leaves()) {
+                Object key = leaf.reader().getCoreCacheHelper().getKey();
+                String[] ids = segmentIds.get(key);
+                kept.put(key, ids != null ? ids : readIds(leaf));
+            }
+            segmentIds.clear();
+            segmentIds.putAll(kept);
             // The default query cache would keep filters of past queries per namespace; every query here is new.
             searcher.setQueryCache(null);
-            stored = reader.storedFields();
             return searcher;
+        }
+
+        String[] readIds(LeafReaderContext leaf) throws IOException {
+            String[] ids = new String[leaf.reader().maxDoc()];
+            SortedDocValues values = leaf.reader().getSortedDocValues(ID);
+            if (values != null) {
+                for (int doc = values.nextDoc(); doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
+                    ids[doc] = values.lookupOrd(values.ordValue()).utf8ToString();
+                }
+            }
+            return ids;
+        }
+
+        String id(int doc) {
+            java.util.List<LeafReaderContext> leaves = reader.leaves();
+            LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+            return segmentIds.get(leaf.reader().getCoreCacheHelper().getKey())[doc - leaf.docBase];
         }
 
         void close() throws IOException {
@@ -191,8 +255,10 @@ public final class LexicalIndex implements AutoCloseable {
     public void upsert(String namespace, String id, String text, boolean isNew) {
         Space s = spaces.computeIfAbsent(namespace, n -> new Space());
         Document doc = new Document();
-        doc.add(new StringField(ID, id, Field.Store.YES));
-        doc.add(new TextField(TEXT, text == null ? "" : text, Field.Store.NO));
+        doc.add(new StringField(ID, id, Field.Store.NO));
+        // The id as a doc value: reading it back per hit is a lookup, where stored fields decompress a block per hit.
+        doc.add(new SortedDocValuesField(ID, new BytesRef(id)));
+        doc.add(new TextField(TEXT, text == null ? "" : head(text), Field.Store.NO));
         try {
             s.writer.updateDocument(new Term(ID, id), doc);
         } catch (IOException e) {
@@ -243,7 +309,8 @@ public final class LexicalIndex implements AutoCloseable {
             String[] ids = new String[docs.length];
             Integer[] order = new Integer[docs.length];
             for (int i = 0; i < docs.length; i++) {
-                ids[i] = s.stored.document(docs[i].doc).get(ID);
+                ids[i] = s.id(docs[i].doc);
+                if (ids[i] == null) throw new IllegalStateException("memory without an id in the lexical index of " + namespace);
                 order[i] = i;
             }
             java.util.Arrays.sort(order, (a, b) -> {
@@ -257,10 +324,14 @@ public final class LexicalIndex implements AutoCloseable {
         }
     }
 
-    /** The analysed terms of a text, in order, repeats kept (for tests and features). */
+    private static String head(String text) {
+        return text.length() <= MAX_TEXT_CHARS ? text : text.substring(0, MAX_TEXT_CHARS);
+    }
+
+    /** The analysed terms of a text's first {@link #MAX_TEXT_CHARS} characters, in order, repeats kept. */
     public List<String> terms(String text) {
         List<String> terms = new ArrayList<>();
-        try (TokenStream ts = analyzer.tokenStream(TEXT, text)) {
+        try (TokenStream ts = analyzer.tokenStream(TEXT, head(text))) {
             CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
             ts.reset();
             while (ts.incrementToken()) terms.add(term.toString());

@@ -75,6 +75,21 @@ class LexicalIndexTest {
     }
 
     @Test
+    void withARefreshIntervalWritesAreFoundByTheirWordsOnceItPassed() {
+        long[] now = {0};
+        try (LexicalIndex index = new LexicalIndex(new org.apache.lucene.analysis.en.EnglishAnalyzer(), 1_000, () -> now[0])) {
+            index.upsert("ns", "a", "sunrise over the lake", true);
+            LexicalIndex.Hits hits = new LexicalIndex.Hits(10);
+            assertEquals(1, index.search("ns", "sunrise", 10, hits), "the first search opens the searcher");
+            index.upsert("ns", "b", "another sunrise", true);
+            now[0] = 999;
+            assertEquals(1, index.search("ns", "sunrise", 10, hits), "within the interval: the searcher of t=0");
+            now[0] = 1_000;
+            assertEquals(2, index.search("ns", "sunrise", 10, hits));
+        }
+    }
+
+    @Test
     void aVeryLongQueryIsCutToItsFirstDistinctTerms() {
         try (LexicalIndex index = filled("ns")) {
             StringBuilder q = new StringBuilder("sunrise");
