@@ -29,7 +29,8 @@ public final class MemoryIntake {
         }
         String id = m.getMemoryId();
         String ns = m.getNamespace();
-        if (id == null || id.isEmpty() || ns == null || ns.isEmpty()) {
+        // A blank namespace is refused as a query's is (QueryValidator): a memory no query can name is not kept.
+        if (id == null || id.isEmpty() || ns == null || ns.isBlank()) {
             return Decoded.refused(ErrorCategory.INVALID_FIELD, "memory_id and namespace must not be empty",
                     id == null || id.isEmpty() || id.length() > limits.maxIdChars ? null : id);
         }
