@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, Producer, Consumer, logLevel } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, Producer, Consumer, SASLOptions, logLevel } from 'kafkajs';
 import { CircuitBreaker, BreakerSettings, BreakerState } from './breaker';
 import { PermanentRouterError, RetriableRouterError, RouterError } from './errors';
 import { clientFallback, FallbackModels } from './fallback';
@@ -20,6 +21,14 @@ export interface RouterClientOptions {
   fallbackModels?: FallbackModels;
   /** Directory of the .avsc files; default: the repository's schemas/src/main/avro. */
   schemaDir?: string;
+  /** TLS (kafkajs `ssl`); `kafkaSecurityFromProperties(file)` makes it from the Java clients' properties file. */
+  ssl?: ConnectionOptions | boolean;
+  /**
+   * SASL login (kafkajs `sasl`), e.g. `{ mechanism: 'scram-sha-256', username, password }`. The principal needs
+   * WRITE on agent-queries and routing-feedback, READ on routing-decisions and READ on the consumer groups
+   * `<clientId>-*` (README "Authenticated Kafka").
+   */
+  sasl?: SASLOptions;
 }
 
 interface Pending {
@@ -56,17 +65,25 @@ export class RouterClient {
     this.breaker = new CircuitBreaker({ failureThreshold: 5, windowMs: 10_000, coolDownMs: 5_000, ...options.breaker });
     const clientId = options.clientId ?? `router-client-${randomUUID().slice(0, 8)}`;
     this.kafka = new Kafka({ clientId, brokers: options.bootstrap, logLevel: logLevel.ERROR,
-      retry: { retries: 2, initialRetryTime: 100 } });
+      retry: { retries: 2, initialRetryTime: 100 }, ssl: options.ssl, sasl: options.sasl });
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
     // A group of its own reading from the latest offset: only decisions written after the client started.
     this.consumer = this.kafka.consumer({ groupId: `${clientId}-${randomUUID()}`, maxWaitTimeInMs: 20,
       allowAutoTopicCreation: false });
   }
 
-  /** Connects and returns once the consumer is in its group, so no decision for a later query is missed. */
+  /**
+   * Connects and returns once the consumer is in its group, so no decision for a later query is missed.
+   * Refused credentials or a missing ACL reject with a PermanentRouterError: trying again cannot help.
+   */
   static async connect(options: RouterClientOptions): Promise<RouterClient> {
     const client = new RouterClient(options);
-    await client.start();
+    try {
+      await client.start();
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw refusal(e) ?? e;
+    }
     return client;
   }
 
@@ -183,6 +200,15 @@ export class RouterClient {
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
+}
+
+/** The broker refused who we are (SASL) or what we may do (ACLs): a configuration error, not a passing one. */
+function refusal(e: unknown): PermanentRouterError | undefined {
+  const error = e as { name?: string; type?: string; message?: string };
+  if (error?.name === 'KafkaJSSASLAuthenticationError' || /_AUTHORIZATION_FAILED$/.test(error?.type ?? '')) {
+    return new PermanentRouterError(`the broker refused this client: ${error.message}`, e);
+  }
+  return undefined;
 }
 
 function problem(q: AgentQuery): string | null {

@@ -1,18 +1,22 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RouterClient } from '../src/client';
+import * as fs from 'node:fs';
 import { PermanentRouterError } from '../src/errors';
+import { kafkaSecurityFromProperties } from '../src/security';
 import { startStack, Stack } from './stack';
 import { NAMESPACE, query } from './support';
 
-// The real broker and the real job in a Java child process (see stack.ts).
+// The real broker and the real job in a Java child process (see stack.ts). The broker wants SASL/SCRAM and
+// enforces ACLs: the client logs in as principal `agent` with the properties file the Java side reads too.
 let stack: Stack;
 let client: RouterClient;
 
 before(async () => {
-  stack = await startStack();
+  stack = await startStack(120_000, true);
   client = await RouterClient.connect({ bootstrap: [stack.bootstrap], deadlineMs: 2_000,
-    breaker: { failureThreshold: 5, windowMs: 30_000, coolDownMs: 2_000 } });
+    breaker: { failureThreshold: 5, windowMs: 30_000, coolDownMs: 2_000 },
+    ...kafkaSecurityFromProperties(stack.agentProperties!) });
 }, { timeout: 180_000 });
 
 after(async () => {
@@ -34,6 +38,15 @@ test('concurrent calls get the router\'s decisions, matched by query id', { time
   assert.equal(outcome.model_version, first.model_version);
   await client.feedback(outcome);
   assert.equal(client.breakerState, 'CLOSED');
+});
+
+test('without credentials, or with a wrong password, the broker refuses the client', { timeout: 60_000 }, async () => {
+  // No SASL at all: the broker drops the requests, so kafkajs gives up after its retries.
+  await assert.rejects(RouterClient.connect({ bootstrap: [stack.bootstrap], clientId: 'router-client-anonymous' }));
+  const wrong = stack.agentProperties!.replace(/\.properties$/, '-wrong.properties');
+  fs.writeFileSync(wrong, fs.readFileSync(stack.agentProperties!, 'utf8').replace(/password="[^"]*"/, 'password="not-it"'));
+  await assert.rejects(RouterClient.connect({ bootstrap: [stack.bootstrap], ...kafkaSecurityFromProperties(wrong) }),
+    (e: unknown) => e instanceof PermanentRouterError && /refused this client/.test(e.message));
 });
 
 test('an invalid query is a permanent error', async () => {

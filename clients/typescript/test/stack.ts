@@ -10,6 +10,8 @@ import * as path from 'node:path';
  */
 export interface Stack {
   bootstrap: string;
+  /** With `authenticated`: the Kafka client properties file of principal `agent` (SASL/SCRAM). */
+  agentProperties?: string;
   /** Cancels the routing job (broker stays up). */
   cancelJob(): Promise<void>;
   /** Starts the job again on the same consumer group. */
@@ -26,18 +28,25 @@ function classpath(): string {
   return [jar, path.join(repoRoot, 'job', 'target', 'lib', '*')].join(path.delimiter);
 }
 
-export async function startStack(timeoutMs = 120_000): Promise<Stack> {
+/**
+ * `authenticated`: the broker wants SASL/SCRAM and enforces ACLs; the job runs as principal `router`, and
+ * `agentProperties` holds the login of principal `agent`, which has an agent's ACLs.
+ */
+export async function startStack(timeoutMs = 120_000, authenticated = false): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-stack-'));
   const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  const child: ChildProcess = spawn(java, ['-cp', classpath(), 'org.agentrouter.runtime.EmbeddedStack', dir],
+  const args = ['-cp', classpath(), 'org.agentrouter.runtime.EmbeddedStack', dir, ...(authenticated ? ['--authenticated'] : [])];
+  const child: ChildProcess = spawn(java, args,
     { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
   let errorTail = '';
   child.stderr!.on('data', (d: Buffer) => { errorTail = (errorTail + d.toString()).slice(-4000); });
+  let agentProperties: string | undefined;
   const bootstrap = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`EmbeddedStack did not start in ${timeoutMs} ms: ${errorTail}`)), timeoutMs);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
+      agentProperties = /^AGENT_PROPERTIES=(\S+)$/m.exec(out)?.[1] ?? agentProperties;
       const m = /^BOOTSTRAP=(\S+)$/m.exec(out);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
@@ -60,6 +69,7 @@ export async function startStack(timeoutMs = 120_000): Promise<Stack> {
   });
   return {
     bootstrap,
+    agentProperties,
     cancelJob: () => command('cancel-job'),
     startJob: () => command('start-job'),
     stop: () => new Promise<void>((resolve) => {

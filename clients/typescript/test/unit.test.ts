@@ -5,6 +5,7 @@ import { clientFallback, strongReason } from '../src/fallback';
 import { loadTypes } from '../src/schemas';
 import { SingleObjectCodec } from '../src/wire';
 import { SchemaMismatchError } from '../src/errors';
+import { kafkaSecurity, parseProperties } from '../src/security';
 import type { AgentQuery, RoutingDecision } from '../src/types';
 
 test('breaker opens after the threshold, half-opens after the cool-down, closes on success', () => {
@@ -64,4 +65,32 @@ test('bytes of another schema are a clear schema-mismatch error', () => {
   assert.deepEqual(bytes.subarray(0, 2), Buffer.from([0xc3, 0x01]));
   assert.throws(() => decisions.decode(bytes), (e: unknown) => e instanceof SchemaMismatchError && !e.retriable
     && /unknown schema fingerprint/.test(e.message));
+});
+
+test('a SASL/SCRAM properties file becomes kafkajs options; escapes and continuations as java.util.Properties reads them', () => {
+  const props = parseProperties([
+    '# agent login',
+    'security.protocol = SASL_SSL',
+    'sasl.mechanism:SCRAM-SHA-512',
+    'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\',
+    '    username="agent" password="p\\\\"w=d";',
+    'ssl.endpoint.identification.algorithm=',
+    'a\\=b=c\\u0041',
+  ].join('\n'));
+  assert.equal(props.get('a=b'), 'cA');
+  const security = kafkaSecurity(props);
+  assert.deepEqual(security.sasl, { mechanism: 'scram-sha-512', username: 'agent', password: 'p"w=d' });
+  assert.equal(typeof security.ssl, 'object');
+  assert.equal((security.ssl as { checkServerIdentity: () => unknown }).checkServerIdentity(), undefined);
+});
+
+test('PLAINTEXT needs nothing; what Node cannot use is an error naming the setting', () => {
+  assert.deepEqual(kafkaSecurity(parseProperties('')), {});
+  assert.equal(kafkaSecurity(parseProperties('security.protocol=SSL')).ssl, true);
+  assert.throws(() => kafkaSecurity(parseProperties('security.protocol=SASL_PLAINTEXT\nsasl.jaas.config=x')),
+    /sasl.mechanism GSSAPI is not supported/);
+  assert.throws(() => kafkaSecurity(parseProperties('security.protocol=SSL\nssl.truststore.location=/t.jks')),
+    /ssl.truststore.type JKS/);
+  assert.throws(() => kafkaSecurity(parseProperties('security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n'
+    + 'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="a";')), /password/);
 });

@@ -18,6 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -42,8 +44,12 @@ final class DecisionListener implements AutoCloseable {
     private final AtomicLong undecodable = new AtomicLong();
     private volatile boolean running = true;
 
-    DecisionListener(String bootstrap, String clientId) {
+    /** Set when the thread stopped before the partitions were assigned: what start() reports. */
+    private volatile RuntimeException startFailure;
+
+    DecisionListener(String bootstrap, String clientId, Properties kafkaSettings) {
         Properties p = new Properties();
+        p.putAll(kafkaSettings);
         p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-decisions");
         p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -56,10 +62,21 @@ final class DecisionListener implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    /** Starts reading and returns once the partitions are assigned at their end, so no later decision is missed. */
+    /**
+     * Starts reading and returns once the partitions are assigned at their end, so no later decision is missed.
+     * Refused credentials or a missing ACL fail at once, as a permanent error: waiting cannot fix them.
+     */
     void start(Duration timeout) throws InterruptedException {
         thread.start();
-        if (!assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean started = assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        RuntimeException failure = startFailure;
+        if (failure instanceof AuthenticationException || failure instanceof AuthorizationException) {
+            throw new PermanentRouterException("cannot read " + TOPIC + ": " + failure.getMessage(), failure);
+        }
+        if (failure != null) {
+            throw new RetriableRouterException("cannot read " + TOPIC + ": " + failure, failure);
+        }
+        if (!started) {
             throw new RetriableRouterException("no partitions of " + TOPIC + " within " + timeout
                     + " (broker unavailable or topic missing)", null);
         }
@@ -89,7 +106,12 @@ final class DecisionListener implements AutoCloseable {
         } catch (WakeupException e) {
             // close() asked us to stop
         } catch (RuntimeException e) {
-            LOG.error("decision listener stopped; pending calls fall back at their deadline", e);
+            if (assigned.getCount() > 0) {
+                startFailure = e;
+                assigned.countDown();
+            } else {
+                LOG.error("decision listener stopped; pending calls fall back at their deadline", e);
+            }
         } finally {
             consumer.close(Duration.ofSeconds(1));
         }

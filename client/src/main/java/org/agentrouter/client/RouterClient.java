@@ -44,7 +44,7 @@ public final class RouterClient implements AutoCloseable {
         this.fallback = new ClientFallback(b.cheapModel, b.strongModel);
         this.defaultDeadline = b.deadline;
         this.producer = new KafkaProducer<>(producerConfig(b), new StringSerializer(), new ByteArraySerializer());
-        this.decisions = new DecisionListener(b.bootstrap, b.clientId);
+        this.decisions = new DecisionListener(b.bootstrap, b.clientId, b.kafkaProperties);
         try {
             decisions.start(b.startTimeout);
         } catch (RuntimeException | InterruptedException e) {
@@ -139,6 +139,7 @@ public final class RouterClient implements AutoCloseable {
 
     private static Properties producerConfig(Builder b) {
         Properties p = new Properties();
+        p.putAll(b.kafkaProperties);
         p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap);
         p.setProperty(ProducerConfig.CLIENT_ID_CONFIG, b.clientId);
         // A routing question is worth nothing after its deadline: fail fast instead of buffering for minutes.
@@ -163,6 +164,7 @@ public final class RouterClient implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(30);
         private String cheapModel = "mixtral-8x7b-instruct";
         private String strongModel = "gpt-4-1106-preview";
+        private final Properties kafkaProperties = new Properties();
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -178,6 +180,19 @@ public final class RouterClient implements AutoCloseable {
             return this;
         }
         public Builder startTimeout(Duration d) { this.startTimeout = d; return this; }
+
+        /**
+         * Standard Kafka client settings for the client's producer and consumer, typically the agent's
+         * credentials from a properties file: {@code security.protocol}, {@code sasl.mechanism},
+         * {@code sasl.jaas.config}, {@code ssl.*}. The client's own settings (timeouts, acks, offsets) are applied
+         * after them. Default: none (PLAINTEXT). The principal needs WRITE on agent-queries and routing-feedback
+         * and READ on routing-decisions (README "Authenticated Kafka").
+         */
+        public Builder kafkaProperties(Properties settings) {
+            this.kafkaProperties.clear();
+            this.kafkaProperties.putAll(settings);
+            return this;
+        }
         /** Models the local fallback names for its cheap and strong routes. */
         public Builder fallbackModels(String cheap, String strong) {
             this.cheapModel = cheap;

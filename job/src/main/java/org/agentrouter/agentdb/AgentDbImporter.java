@@ -21,12 +21,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.MemoryStore;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.AgentMemory;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -109,12 +109,18 @@ public final class AgentDbImporter {
     }
 
     public AgentDbImportSummary intoTopic(String bootstrap, Duration timeout) {
+        return intoTopic(KafkaConnection.plaintext(bootstrap), timeout);
+    }
+
+    /** Onto agent-memories with the connection's client settings (README "Authenticated Kafka": the ACLs it needs). */
+    public AgentDbImportSummary intoTopic(KafkaConnection kafka, Duration timeout) {
+        String bootstrap = kafka.bootstrap();
         List<AgentDbMapping.Mapped> rows = readAll();
-        Topics.requireExisting(bootstrap, List.of(Topics.AGENT_MEMORIES), timeout);
+        Topics.requireExisting(kafka, List.of(Topics.AGENT_MEMORIES), timeout);
         AgentDbImportSummary summary = new AgentDbImportSummary(file.toString(),
                 "topic " + Topics.AGENT_MEMORIES + " at " + bootstrap);
-        awaitCommitMarkers(bootstrap, timeout);
-        Map<String, MemoryRecord> current = currentOnTopic(bootstrap, timeout);
+        awaitCommitMarkers(kafka, timeout);
+        Map<String, MemoryRecord> current = currentOnTopic(kafka, timeout);
         List<MemoryRecord> changed = compare(rows, current::get, summary);
         List<String> retired = retire(rows, current.values().stream()
                 .map(r -> new Previous(r.id, r.namespace, r.kind, r.sourceId)).toList(), summary);
@@ -131,9 +137,9 @@ public final class AgentDbImporter {
             values.add(AvroWire.MEMORY.encode(MemoryMessages.deleteMessage(current.get(id).namespace, id, now)));
         }
         if (!keys.isEmpty()) {
-            publish(bootstrap, timeout, keys, values);
+            publish(kafka, timeout, keys, values);
             // Return only once read_committed readers (the job, the next import) can see what was published.
-            awaitCommitMarkers(bootstrap, timeout);
+            awaitCommitMarkers(kafka, timeout);
         }
         return summary;
     }
@@ -225,9 +231,9 @@ public final class AgentDbImporter {
      * The latest committed version of each memory under this file's id prefix, read from the beginning of
      * the compacted topic to its end as of now. Records that do not decode or are retired count as absent.
      */
-    private Map<String, MemoryRecord> currentOnTopic(String bootstrap, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    private Map<String, MemoryRecord> currentOnTopic(KafkaConnection kafka, Duration timeout) {
+        String bootstrap = kafka.bootstrap();
+        Properties p = kafka.clientConfig();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "agentdb-import-reader");
@@ -273,9 +279,10 @@ public final class AgentDbImporter {
      * at most {@code timeout}, until no partition of the topic has an open transaction; past that (another
      * producer keeps one open) it goes on, and rows not visible yet are simply written again.
      */
-    private static void awaitCommitMarkers(String bootstrap, Duration timeout) {
+    private static void awaitCommitMarkers(KafkaConnection kafka, Duration timeout) {
+        String bootstrap = kafka.bootstrap();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
             List<TopicPartition> partitions = new ArrayList<>();
             admin.describeTopics(List.of(Topics.AGENT_MEMORIES)).allTopicNames()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(Topics.AGENT_MEMORIES).partitions()
@@ -302,9 +309,9 @@ public final class AgentDbImporter {
     }
 
     /** {@code values} by {@code keys} (memory ids), all in one Kafka transaction. */
-    private void publish(String bootstrap, Duration timeout, List<String> keys, List<byte[]> values) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    private void publish(KafkaConnection kafka, Duration timeout, List<String> keys, List<byte[]> values) {
+        String bootstrap = kafka.bootstrap();
+        Properties p = kafka.clientConfig();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         // One transaction per import: readers with read_committed see all of the file's changes or none.

@@ -21,6 +21,9 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "use this Kafka (HOST:PORT) instead of starting a broker process")
     String bootstrap;
 
+    @picocli.CommandLine.Mixin
+    org.agentrouter.job.KafkaPropertiesOption kafkaProperties = new org.agentrouter.job.KafkaPropertiesOption();
+
     @Option(names = "--kafka-port", description = "port of the broker process, 0 for any free one (default: ${DEFAULT-VALUE})")
     int kafkaPort = 9092;
 
@@ -46,7 +49,12 @@ final class ClusterUpCommand implements Callable<Integer> {
     public Integer call() {
         ClusterOptions options = new ClusterOptions();
         options.taskManagers = taskManagers;
+        if (kafkaProperties.file != null && bootstrap == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--kafka-properties goes with --bootstrap (the cluster's own broker is PLAINTEXT)");
+        }
         options.bootstrap = bootstrap;
+        options.kafkaProperties = kafkaProperties.file;
         options.kafkaPort = kafkaPort;
         options.restPort = restPort;
         options.rpcPort = rpcPort;
@@ -59,7 +67,8 @@ final class ClusterUpCommand implements Callable<Integer> {
         new LocalCluster(layout).up(options);
         System.err.printf("cluster up in %.1f s: Flink UI http://%s, Kafka %s, logs in %s%n",
                 (System.nanoTime() - start) / 1e9, layout.restAddress(), layout.bootstrap(), layout.logDir());
-        System.err.println("next: ./router submit [--store FILE]  (./router cluster status, ./router cluster down)");
+        System.err.println("next: ./router submit [--store FILE]" + (kafkaProperties.file == null ? "" : " --kafka-properties " + kafkaProperties.file)
+                + "  (./router cluster status, ./router cluster down)");
         return 0;
     }
 }

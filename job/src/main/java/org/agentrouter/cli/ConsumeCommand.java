@@ -1,5 +1,6 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "consume", mixinStandardHelpOptions = true,
@@ -21,6 +23,9 @@ import picocli.CommandLine.Option;
 final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
     String bootstrap = "127.0.0.1:9092";
+
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
 
     @Option(names = "--topic", description = "routing-decisions, routing-metrics or agent-queries-dlq (default: ${DEFAULT-VALUE})")
     String topic = Topics.ROUTING_DECISIONS;
@@ -37,8 +42,7 @@ final class ConsumeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AvroWire<?> wire = wireFor(topic);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = kafkaProperties.connect(bootstrap).clientConfig();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "router-consume-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

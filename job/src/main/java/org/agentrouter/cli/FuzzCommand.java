@@ -23,6 +23,9 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE})")
     String bootstrap = "127.0.0.1:9092";
 
+    @picocli.CommandLine.Mixin
+    org.agentrouter.job.KafkaPropertiesOption kafkaProperties = new org.agentrouter.job.KafkaPropertiesOption();
+
     @Option(names = "--records", description = "damaged or edge-case records to send (default: ${DEFAULT-VALUE})")
     int records = 10_000;
 
@@ -69,7 +72,9 @@ final class FuzzCommand implements Callable<Integer> {
         if (rest != null && jobId == null) throw new IllegalStateException("no running " + RouterJob.JOB_NAME + " job at " + flinkRest);
         long restartsBefore = rest == null ? -1 : rest.numRestarts(jobId, Duration.ofSeconds(15));
 
-        FuzzReport report = org.agentrouter.fuzz.FuzzRun.run(bootstrap, new Properties(), s, timeout, line -> System.err.println(line));
+        // An operator's principal: it writes the three input topics and reads agent-queries-dlq and routing-decisions.
+        Properties security = kafkaProperties.connect(bootstrap).settings();
+        FuzzReport report = org.agentrouter.fuzz.FuzzRun.run(bootstrap, security, s, timeout, line -> System.err.println(line));
         if (rest != null) report.restarts = rest.numRestarts(jobId, Duration.ofSeconds(15)) - restartsBefore;
         System.out.print(report.table());
         var problems = report.problems();

@@ -1,5 +1,6 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import org.agentrouter.schema.HealthStatus;
 import org.agentrouter.schema.RouterHealth;
 import org.agentrouter.wire.JsonRecords;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "health", mixinStandardHelpOptions = true,
@@ -23,6 +25,9 @@ final class HealthCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
     String bootstrap = "127.0.0.1:9092";
+
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
 
     @Option(names = "--max-age", converter = HumanDuration.class,
             description = "a status older than this is stale (default: 3 health intervals, as each record states)")
@@ -38,7 +43,7 @@ final class HealthCommand implements Callable<Integer> {
     public Integer call() {
         HealthStatusReader.Snapshot snapshot;
         try {
-            snapshot = HealthStatusReader.read(bootstrap, timeout);
+            snapshot = HealthStatusReader.read(kafkaProperties.connect(bootstrap), timeout);
         } catch (RuntimeException e) {
             System.out.println("UNKNOWN: cannot read " + "router-health: " + e.getMessage());
             return CRITICAL;

@@ -1,5 +1,6 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -57,6 +58,9 @@ final class MemoryCommand implements Runnable {
         @Option(names = "--bootstrap", description = "HOST:PORT: publish to the agent-memories topic instead of a store")
         String bootstrap;
 
+        @picocli.CommandLine.Mixin
+        KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
         @Option(names = "--namespace", description = "namespace of rows without metadata.namespace; also names the "
                 + "source in memory ids (default: the file name without extension). Keep it the same across re-imports.")
         String namespace;
@@ -83,7 +87,7 @@ final class MemoryCommand implements Runnable {
             }
             AgentDbImporter importer = new AgentDbImporter(agentDb, namespace, sessionNamespaces, strict, !noProgress);
             AgentDbImportSummary summary = bootstrap != null
-                    ? importer.intoTopic(bootstrap, timeout)
+                    ? importer.intoTopic(kafkaProperties.connect(bootstrap), timeout)
                     : importer.intoStore(store);
             summary.print(System.out);
             return 0;

@@ -1,5 +1,6 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "models", mixinStandardHelpOptions = true,
@@ -27,6 +29,9 @@ import picocli.CommandLine.Option;
 final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
     String bootstrap = "127.0.0.1:9092";
+
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
 
     @Option(names = "--history", description = "print every event, not only the current state")
     boolean history;
@@ -43,8 +48,7 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = kafkaProperties.connect(bootstrap).clientConfig();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "router-models-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -30,6 +30,7 @@ import org.agentrouter.job.JobOptions;
 import org.agentrouter.runtime.EmbeddedKafkaBroker;
 import org.agentrouter.runtime.EmbeddedStack;
 import org.agentrouter.runtime.KafkaBrokerMain;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.LocalRouterJob;
 import org.agentrouter.runtime.RandomMemoryStore;
 import org.agentrouter.runtime.Topics;
@@ -118,6 +119,10 @@ final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "use this Kafka (topics created if missing) instead of starting a broker")
     String bootstrap;
 
+    /** With --bootstrap: the existing Kafka's client settings (the benchmark's own brokers are PLAINTEXT). */
+    @picocli.CommandLine.Mixin
+    org.agentrouter.job.KafkaPropertiesOption kafkaProperties = new org.agentrouter.job.KafkaPropertiesOption();
+
     @Option(names = "--out", paramLabel = "DIR", description = "where the JSON, CSV and chart go (default: ${DEFAULT-VALUE})")
     Path out = Path.of(".run/bench");
 
@@ -135,8 +140,9 @@ final class PipelineBenchCommand implements Callable<Integer> {
         double[] loadBefore = loadAverage();
         int partitions = Math.max(2, parallelism);
         try (Broker broker = startBroker(work, partitions)) {
-            Topics.ensure(broker.bootstrap(), partitions, Duration.ofSeconds(30));
+            Topics.ensure(broker.kafka(), partitions, Duration.ofSeconds(30));
             JobOptions options = new JobOptions();
+            if (bootstrap != null) options.kafkaProperties = kafkaProperties;
             options.store = work.resolve("memory.db");
             options.parallelism = parallelism;
             options.guarantee = guarantee;
@@ -316,8 +322,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         }
 
         private Properties producerProperties() {
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+            Properties p = broker.kafka().clientConfig();
             // A short linger batches at high rates and adds at most 2 ms at low ones.
             p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
             p.put(ProducerConfig.ACKS_CONFIG, "1");
@@ -325,8 +330,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         }
 
         private void consume() {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+            Properties p = broker.kafka().clientConfig();
             p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-pipeline-" + UUID.randomUUID());
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
             // What an agent sees: with exactly-once, decisions only once their transaction commits.
@@ -476,7 +480,8 @@ final class PipelineBenchCommand implements Callable<Integer> {
     }
 
     private Broker startBroker(Path work, int partitions) throws Exception {
-        if (bootstrap != null) return new ExternalBroker(bootstrap);
+        if (bootstrap != null) return new ExternalBroker(kafkaProperties.connect(bootstrap));
+        if (kafkaProperties.file != null) throw new IllegalArgumentException("--kafka-properties goes with --bootstrap (the benchmark's own broker is PLAINTEXT)");
         if (brokerProcess) return BrokerProcess.start(work.resolve("kafka"), partitions);
         EmbeddedKafkaBroker embedded = EmbeddedKafkaBroker.start(work.resolve("kafka"), 0);
         return new InProcessBroker(embedded);
@@ -486,6 +491,10 @@ final class PipelineBenchCommand implements Callable<Integer> {
     interface Broker extends AutoCloseable {
         String bootstrap();
 
+        default KafkaConnection kafka() {
+            return KafkaConnection.plaintext(bootstrap());
+        }
+
         /** CPU seconds of the broker's own process so far; 0 when it shares this JVM or is elsewhere. */
         double cpuSeconds();
 
@@ -493,7 +502,11 @@ final class PipelineBenchCommand implements Callable<Integer> {
         void close() throws Exception;
     }
 
-    private record ExternalBroker(String bootstrap) implements Broker {
+    private record ExternalBroker(KafkaConnection kafka) implements Broker {
+        public String bootstrap() {
+            return kafka.bootstrap();
+        }
+
         public double cpuSeconds() {
             return 0;
         }

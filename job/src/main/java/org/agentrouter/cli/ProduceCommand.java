@@ -1,5 +1,6 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "produce", mixinStandardHelpOptions = true,
@@ -33,6 +35,9 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE})")
     String bootstrap = "127.0.0.1:9092";
 
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
     @Option(names = "--file", description = "JSON lines file; stdin when absent")
     Path file;
 
@@ -41,8 +46,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = kafkaProperties.connect(bootstrap).clientConfig();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
         int sent = 0;

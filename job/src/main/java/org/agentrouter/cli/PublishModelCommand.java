@@ -1,8 +1,10 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import ai.onnxruntime.OrtEnvironment;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.ModelRelease;
 import org.agentrouter.scoring.ModelRejectedException;
@@ -11,6 +13,7 @@ import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "publish-model", mixinStandardHelpOptions = true,
@@ -25,6 +28,9 @@ final class PublishModelCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
     String bootstrap = "127.0.0.1:9092";
+
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
 
     @Option(names = "--version", description = "publish under this version instead of the one in release.json")
     String version;
@@ -62,12 +68,13 @@ final class PublishModelCommand implements Callable<Integer> {
         }
         int sharePercent = shadow ? 0 : role.equals("challenger") ? (share == null ? 5 : share) : 0;
         ModelSigner signer = signingKey == null ? null : ModelSigner.read(signingKey);
-        int published = publish(release, version, allowMajor, false, role, sharePercent, bootstrap, signer);
+        KafkaConnection kafka = kafkaProperties.connect(bootstrap);
+        int published = publish(release, version, allowMajor, false, role, sharePercent, kafka, signer);
         if (published != 0 || !shadow) return published;
         // Two records: the release (serving nobody yet), then the switch to shadow mode, guarded by its version so
         // that it cannot put another challenger in shadow if this release is refused.
         String challengerVersion = version != null ? version : ModelReleases.read(release).getVersion();
-        long offset = RolloutCommand.sendShadow(bootstrap, challengerVersion, signer);
+        long offset = RolloutCommand.sendShadow(kafka, challengerVersion, signer);
         System.out.printf("shadow mode for challenger %s requested on %s offset %d%n", challengerVersion, Topics.ROUTER_MODELS, offset);
         return 0;
     }
@@ -77,7 +84,7 @@ final class PublishModelCommand implements Callable<Integer> {
      * so the signature covers every flag); 2 when the check refuses it.
      */
     static int publish(Path dir, String version, boolean allowMajor, boolean rollback, String role, int share,
-            String bootstrap, ModelSigner signer) throws Exception {
+            KafkaConnection kafka, ModelSigner signer) throws Exception {
         ModelRelease r = ModelReleases.read(dir);
         if (version != null) r = ModelRelease.newBuilder(r).setVersion(version).build();
         r = ModelRelease.newBuilder(r).setPublishedAtMs(System.currentTimeMillis())
@@ -93,7 +100,7 @@ final class PublishModelCommand implements Callable<Integer> {
         }
         // router-models is compacted by key: a challenger has its own key so that it never erases the champion.
         String key = role.equals("challenger") ? r.getName() + "/challenger" : r.getName();
-        long offset = RouterModelsTopic.send(bootstrap, key, AvroWire.MODEL_RELEASE.encode(r));
+        long offset = RouterModelsTopic.send(kafka, key, AvroWire.MODEL_RELEASE.encode(r));
         System.out.printf("published %s %s as %s%s%s to %s offset %d%n", r.getName(), r.getVersion(), role,
                 role.equals("challenger") ? " for " + share + "% of users" : "",
                 rollback ? " (explicit rollback)" : allowMajor ? " (MAJOR change allowed)" : "", Topics.ROUTER_MODELS, offset);

@@ -1,12 +1,15 @@
 package org.agentrouter.cli;
 
+import org.agentrouter.job.KafkaPropertiesOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.ModelControl;
 import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
@@ -18,6 +21,9 @@ import picocli.CommandLine.Option;
 final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "default: ${DEFAULT-VALUE}")
     String bootstrap = "127.0.0.1:9092";
+
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
 
     @Option(names = "--reason", description = "why, recorded in the model-events entry")
     String reason;
@@ -38,14 +44,15 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelSigner signer = signingKey == null ? null : ModelSigner.read(signingKey);
+        KafkaConnection kafka = kafkaProperties.connect(bootstrap);
         if (release != null) {
-            return PublishModelCommand.publish(release, version, allowMajor, true, "champion", 0, bootstrap, signer);
+            return PublishModelCommand.publish(release, version, allowMajor, true, "champion", 0, kafka, signer);
         }
         ModelControl control = ModelControl.newBuilder().setAction("rollback").setReason(reason)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
         if (signer != null) control = signer.sign(control);
         // Its own key: on the compacted topic a control record must never replace a release.
-        long offset = RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
+        long offset = RouterModelsTopic.send(kafka, "control", AvroWire.MODEL_CONTROL.encode(control));
         System.out.printf("rollback requested on %s offset %d%n", Topics.ROUTER_MODELS, offset);
         return 0;
     }

@@ -1,13 +1,16 @@
 package org.agentrouter.cli;
 
 import java.nio.file.Path;
+import org.agentrouter.job.KafkaPropertiesOption;
 import java.util.concurrent.Callable;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.agentrouter.schema.ModelControl;
 import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "rollout", mixinStandardHelpOptions = true,
@@ -34,14 +37,18 @@ final class RolloutCommand implements Callable<Integer> {
             + "has --trusted-model-keys")
     Path signingKey;
 
+    @Mixin
+    KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
     @Override
     public Integer call() throws Exception {
         if (shadow == (share != null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "give either --share or --shadow");
         }
         ModelSigner signer = signingKey == null ? null : ModelSigner.read(signingKey);
+        KafkaConnection kafka = kafkaProperties.connect(bootstrap);
         if (shadow) {
-            long offset = sendShadow(bootstrap, onlyVersion, signer);
+            long offset = sendShadow(kafka, onlyVersion, signer);
             System.out.printf("shadow mode requested on %s offset %d%n", Topics.ROUTER_MODELS, offset);
             return 0;
         }
@@ -52,17 +59,17 @@ final class RolloutCommand implements Callable<Integer> {
                 .setModelVersion(onlyVersion == null ? "" : onlyVersion)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
         if (signer != null) control = signer.sign(control);
-        long offset = RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
+        long offset = RouterModelsTopic.send(kafka, "control", AvroWire.MODEL_CONTROL.encode(control));
         System.out.printf("rollout to %d%% requested on %s offset %d%n", share, Topics.ROUTER_MODELS, offset);
         return 0;
     }
 
     /** Puts the challenger (of {@code version}, when given) in shadow mode; signed when a signer is given. */
-    static long sendShadow(String bootstrap, String version, ModelSigner signer) throws Exception {
+    static long sendShadow(KafkaConnection kafka, String version, ModelSigner signer) throws Exception {
         ModelControl control = ModelControl.newBuilder().setAction("rollout").setShadow(true)
                 .setModelVersion(version == null ? "" : version)
                 .setRequestedAtMs(System.currentTimeMillis()).build();
         if (signer != null) control = signer.sign(control);
-        return RouterModelsTopic.send(bootstrap, "control", AvroWire.MODEL_CONTROL.encode(control));
+        return RouterModelsTopic.send(kafka, "control", AvroWire.MODEL_CONTROL.encode(control));
     }
 }

@@ -1,6 +1,7 @@
 package org.agentrouter.cli;
 
 import java.util.Properties;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -13,9 +14,8 @@ final class RouterModelsTopic {
     private RouterModelsTopic() {}
 
     /** @return the record's offset */
-    static long send(String bootstrap, String key, byte[] value) throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    static long send(KafkaConnection kafka, String key, byte[] value) throws Exception {
+        Properties p = kafka.clientConfig();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
         // A release is a few kilobytes to a megabyte; the default 1 MB request limit is the broker's too.

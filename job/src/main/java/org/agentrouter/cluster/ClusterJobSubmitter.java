@@ -37,14 +37,16 @@ public final class ClusterJobSubmitter {
         }
         LocalRouterJob.preflight(bootstrap, options);
         // A --store seed is read here, where the command runs, and published to agent-memories: the TaskManagers
-        // never open a file, so they need no shared filesystem.
-        org.agentrouter.runtime.MemoryPublisher.seed(bootstrap, options.store);
+        // never open a file, so they need no shared filesystem. The --kafka-properties settings are read here too
+        // and travel inside the Kafka sources and sinks (key and trust store files must exist on the TaskManagers).
+        org.agentrouter.runtime.KafkaConnection kafka = options.kafka(bootstrap);
+        org.agentrouter.runtime.MemoryPublisher.seed(kafka, options.store);
 
         String[] hostPort = jobManager.split(":", 2);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
                 hostPort[0], Integer.parseInt(hostPort[1]), FlinkEnvironments.recovery(options), clusterJar.toAbsolutePath().toString());
         FlinkEnvironments.configure(env, options);
-        new KafkaEndpoints(bootstrap, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
+        new KafkaEndpoints(kafka, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
         return env.executeAsync(RouterJob.JOB_NAME).getJobID();
     }
 }

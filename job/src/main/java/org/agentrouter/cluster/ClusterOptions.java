@@ -14,6 +14,8 @@ public final class ClusterOptions {
     public int rpcPort = 6123;
     /** An existing Kafka; null starts a broker process of our own. */
     public String bootstrap;
+    /** Client settings (security) of that existing Kafka; null: PLAINTEXT. Our own broker is PLAINTEXT. */
+    public Path kafkaProperties;
     /** Client port of our own broker; 0 picks a free one. */
     public int kafkaPort = 9092;
     public int kafkaPartitions = 2;

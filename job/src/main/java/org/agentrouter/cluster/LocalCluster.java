@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.agentrouter.runtime.KafkaBrokerMain;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
@@ -69,7 +70,7 @@ public final class LocalCluster {
                 startTaskManager(config, i);
             }
             String bootstrap = kafka == null ? options.bootstrap : awaitKafka(kafka);
-            Topics.awaitBroker(bootstrap, Duration.ofSeconds(30));
+            Topics.awaitBroker(KafkaConnection.of(bootstrap, kafka == null ? options.kafkaProperties : null), Duration.ofSeconds(30));
             String rest = ClusterOptions.HOST + ":" + options.restPort;
             awaitTaskManagers(new FlinkRest(rest), options.taskManagers);
 

@@ -78,20 +78,24 @@ public final class FuzzCheck implements AutoCloseable {
         }
         Map<String, Integer> letters = new HashMap<>();
         Set<String> valid = new HashSet<>(traffic.validQueryIds);
+        // Decisions are keyed by query id: the clean queries' and those of fuzzed queries the job accepted.
+        Set<String> watched = new HashSet<>(valid);
+        for (FuzzTraffic.Sent s : traffic.sent) if (s.decisionId() != null) watched.add(s.decisionId());
         Map<String, Integer> decided = new HashMap<>();
-        BooleanSupplier done = () -> letters.size() >= report.expectedDeadLetters() && decided.size() >= valid.size();
+        BooleanSupplier done = () -> letters.size() >= report.expectedDeadLetters() && decided.keySet().containsAll(valid);
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         while (!done.getAsBoolean() && System.currentTimeMillis() < deadline) {
             readDeadLetters(byCoordinates, letters, report);
-            readDecisions(valid, decided, null);
+            readDecisions(watched, decided, null);
         }
         long settleEnd = System.currentTimeMillis() + settle.toMillis();
         while (System.currentTimeMillis() < settleEnd) {
             readDeadLetters(byCoordinates, letters, report);
-            readDecisions(valid, decided, null);
+            readDecisions(watched, decided, null);
         }
         report.deadLetters(letters, byCoordinates);
         report.decisions(valid, decided);
+        report.byDamage(traffic.sent, letters, decided);
         probe(traffic, producer, maxProbes, timeout, report);
         return report;
     }
@@ -158,7 +162,7 @@ public final class FuzzCheck implements AutoCloseable {
         }
     }
 
-    private static String key(String topic, int partition, long offset) {
+    static String key(String topic, int partition, long offset) {
         return topic + "/" + partition + "@" + offset;
     }
 

@@ -27,10 +27,14 @@ public final class FuzzReport {
     }
 
     public final Map<String, Row> byTopic = new LinkedHashMap<>();
+    /** Per kind of damage (or "none": well-formed, fields at their edges now and then): tried, refused, accepted, decided. */
+    public final Map<String, long[]> byDamage = new java.util.TreeMap<>();
     public long validQueries;
     public long validDecided;
     public long validDuplicated;
     public long strayDeadLetters;
+    /** Fuzzed queries the intake accepts are valid queries: each must be decided too. */
+    public long acceptedQueriesUndecided;
     public long probesAccepted;
     public long probesAcceptedFound;
     public long probesRefused;
@@ -104,6 +108,25 @@ public final class FuzzReport {
         }
     }
 
+    void byDamage(List<FuzzTraffic.Sent> sent, Map<String, Integer> letters, Map<String, Integer> decided) {
+        for (FuzzTraffic.Sent s : sent) {
+            if (s.clean()) continue;
+            long[] r = byDamage.computeIfAbsent(s.damage(), k -> new long[5]);
+            r[0]++;
+            if (letters.getOrDefault(FuzzCheck.key(s.topic(), s.partition(), s.offset()), 0) > 0) r[1]++;
+            if (!s.expectedDeadLetter()) r[2]++;
+            if (s.decisionId() != null) {
+                r[3]++;
+                if (decided.containsKey(s.decisionId())) {
+                    r[4]++;
+                } else {
+                    acceptedQueriesUndecided++;
+                    example("accepted query " + s.decisionId() + " (" + s.damage() + ") not decided");
+                }
+            }
+        }
+    }
+
     void probe(boolean accepted, boolean answered, boolean found) {
         if (!answered) {
             probesUnanswered++;
@@ -136,6 +159,7 @@ public final class FuzzReport {
         });
         if (validDecided < validQueries) p.add((validQueries - validDecided) + " of " + validQueries + " clean queries not decided");
         if (validDuplicated > 0) p.add(validDuplicated + " clean queries decided more than once");
+        if (acceptedQueriesUndecided > 0) p.add(acceptedQueriesUndecided + " accepted fuzzed queries not decided");
         if (strayDeadLetters > 0) p.add(strayDeadLetters + " dead letters from a stage after decoding (internal errors)");
         if (probesRefusedFound > 0) p.add(probesRefusedFound + " refused memories retrievable");
         if (probesAcceptedFound < probesAccepted) p.add((probesAccepted - probesAcceptedFound) + " accepted memories not retrievable");
@@ -157,6 +181,8 @@ public final class FuzzReport {
                 r.expectedDeadLetters, r.deadLettered, r.missing, r.duplicated, r.unexpected)));
         b.append(String.format("%-28s %9d %12s %13s  decided %d, twice %d%n", "clean queries", validQueries, "0", "-",
                 validDecided, validDuplicated));
+        b.append(String.format("%n%-18s %9s %13s %9s %16s %8s%n", "damage", "tried", "dead-lettered", "accepted", "accepted queries", "decided"));
+        byDamage.forEach((k, r) -> b.append(String.format("%-18s %9d %13d %9d %16d %8d%n", k, r[0], r[1], r[2], r[3], r[4])));
         b.append(String.format("memory probes: accepted %d found %d; refused %d found %d; unanswered %d%n",
                 probesAccepted, probesAcceptedFound, probesRefused, probesRefusedFound, probesUnanswered));
         b.append("refused by Kafka itself (over message.max.bytes): ").append(refusedByKafka).append('\n');

@@ -32,7 +32,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  */
 public final class FuzzTraffic {
     /** One record sent: where it landed and what the job must do with it. */
-    public record Sent(String topic, int partition, long offset, ErrorCategory expectedCategory, boolean clean) {
+    public record Sent(String topic, int partition, long offset, ErrorCategory expectedCategory, boolean clean, String damage,
+                       String decisionId) {
         public boolean expectedDeadLetter() {
             return expectedCategory != null;
         }
@@ -81,6 +82,8 @@ public final class FuzzTraffic {
         List<Future<RecordMetadata>> acks = new ArrayList<>(settings.records + settings.validQueries);
         List<ErrorCategory> expected = new ArrayList<>(settings.records + settings.validQueries);
         List<Boolean> cleanOnes = new ArrayList<>(settings.records + settings.validQueries);
+        List<String> damages = new ArrayList<>(settings.records + settings.validQueries);
+        List<String> decisionIds = new ArrayList<>(settings.records + settings.validQueries);
         List<MemoryProbe> candidates = new ArrayList<>();
         int validEvery = Math.max(1, settings.records / Math.max(1, settings.validQueries));
         int valid = 0;
@@ -93,6 +96,8 @@ public final class FuzzTraffic {
                 acks.add(producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, ns, AvroWire.QUERY.encode(q))));
                 expected.add(null);
                 cleanOnes.add(true);
+                damages.add("clean");
+                decisionIds.add(id);
             }
             double topic = rnd.nextDouble();
             boolean damage = rnd.nextDouble() < settings.damageShare;
@@ -100,10 +105,12 @@ public final class FuzzTraffic {
             if (topic < 0.5) {
                 byte[] bytes = AvroWire.QUERY.encode(edges.query("fuzz-" + runId + "-q" + i, ns));
                 if (damage) bytes = ByteMutator.mutate(bytes, kind, rnd);
-                Decoded<?> oracle = queries.read(bytes);
+                Decoded<org.agentrouter.routing.QueryContext> oracle = queries.read(bytes);
                 acks.add(producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, ns, bytes)));
                 expected.add(oracle.isAccepted() ? null : oracle.category);
                 cleanOnes.add(false);
+                damages.add(damage ? kind.name() : "none");
+                decisionIds.add(oracle.isAccepted() ? oracle.value.queryId : null);
             } else if (topic < 0.75) {
                 String about = validQueryIds.isEmpty() || rnd.nextBoolean() ? "fuzz-" + runId + "-q" + rnd.nextInt(i + 1)
                         : validQueryIds.get(rnd.nextInt(validQueryIds.size()));
@@ -114,6 +121,8 @@ public final class FuzzTraffic {
                 acks.add(producer.send(new ProducerRecord<>(Topics.ROUTING_FEEDBACK, ns, bytes)));
                 expected.add(oracle.isAccepted() ? null : oracle.category);
                 cleanOnes.add(false);
+                damages.add(damage ? kind.name() : "none");
+                decisionIds.add(null);
             } else {
                 String id = "fuzz-" + runId + "-m" + i;
                 AgentMemory m = edges.memory(id, ns);
@@ -123,6 +132,8 @@ public final class FuzzTraffic {
                 acks.add(producer.send(new ProducerRecord<>(Topics.AGENT_MEMORIES, id, bytes)));
                 expected.add(oracle.isAccepted() ? null : oracle.category);
                 cleanOnes.add(false);
+                damages.add(damage ? kind.name() : "none");
+                decisionIds.add(null);
                 if (oracle.isAccepted()) {
                     MemoryChange c = oracle.value;
                     acceptedMemoryIds.merge(c.namespace() + "\u0000" + c.memoryId(), 1, Integer::sum);
@@ -146,7 +157,8 @@ public final class FuzzTraffic {
                 }
                 throw e;
             }
-            sent.add(new Sent(md.topic(), md.partition(), md.offset(), expected.get(i), cleanOnes.get(i)));
+            sent.add(new Sent(md.topic(), md.partition(), md.offset(), expected.get(i), cleanOnes.get(i), damages.get(i),
+                    decisionIds.get(i)));
         }
         // Probes only where the answer is unambiguous: an accepted memory no other accepted change touched, and a
         // refused one whose id no accepted change carries (a flipped bit can turn one id into another).

@@ -3,6 +3,8 @@ package org.agentrouter.job;
 import java.nio.file.Path;
 import org.agentrouter.flink.RouterConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.agentrouter.runtime.KafkaConnection;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by every way of running the job (embedded, local against Kafka, on a cluster). */
@@ -67,6 +69,14 @@ public class JobOptions {
 
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
+
+    @Mixin
+    public KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
+    /** The job's Kafka at {@code bootstrap}, with {@code --kafka-properties} applied to all of its clients. */
+    public KafkaConnection kafka(String bootstrap) {
+        return kafkaProperties.connect(bootstrap);
+    }
 
     @Option(names = "--from-savepoint", description = "start from this savepoint (or retained checkpoint): a local directory or a URI the cluster can read (s3://...), e.g. what ./router stop printed; with a new --parallelism this rescales the job")
     public String fromSavepoint;

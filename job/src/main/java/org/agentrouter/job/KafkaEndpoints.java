@@ -3,6 +3,7 @@ package org.agentrouter.job;
 import java.util.Properties;
 import org.agentrouter.flink.KafkaMessage;
 import org.agentrouter.flink.RawRecord;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.Topics;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -10,19 +11,27 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
-/** The production sources and sinks of {@link RouterJob}: Kafka topics. */
+/**
+ * The production sources and sinks of {@link RouterJob}: Kafka topics. Every source and sink gets the connection's
+ * client settings (security: {@code --kafka-properties}); the settings below are applied after them.
+ */
 public final class KafkaEndpoints {
     /** Kafka's broker-side default cap on transaction timeouts is 15 minutes; stay under it. */
     private static final String TRANSACTION_TIMEOUT_MS = "600000";
 
-    private final String bootstrap;
+    private final KafkaConnection kafka;
     private final String groupId;
     private final DeliveryGuarantee guarantee;
 
-    public KafkaEndpoints(String bootstrap, String groupId, DeliveryGuarantee guarantee) {
-        this.bootstrap = bootstrap;
+    public KafkaEndpoints(KafkaConnection kafka, String groupId, DeliveryGuarantee guarantee) {
+        this.kafka = kafka;
         this.groupId = groupId;
         this.guarantee = guarantee;
+    }
+
+    /** PLAINTEXT, no client settings. */
+    public KafkaEndpoints(String bootstrap, String groupId, DeliveryGuarantee guarantee) {
+        this(KafkaConnection.plaintext(bootstrap), groupId, guarantee);
     }
 
     public RouterJob job(org.agentrouter.flink.RouterConfig config) {
@@ -38,10 +47,10 @@ public final class KafkaEndpoints {
      * is harmless: the control names the challenger version it withdraws.
      */
     public KafkaSink<KafkaMessage> controlSink() {
-        Properties producer = new Properties();
+        Properties producer = kafka.settings();
         producer.setProperty("linger.ms", "0");
         return KafkaSink.<KafkaMessage>builder()
-                .setBootstrapServers(bootstrap)
+                .setBootstrapServers(kafka.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new KafkaMessageSerializer(Topics.ROUTER_MODELS))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
@@ -54,10 +63,10 @@ public final class KafkaEndpoints {
      * and a duplicate status is harmless (readers keep the latest per subtask).
      */
     public KafkaSink<KafkaMessage> healthSink() {
-        Properties producer = new Properties();
+        Properties producer = kafka.settings();
         producer.setProperty("linger.ms", "2");
         return KafkaSink.<KafkaMessage>builder()
-                .setBootstrapServers(bootstrap)
+                .setBootstrapServers(kafka.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new KafkaMessageSerializer(Topics.ROUTER_HEALTH))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
@@ -66,7 +75,8 @@ public final class KafkaEndpoints {
 
     public KafkaSource<RawRecord> querySource() {
         return KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(bootstrap)
+                .setProperties(kafka.settings())
+                .setBootstrapServers(kafka.bootstrap())
                 .setTopics(Topics.AGENT_QUERIES)
                 .setGroupId(groupId)
                 // Resume where the group left off; a new group starts from the beginning so no query is skipped.
@@ -79,7 +89,8 @@ public final class KafkaEndpoints {
 
     public KafkaSource<RawRecord> feedbackSource() {
         return KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(bootstrap)
+                .setProperties(kafka.settings())
+                .setBootstrapServers(kafka.bootstrap())
                 .setTopics(Topics.ROUTING_FEEDBACK)
                 .setGroupId(groupId + "-feedback")
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -96,7 +107,8 @@ public final class KafkaEndpoints {
      */
     public KafkaSource<RawRecord> memorySource() {
         return KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(bootstrap)
+                .setProperties(kafka.settings())
+                .setBootstrapServers(kafka.bootstrap())
                 .setTopics(Topics.AGENT_MEMORIES)
                 .setGroupId(groupId + "-memories")
                 .setStartingOffsets(OffsetsInitializer.earliest())
@@ -108,7 +120,8 @@ public final class KafkaEndpoints {
 
     public KafkaSource<byte[]> modelSource() {
         return KafkaSource.<byte[]>builder()
-                .setBootstrapServers(bootstrap)
+                .setProperties(kafka.settings())
+                .setBootstrapServers(kafka.bootstrap())
                 .setTopics(Topics.ROUTER_MODELS)
                 .setGroupId(groupId + "-models")
                 // Every release on the (compacted) topic is replayed; the scorer keeps only what passes its rules.
@@ -118,12 +131,12 @@ public final class KafkaEndpoints {
     }
 
     public KafkaSink<KafkaMessage> sink(String topic) {
-        Properties producer = new Properties();
+        Properties producer = kafka.settings();
         producer.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
         producer.setProperty("linger.ms", "2");
         producer.setProperty("enable.idempotence", "true");
         return KafkaSink.<KafkaMessage>builder()
-                .setBootstrapServers(bootstrap)
+                .setBootstrapServers(kafka.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new KafkaMessageSerializer(topic))
                 .setDeliveryGuarantee(guarantee)

@@ -97,9 +97,11 @@ public final class RouterJob {
         new picocli.CommandLine(cmd).parseArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         FlinkEnvironments.configure(env, cmd.options);
-        // Runs where `flink run` runs (the client): a --store seed is published to agent-memories from here.
-        org.agentrouter.runtime.MemoryPublisher.seed(cmd.bootstrap, cmd.options.store);
-        new KafkaEndpoints(cmd.bootstrap, cmd.options.groupId, cmd.options.deliveryGuarantee())
+        // Runs where `flink run` runs (the client): --kafka-properties is read and a --store seed is published to
+        // agent-memories from here; the settings travel to the TaskManagers inside the Kafka sources and sinks.
+        org.agentrouter.runtime.KafkaConnection kafka = cmd.options.kafka(cmd.bootstrap);
+        org.agentrouter.runtime.MemoryPublisher.seed(kafka, cmd.options.store);
+        new KafkaEndpoints(kafka, cmd.options.groupId, cmd.options.deliveryGuarantee())
                 .job(cmd.options.routerConfig()).build(env);
         env.execute(JOB_NAME);
     }

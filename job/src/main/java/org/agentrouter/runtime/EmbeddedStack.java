@@ -2,22 +2,34 @@ package org.agentrouter.runtime;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.agentrouter.job.JobOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AclBinding;
 
 /**
  * The whole router in one process for client tests and benchmarks: a real Kafka broker, the topics,
  * a small set of random memories published to agent-memories and the routing job (parallelism 1, 1 s checkpoints). The job can be
  * cancelled and started again on the same consumer group to exercise a client's fallback and recovery.
  *
+ * <p>{@link #startAuthenticated} is the same stack on a broker that wants SASL/SCRAM and enforces ACLs
+ * ({@link RouterAcls}): the job runs as principal {@code router}, and {@link #agentProperties()} is the properties
+ * file of principal {@code agent}, whose ACLs are those an agent needs.
+ *
  * <p>{@link #main} serves programs in other languages (the TypeScript client's tests): it prints
- * {@code BOOTSTRAP=host:port} once everything runs, and stops when its stdin closes.
+ * {@code BOOTSTRAP=host:port} (with {@code --authenticated} also {@code AGENT_PROPERTIES=file}) once everything
+ * runs, and stops when its stdin closes.
  */
 public final class EmbeddedStack implements AutoCloseable {
     public static final String NAMESPACE = "client-e2e";
@@ -26,31 +38,70 @@ public final class EmbeddedStack implements AutoCloseable {
     private final Path dir;
     private final EmbeddedKafkaBroker broker;
     private final JobOptions options;
+    /** Null unless authenticated. */
+    private final Path agentProperties;
     private JobClient job;
 
-    private EmbeddedStack(Path dir, EmbeddedKafkaBroker broker, JobOptions options) {
+    private EmbeddedStack(Path dir, EmbeddedKafkaBroker broker, JobOptions options, Path agentProperties) {
         this.dir = dir;
         this.broker = broker;
         this.options = options;
+        this.agentProperties = agentProperties;
     }
 
     /** Starts broker, topics and store, then the job; returns once the job is submitted. */
     public static EmbeddedStack start(Path dir) throws Exception {
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
+        return start(dir, false);
+    }
+
+    /** The same on a SASL/SCRAM broker with ACLs: the job as principal {@code router}, see {@link #agentProperties()}. */
+    public static EmbeddedStack startAuthenticated(Path dir) throws Exception {
+        return start(dir, true);
+    }
+
+    private static EmbeddedStack start(Path dir, boolean authenticated) throws Exception {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0, authenticated ? scramUsers() : null);
         try {
-            Topics.ensure(broker.bootstrapServers(), 2, Duration.ofSeconds(30));
+            // The broker's super user (PLAINTEXT on a plain broker) creates topics and ACLs and publishes memories.
+            Topics.ensure(broker.connection(), 2, Duration.ofSeconds(30));
             JobOptions options = new JobOptions();
             options.checkpointIntervalMs = 1000;
             options.parallelism = 1;
+            Path agentProperties = null;
+            if (authenticated) {
+                List<AclBinding> acls = new ArrayList<>(RouterAcls.job("User:router", options.groupId));
+                acls.addAll(RouterAcls.agent("User:agent"));
+                try (Admin admin = Admin.create(broker.connection().clientConfig())) {
+                    RouterAcls.apply(admin, acls, Duration.ofSeconds(30));
+                }
+                options.kafkaProperties.file = broker.writeClientProperties("router", dir.resolve("router.properties"));
+                agentProperties = broker.writeClientProperties("agent", dir.resolve("agent.properties"));
+            }
             // Memories reach the job the way they do in production: through the agent-memories topic.
-            RandomMemoryStore.publish(broker.bootstrapServers(), new Random(7), List.of(NAMESPACE), MEMORIES, "embedded-stack");
-            EmbeddedStack stack = new EmbeddedStack(dir, broker, options);
+            MemoryPublisher.publishAll(broker.connection(),
+                    RandomMemoryStore.records(new Random(7), List.of(NAMESPACE), MEMORIES, "embedded-stack"));
+            EmbeddedStack stack = new EmbeddedStack(dir, broker, options, agentProperties);
             stack.startJob();
             return stack;
         } catch (Exception e) {
             broker.close();
             throw e;
         }
+    }
+
+    /** Random passwords: the stack lives as long as its process, and nobody types them. */
+    private static EmbeddedKafkaBroker.Scram scramUsers() {
+        SecureRandom rnd = new SecureRandom();
+        Map<String, String> passwords = new HashMap<>();
+        for (String user : List.of("admin", "router", "agent")) {
+            passwords.put(user, new BigInteger(130, rnd).toString(36));
+        }
+        return new EmbeddedKafkaBroker.Scram("admin", passwords);
+    }
+
+    /** The properties file of principal {@code agent} (SASL/SCRAM), or null on a plain stack. */
+    public Path agentProperties() {
+        return agentProperties;
     }
 
     public String bootstrap() {
@@ -104,8 +155,12 @@ public final class EmbeddedStack implements AutoCloseable {
      * or {@code ERROR <message>} on stdout.
      */
     public static void main(String[] args) throws Exception {
-        Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("embedded-stack");
-        try (EmbeddedStack stack = EmbeddedStack.start(dir)) {
+        List<String> arguments = List.of(args);
+        boolean authenticated = arguments.contains("--authenticated");
+        List<String> dirs = arguments.stream().filter(a -> !a.startsWith("--")).toList();
+        Path dir = !dirs.isEmpty() ? Path.of(dirs.get(0)) : Files.createTempDirectory("embedded-stack");
+        try (EmbeddedStack stack = EmbeddedStack.start(dir, authenticated)) {
+            if (authenticated) System.out.println("AGENT_PROPERTIES=" + stack.agentProperties().toAbsolutePath());
             System.out.println("BOOTSTRAP=" + stack.bootstrap());
             System.out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -36,9 +36,13 @@ public final class HealthStatusReader {
     }
 
     public static Snapshot read(String bootstrap, Duration timeout) {
-        Topics.awaitBroker(bootstrap, timeout);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return read(KafkaConnection.plaintext(bootstrap), timeout);
+    }
+
+    public static Snapshot read(KafkaConnection kafka, Duration timeout) {
+        Topics.awaitBroker(kafka, timeout);
+        String bootstrap = kafka.bootstrap();
+        Properties p = kafka.clientConfig();
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
         List<RouterHealth> seen = new ArrayList<>();

@@ -46,7 +46,13 @@ public final class LocalRouterJob {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        Topics.requireExisting(bootstrap, REQUIRED_TOPICS, brokerTimeout);
+        KafkaConnection kafka;
+        try {
+            kafka = options.kafka(bootstrap);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        Topics.requireExisting(kafka, REQUIRED_TOPICS, brokerTimeout);
     }
 
     private static void checkStore(Path store) {
@@ -76,9 +82,10 @@ public final class LocalRouterJob {
     public static JobClient start(String bootstrap, JobOptions options, int uiPort, int prometheusPort, Path workDir)
             throws Exception {
         preflight(bootstrap, options);
-        MemoryPublisher.seed(bootstrap, options.store);
+        KafkaConnection kafka = options.kafka(bootstrap);
+        MemoryPublisher.seed(kafka, options.store);
         StreamExecutionEnvironment env = FlinkEnvironments.local(options, uiPort, prometheusPort, workDir.resolve("checkpoints"));
-        new KafkaEndpoints(bootstrap, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
+        new KafkaEndpoints(kafka, options.groupId, options.deliveryGuarantee()).job(options.routerConfig()).build(env);
         return env.executeAsync(RouterJob.JOB_NAME);
     }
 }

@@ -26,8 +26,11 @@ public final class MemoryPublisher implements AutoCloseable {
     private long sent;
 
     public MemoryPublisher(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        this(KafkaConnection.plaintext(bootstrap));
+    }
+
+    public MemoryPublisher(KafkaConnection kafka) {
+        Properties p = kafka.clientConfig();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
@@ -88,7 +91,11 @@ public final class MemoryPublisher implements AutoCloseable {
 
     /** Publishes all of them stamped now; returns how many. */
     public static int publishAll(String bootstrap, Collection<MemoryRecord> records) {
-        try (MemoryPublisher p = new MemoryPublisher(bootstrap)) {
+        return publishAll(KafkaConnection.plaintext(bootstrap), records);
+    }
+
+    public static int publishAll(KafkaConnection kafka, Collection<MemoryRecord> records) {
+        try (MemoryPublisher p = new MemoryPublisher(kafka)) {
             long now = System.currentTimeMillis();
             for (MemoryRecord r : records) p.publish(r, now);
         }
@@ -101,11 +108,15 @@ public final class MemoryPublisher implements AutoCloseable {
      * never overrides what the job has learned since (its versions are newer). Null: nothing to do.
      */
     public static long seed(String bootstrap, Path store) {
+        return seed(KafkaConnection.plaintext(bootstrap), store);
+    }
+
+    public static long seed(KafkaConnection kafka, Path store) {
         if (store == null) return 0;
         if (!Files.isRegularFile(store)) {
             throw new IllegalStateException("memory store " + store.toAbsolutePath() + " does not exist");
         }
-        try (MemoryStore s = MemoryStore.openReadOnly(store); MemoryPublisher p = new MemoryPublisher(bootstrap)) {
+        try (MemoryStore s = MemoryStore.openReadOnly(store); MemoryPublisher p = new MemoryPublisher(kafka)) {
             s.forEach(r -> p.publish(r, Math.max(r.createdAtMs, r.lastUsedAtMs)));
             p.flush();
             return p.sent();

@@ -26,6 +26,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,13 +80,19 @@ public final class Topics {
      * partition keeps model versions in a single total order.
      */
     public static void ensure(String bootstrap, int partitions, Duration timeout) {
+        ensure(KafkaConnection.plaintext(bootstrap), partitions, timeout);
+    }
+
+    /** {@link #ensure(String, int, Duration)} with the connection's client settings (the principal needs CREATE on the cluster). */
+    public static void ensure(KafkaConnection kafka, int partitions, Duration timeout) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
         }
-        Deadline deadline = new Deadline(timeout);
-        Admin admin = open(bootstrap, deadline);
+        String bootstrap = kafka.bootstrap();
+        Deadline deadline = new Deadline(timeout, kafka);
+        Admin admin = open(kafka, deadline);
         try {
-            awaitBroker(admin, bootstrap, deadline);
+            awaitBroker(admin, kafka, deadline);
             Set<String> missing = missing(admin, ALL, bootstrap, deadline);
             if (missing.isEmpty()) {
                 return;
@@ -119,13 +126,20 @@ public final class Topics {
      * servers, or says that no broker answered within {@code timeout}.
      */
     public static void requireExisting(String bootstrap, Collection<String> names, Duration timeout) {
-        Deadline deadline = new Deadline(timeout);
-        Admin admin = open(bootstrap, deadline);
+        requireExisting(KafkaConnection.plaintext(bootstrap), names, timeout);
+    }
+
+    public static void requireExisting(KafkaConnection kafka, Collection<String> names, Duration timeout) {
+        String bootstrap = kafka.bootstrap();
+        Deadline deadline = new Deadline(timeout, kafka);
+        Admin admin = open(kafka, deadline);
         try {
-            awaitBroker(admin, bootstrap, deadline);
+            awaitBroker(admin, kafka, deadline);
             Set<String> missing = missing(admin, names, bootstrap, deadline);
             if (!missing.isEmpty()) {
+                // A principal sees only the topics it may describe (READ or WRITE imply DESCRIBE).
                 throw new IllegalStateException("missing Kafka topics " + missing + " at " + bootstrap
+                        + (kafka.isPlaintext() ? "" : " (or not visible to this principal: it needs an ACL on each, README \"Authenticated Kafka\")")
                         + "; create them first (the local demo does this itself)");
             }
         } finally {
@@ -135,16 +149,25 @@ public final class Topics {
 
     /** Waits until a broker at {@code bootstrap} answers and reports at least one live broker. */
     public static void awaitBroker(String bootstrap, Duration timeout) {
-        Deadline deadline = new Deadline(timeout);
-        Admin admin = open(bootstrap, deadline);
+        awaitBroker(KafkaConnection.plaintext(bootstrap), timeout);
+    }
+
+    /**
+     * Also fails at once, naming the settings' source, when the broker refuses the credentials or the protocol:
+     * retrying cannot fix that.
+     */
+    public static void awaitBroker(KafkaConnection kafka, Duration timeout) {
+        Deadline deadline = new Deadline(timeout, kafka);
+        Admin admin = open(kafka, deadline);
         try {
-            awaitBroker(admin, bootstrap, deadline);
+            awaitBroker(admin, kafka, deadline);
         } finally {
             admin.close(CLOSE_TIMEOUT);
         }
     }
 
-    private static void awaitBroker(Admin admin, String bootstrap, Deadline deadline) {
+    private static void awaitBroker(Admin admin, KafkaConnection kafka, Deadline deadline) {
+        String bootstrap = kafka.bootstrap();
         while (true) {
             DescribeClusterOptions options = new DescribeClusterOptions().timeoutMs(deadline.remainingMs());
             try {
@@ -155,6 +178,10 @@ public final class Topics {
                     return;
                 }
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof AuthenticationException) {
+                    throw new IllegalStateException("Kafka at " + bootstrap + " refused to authenticate this client ("
+                            + kafka.describeSource() + "): " + e.getCause().getMessage(), e.getCause());
+                }
                 // Timeouts and disconnects are retried by the admin client itself until the deadline;
                 // what reaches us is final unless time is left.
                 if (deadline.expired()) {
@@ -238,18 +265,17 @@ public final class Topics {
         return topic;
     }
 
-    private static Admin open(String bootstrap, Deadline deadline) {
+    private static Admin open(KafkaConnection kafka, Deadline deadline) {
         try {
-            return Admin.create(adminConfig(bootstrap, deadline.remainingMs()));
+            return Admin.create(adminConfig(kafka, deadline.remainingMs()));
         } catch (KafkaException e) {
             // Kafka 4 retries DNS resolution of the bootstrap servers inside create(), up to the API timeout.
-            throw deadline.unreachable(bootstrap, e);
+            throw deadline.unreachable(kafka.bootstrap(), e);
         }
     }
 
-    private static Properties adminConfig(String bootstrap, int timeoutMs) {
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    private static Properties adminConfig(KafkaConnection kafka, int timeoutMs) {
+        Properties p = kafka.clientConfig();
         p.setProperty(AdminClientConfig.CLIENT_ID_CONFIG, "agent-router-topics");
         p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
         p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
@@ -265,10 +291,13 @@ public final class Topics {
     private static final class Deadline {
         private final Duration timeout;
         private final long endNanos;
+        /** A broker that wants TLS or SASL drops a PLAINTEXT client's requests: to that client it looks silent. */
+        private final boolean plaintext;
 
-        Deadline(Duration timeout) {
+        Deadline(Duration timeout, KafkaConnection kafka) {
             this.timeout = timeout;
             this.endNanos = System.nanoTime() + timeout.toNanos();
+            this.plaintext = kafka.isPlaintext();
         }
 
         int remainingMs() {
@@ -305,6 +334,8 @@ public final class Topics {
             if (cause instanceof ConfigException || cause.getCause() instanceof ConfigException) {
                 // Typically "No resolvable bootstrap urls": say so rather than blame a silent broker.
                 message += " (" + (cause.getCause() != null ? cause.getCause() : cause).getMessage() + ")";
+            } else if (plaintext) {
+                message += " (a broker that requires TLS or SASL looks the same: then pass --kafka-properties)";
             }
             return new IllegalStateException(message, cause);
         }

@@ -157,7 +157,8 @@ class EmbeddedKafkaBrokerTest {
                 () -> Topics.requireExisting(nobody, Topics.ALL, Duration.ofSeconds(2)));
 
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertEquals("no Kafka broker answered at " + nobody + " within 2s", e.getMessage());
+        assertEquals("no Kafka broker answered at " + nobody + " within 2s"
+                + " (a broker that requires TLS or SASL looks the same: then pass --kafka-properties)", e.getMessage());
         assertTrue(elapsedMs < 5_000, "took " + elapsedMs + " ms");
     }
 

@@ -29,10 +29,10 @@ public final class MemoryIntake {
         }
         String id = m.getMemoryId();
         String ns = m.getNamespace();
-        // A blank namespace is refused as a query's is (QueryValidator): a memory no query can name is not kept.
-        if (id == null || id.isEmpty() || ns == null || ns.isBlank()) {
-            return Decoded.refused(ErrorCategory.INVALID_FIELD, "memory_id and namespace must not be empty",
-                    id == null || id.isEmpty() || id.length() > limits.maxIdChars ? null : id);
+        // Blank as a query's namespace is refused: a memory in a blank namespace could never be retrieved.
+        if (id == null || id.isBlank() || ns == null || ns.isBlank()) {
+            return Decoded.refused(ErrorCategory.INVALID_FIELD, "memory_id and namespace must not be empty or blank",
+                    id == null || id.isBlank() || id.length() > limits.maxIdChars ? null : id);
         }
         String problem = limitProblem(m);
         if (problem != null) {

@@ -113,8 +113,8 @@ class IntakeFuzzTest {
             return;
         }
         MemoryChange c = read.value;
-        assertFalse(c.namespace().isEmpty());
-        assertFalse(c.memoryId().isEmpty());
+        assertFalse(c.namespace().isBlank(), "a query could never reach a memory of a blank namespace");
+        assertFalse(c.memoryId().isBlank());
         if (c.isDelete()) {
             assertNull(c.memory());
             return;
