@@ -49,7 +49,9 @@ class AgentDbForgetEndToEndTest {
         AgentDbImporter importer = new AgentDbImporter(agent, NS, false, false, false);
 
         try (TestKafka kafka = TestKafka.start(dir.resolve("kafka"));
+             // Any free port: a developer's ./router demo (or another test JVM) may hold Flink's default 8081.
              MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                     .setConfiguration(anyRestPort())
                      .setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build())) {
             Topics.ensure(kafka.bootstrap(), 2, Duration.ofSeconds(30));
             cluster.start();
@@ -88,5 +90,11 @@ class AgentDbForgetEndToEndTest {
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(RouterJob.JOB_NAME + "-forget");
         return cluster.submitJob(graph.getJobGraph()).get().getJobID();
+    }
+
+    private static Configuration anyRestPort() {
+        Configuration conf = new Configuration();
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0");
+        return conf;
     }
 }

@@ -101,6 +101,8 @@ class MemoryStateEndToEndTest {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 100);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 4);
+        // Any free port: a developer's ./router demo (or another test JVM) may hold Flink's default 8081.
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0");
         cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
                 .setNumTaskManagers(1).setNumSlotsPerTaskManager(4).build());
         cluster.start();
