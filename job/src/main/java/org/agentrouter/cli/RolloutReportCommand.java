@@ -8,6 +8,7 @@ import org.agentrouter.job.KafkaPropertiesOption;
 import org.agentrouter.rollout.report.RolloutRecords;
 import org.agentrouter.rollout.report.RolloutReport;
 import org.agentrouter.routing.PricingTable;
+import org.agentrouter.runtime.KafkaConnection;
 import org.agentrouter.runtime.RolloutTopics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,9 +50,13 @@ final class RolloutReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!(effect > 0 && effect < 1)) throw new CommandLine.ParameterException(new CommandLine(this), "--effect takes (0, 1), got " + effect);
         long now = System.currentTimeMillis();
-        long fromMs = window == null ? 0 : now - window.toMillis();
+        KafkaConnection kafka = kafkaProperties.connect(bootstrap);
+        // Without a window, read from a minute before the newest challenger was accepted (record timestamps are the
+        // job's clock at the sink; the minute covers clock steps), else from the topics' beginning.
+        long fromMs = window != null ? now - window.toMillis()
+                : RolloutTopics.challengerAcceptedAtMs(kafka, timeout).stream().map(t -> t - 60_000).findFirst().orElse(0);
         PricingTable pricing = PricingTable.defaults();
-        RolloutTopics.Read read = RolloutTopics.read(kafkaProperties.connect(bootstrap), fromMs, pricing.tier(pricing.strongest()).route, timeout);
+        RolloutTopics.Read read = RolloutTopics.read(kafka, fromMs, pricing.tier(pricing.strongest()).route, timeout);
         RolloutRecords records = read.records();
         RolloutRecords.Scope scope = window == null ? records.sinceChallenger() : records.window(fromMs, Long.MAX_VALUE);
         RolloutReport report = RolloutReport.of(scope, records.tally(scope), new RolloutReport.Settings(effect, minOutcomes, minOutcomes));

@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import org.agentrouter.rollout.report.RolloutRecords;
+import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,6 +38,28 @@ public final class RolloutTopics {
         undecodable += read(kafka, Topics.ROUTING_METRICS, fromMs, timeout, bytes -> records.add(AvroWire.METRIC.decode(bytes)));
         undecodable += read(kafka, Topics.ROUTING_FEEDBACK, fromMs, timeout, bytes -> records.add(AvroWire.FEEDBACK.decode(bytes)));
         return new Read(records, undecodable);
+    }
+
+    /**
+     * When the newest challenger was accepted (its earliest "accepted" event on model-events), so that the report reads
+     * the decision topics from there rather than from their beginning; empty when model-events names no challenger.
+     */
+    public static OptionalLong challengerAcceptedAtMs(KafkaConnection kafka, Duration timeout) {
+        Topics.awaitBroker(kafka, timeout);
+        List<ModelEvent> accepted = new ArrayList<>();
+        read(kafka, Topics.MODEL_EVENTS, 0, timeout, bytes -> {
+            ModelEvent e = AvroWire.MODEL_EVENT.decode(bytes);
+            if (e.getEvent().equals("accepted") && e.getRole().equals("challenger")) accepted.add(e);
+        });
+        ModelEvent newest = null;
+        for (ModelEvent e : accepted) if (newest == null || e.getAtMs() > newest.getAtMs()) newest = e;
+        if (newest == null) return OptionalLong.empty();
+        long first = newest.getAtMs();
+        // Every scorer subtask accepts it; a release published again later is a new acceptance of the same version.
+        for (ModelEvent e : accepted) {
+            if (e.getModelVersion().equals(newest.getModelVersion())) first = Math.min(first, e.getAtMs());
+        }
+        return OptionalLong.of(first);
     }
 
     private interface Sink {

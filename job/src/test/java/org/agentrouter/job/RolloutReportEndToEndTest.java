@@ -52,6 +52,14 @@ class RolloutReportEndToEndTest {
             publish(io, rnd, "old-", 50, start - 60_000, "1.0.5", false);
             champion = 0;
             challenger = 0;
+            // The scorers' "accepted" events: the report reads the decision topics from the newest challenger's first one.
+            for (String[] e : new String[][] {{"1.0.5", "0", "-60000"}, {"1.1.0", "1", "5"}, {"1.1.0", "0", "0"}}) {
+                io.send(Topics.MODEL_EVENTS, "seed", AvroWire.MODEL_EVENT.encode(org.agentrouter.schema.ModelEvent.newBuilder()
+                        .setEvent("accepted").setModelName("seed").setModelVersion(e[0]).setRole("challenger").setServingVersion("1.0.0")
+                        .setSubtask(Integer.parseInt(e[1])).setAtMs(start + Long.parseLong(e[2])).setChallengerVersion(e[0]).build()));
+            }
+            assertEquals(start, org.agentrouter.runtime.RolloutTopics.challengerAcceptedAtMs(
+                    org.agentrouter.runtime.KafkaConnection.plaintext(kafka.bootstrap()), Duration.ofSeconds(30)).getAsLong());
             publish(io, rnd, "s-", 200, start, "1.1.0", true);
             publish(io, rnd, "a-", 40, start + 20_000, "1.1.0", false);
 

@@ -33,6 +33,7 @@ public final class RolloutRecords {
     /** Per query id: the decision served (champion or challenger) and the shadow's, at their variant's ordinal. */
     private final Map<String, Decision[]> decisions = new HashMap<>();
     private final Map<String, Outcome> outcomes = new HashMap<>();
+    private final Map<String, String> names = new HashMap<>();
     private long duplicateFeedback;
     private long metricsRead;
     private long feedbackRead;
@@ -46,17 +47,22 @@ public final class RolloutRecords {
         Variant v = Variant.of(m);
         Decision[] perVariant = decisions.computeIfAbsent(m.getQueryId(), id -> new Decision[Variant.values().length]);
         // A duplicate (an at-least-once sink after a restart) replaces the first: same query, same variant.
-        perVariant[v.ordinal()] = new Decision(v, m.getModelVersion(), m.getRoute(), m.getEstimatedCostUsd(),
+        perVariant[v.ordinal()] = new Decision(v, canonical(m.getModelVersion()), canonical(m.getRoute()), m.getEstimatedCostUsd(),
                 m.getStrongCostUsd(), m.getDecidedAtMs());
     }
 
     public void add(RoutingFeedback f) {
         feedbackRead++;
         // The job applies a query's first feedback and ignores later ones (feedbackDuplicates): so does the report.
-        if (outcomes.putIfAbsent(f.getQueryId(), new Outcome(f.getRoute(), f.getSuccess(), f.getQuality(),
-                f.getProbeRoute(), f.getProbeSuccess(), f.getProbeQuality())) != null) {
+        if (outcomes.putIfAbsent(f.getQueryId(), new Outcome(canonical(f.getRoute()), f.getSuccess(), f.getQuality(),
+                canonical(f.getProbeRoute()), f.getProbeSuccess(), f.getProbeQuality())) != null) {
             duplicateFeedback++;
         }
+    }
+
+    /** One instance per distinct version or route name: millions of decisions share a handful of them. */
+    private String canonical(String s) {
+        return s == null ? null : names.computeIfAbsent(s, k -> k);
     }
 
     public long metricsRead() {
