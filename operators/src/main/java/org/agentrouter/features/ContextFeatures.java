@@ -8,11 +8,12 @@ import java.time.ZonedDateTime;
 import java.util.HashMap;
 import java.util.Map;
 import org.agentrouter.memory.CandidateSet;
+import org.agentrouter.memory.kernels.FloatCosine;
 
 /**
- * Fills the context columns of {@link FeatureLayout} version 2 ({@link FeatureLayout#C_LEXICAL} to
- * {@link FeatureLayout#C_TEXT_LENGTH}): how a memory relates to the query's words, names and time, and to the
- * other candidates of its session. Everything comes from the candidate set (texts, BM25 scores and ranks from
+ * Fills the context columns of {@link FeatureLayout} (versions 2 and 3, {@link FeatureLayout#C_LEXICAL} on): how a
+ * memory relates to the query's words, names and time, to the other candidates of its session, and to what the best
+ * dense hits are about. Everything comes from the candidate set (texts, BM25 scores and ranks from
  * {@code HybridSearch}) and the query's {@link QuerySignals}: no I/O and no model, a few microseconds per
  * candidate. Evidence of a question clusters in sessions (a conversation comes back to a topic), hence the
  * session columns. One per task slot (it reuses its buffers), not thread-safe.
@@ -34,6 +35,11 @@ public final class ContextFeatures {
     private final float[] bestLexical = new float[MAX_CANDIDATES];
     private final float[] secondLexical = new float[MAX_CANDIDATES];
     private final int[] count = new int[MAX_CANDIDATES];
+    private final QueryTerms terms = new QueryTerms();
+    private final FloatCosine cosine = FloatCosine.best();
+    /** Mean vector of the best dense hits (C_FEEDBACK_SIMILARITY), sized on first use. */
+    private float[] feedbackCentroid = new float[0];
+    private final float[] feedback = new float[MAX_CANDIDATES];
 
     /** The signals of the last query filled (for tests and reports). */
     public QuerySignals signals() {
@@ -53,6 +59,10 @@ public final class ContextFeatures {
             topLexical = Math.max(topLexical, c.lexicalScore[i]);
         }
         sessions(c, n, topLexical);
+        terms.read(queryText);
+        boolean hasFeedback = feedback(c, n);
+        float bestFeedback = Float.NEGATIVE_INFINITY;
+        if (hasFeedback) for (int i = 0; i < n; i++) bestFeedback = Math.max(bestFeedback, feedback[i]);
         float queryNames = signals.names.isEmpty() ? 0f : 1f;
         float temporal = signals.temporal ? 1f : 0f;
         for (int i = 0; i < n; i++) {
@@ -84,7 +94,40 @@ public final class ContextFeatures {
             int length = text == null ? 0 : text.length();
             out[row + C_TEXT_LENGTH] = (float) Math.min(1.0, Math.log1p(length) / LOG_LENGTH_SATURATION);
             neighbours(c, n, i, topSimilarity, topLexical, out, row);
+            out[row + C_QUERY_COVERAGE] = terms.coverage(text);
+            out[row + C_FEEDBACK_SIMILARITY] = hasFeedback ? feedback[i] : 0f;
+            out[row + C_FEEDBACK_GAP] = hasFeedback ? feedback[i] - bestFeedback : 0f;
         }
+    }
+
+    /**
+     * Cosine of each candidate's vector with the mean vector of the {@link FeatureLayout#FEEDBACK_DOCUMENTS} best
+     * dense hits (dense rank below it) into {@link #feedback}; false when no such hit has a vector. A candidate without
+     * a vector gets 0.
+     */
+    private boolean feedback(CandidateSet c, int n) {
+        int used = 0;
+        for (int i = 0; i < n; i++) {
+            float[] v = c.vector[i];
+            if (v == null || c.denseRank[i] < 0 || c.denseRank[i] >= FEEDBACK_DOCUMENTS) continue;
+            if (used == 0) {
+                if (feedbackCentroid.length != v.length) feedbackCentroid = new float[v.length];
+                java.util.Arrays.fill(feedbackCentroid, 0f);
+            } else if (v.length != feedbackCentroid.length) {
+                continue;
+            }
+            for (int d = 0; d < v.length; d++) feedbackCentroid[d] += v[d];
+            used++;
+        }
+        if (used == 0) return false;
+        double norm = 0;
+        for (float x : feedbackCentroid) norm += (double) x * x;
+        norm = Math.sqrt(norm);
+        for (int i = 0; i < n; i++) {
+            float[] v = c.vector[i];
+            feedback[i] = v == null || v.length != feedbackCentroid.length ? 0f : (float) cosine.cosine(feedbackCentroid, norm, v);
+        }
+        return true;
     }
 
     /** The best neighbour of row i among the candidates (same session, close in time). O(n) per row. */

@@ -19,10 +19,11 @@ public final class FeatureLayout {
 
     /**
      * Bump whenever a column below changes meaning, order or scaling. Version 2 appended the context columns
-     * ({@link #C_LEXICAL} on); columns 0-10 are those of version 1, so a version-1 model is served by feeding
-     * it the first {@link #V1_CANDIDATE_WIDTH} columns ({@code OnnxScorer}).
+     * ({@link #C_LEXICAL} on), version 3 the query-coverage and feedback columns ({@link #C_QUERY_COVERAGE} on); each
+     * version keeps the columns of the one before, so an older model is served by feeding it the first
+     * {@link #candidateWidth(int)} columns of its layout ({@code OnnxScorer}).
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest layout a release may still be trained on. */
     public static final int OLDEST_SERVED_VERSION = 1;
 
@@ -90,7 +91,28 @@ public final class FeatureLayout {
     public static final int C_NEIGHBOUR_SIMILARITY = 24;
     /** Best C_LEXICAL of a neighbouring candidate, in [0, 1]; 0 when none. */
     public static final int C_NEIGHBOUR_LEXICAL = 25;
-    public static final int CANDIDATE_WIDTH = 26;
+    /** The candidate width of layout version 2 (the columns above). */
+    public static final int V2_CANDIDATE_WIDTH = 26;
+
+    // ---- version 3: the query's words and the best candidates' meaning (ContextFeatures) ----
+    /**
+     * Share of the query's content words (lower case, stop words dropped, plural and -ing/-ed endings cut) that the
+     * memory's text holds, in [0, 1]; 0 when the query has none. Unlike BM25 it does not favour a memory that repeats
+     * one rare word: it asks how much of the question the memory covers.
+     */
+    public static final int C_QUERY_COVERAGE = 26;
+    /**
+     * Cosine of the memory's vector with the mean vector of the {@link #FEEDBACK_DOCUMENTS} best dense hits, in
+     * [-1, 1]; 0 when vectors are unknown. Pseudo-relevance feedback in the vector space: the evidence of a
+     * multi-hop question is often about what the best matches are about, not about the question's own words.
+     */
+    public static final int C_FEEDBACK_SIMILARITY = 27;
+    /** C_FEEDBACK_SIMILARITY minus its best value among the query's candidates, in [-2, 0]; 0 when vectors are unknown. */
+    public static final int C_FEEDBACK_GAP = 28;
+    public static final int CANDIDATE_WIDTH = 29;
+
+    /** Dense hits whose mean vector C_FEEDBACK_SIMILARITY compares with. */
+    public static final int FEEDBACK_DOCUMENTS = 5;
 
     /** Two memories of one session created this close are neighbours (about three turns of a conversation). */
     public static final long NEIGHBOUR_WINDOW_MS = 180_000;
@@ -115,6 +137,7 @@ public final class FeatureLayout {
     public static int candidateWidth(int layoutVersion) {
         return switch (layoutVersion) {
             case 1 -> V1_CANDIDATE_WIDTH;
+            case 2 -> V2_CANDIDATE_WIDTH;
             case VERSION -> CANDIDATE_WIDTH;
             default -> -1;
         };

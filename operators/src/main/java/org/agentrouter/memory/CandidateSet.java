@@ -31,6 +31,8 @@ public final class CandidateSet {
     public final int[] lexicalRank;
     /** Rank (0 = best) among the dense (cosine) hits, -1 when it came from the lexical side only. */
     public final int[] denseRank;
+    /** The memory's own float vector (the record's, not a copy; read only), null when the source has none. */
+    public final float[][] vector;
 
     public CandidateSet(int capacity) {
         ids = new String[capacity];
@@ -49,6 +51,7 @@ public final class CandidateSet {
         lexicalScore = new float[capacity];
         lexicalRank = new int[capacity];
         denseRank = new int[capacity];
+        vector = new float[capacity][];
         clear();
     }
 
@@ -86,6 +89,7 @@ public final class CandidateSet {
         lexicalScore[i] = 0f;
         lexicalRank[i] = -1;
         denseRank[i] = i;
+        vector[i] = null;
         return i;
     }
 
@@ -115,6 +119,7 @@ public final class CandidateSet {
                 lexicalScore[kept] = lexicalScore[i];
                 lexicalRank[kept] = lexicalRank[i];
                 denseRank[kept] = denseRank[i];
+                vector[kept] = vector[i];
             }
             kept++;
         }

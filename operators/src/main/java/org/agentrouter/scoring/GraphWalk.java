@@ -48,7 +48,8 @@ final class GraphWalk {
                 // IR < 4 style, or an input that a caller could override: neither is part of the contract
                 throw refuse("graph input '" + input.getName() + "' is also an initializer");
             }
-            Map<String, long[]> contract = declaresLayout1(input) ? CONTRACT_INPUTS_LAYOUT1 : CONTRACT_INPUTS;
+            int olderWidth = declaredOlderWidth(input);
+            Map<String, long[]> contract = olderWidth > 0 ? contractInputs(olderWidth) : CONTRACT_INPUTS;
             contractTensor("input", input, contract);
             define(input.getName(), contract.get(input.getName()));
         }

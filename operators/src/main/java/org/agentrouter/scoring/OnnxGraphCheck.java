@@ -65,9 +65,10 @@ public final class OnnxGraphCheck {
     /** Graph inputs and outputs the serving contract allows, with their fixed shapes. */
     static final Map<String, long[]> CONTRACT_INPUTS = Map.of(
             INPUT_CANDIDATES, OnnxScorer.CANDIDATES_SHAPE, INPUT_QUERY, OnnxScorer.QUERY_SHAPE);
-    /** A layout-1 model reads the first 11 candidate columns (still served: OnnxScorer feeds it those). */
-    static final Map<String, long[]> CONTRACT_INPUTS_LAYOUT1 = Map.of(
-            INPUT_CANDIDATES, OnnxScorer.V1_CANDIDATES_SHAPE, INPUT_QUERY, OnnxScorer.QUERY_SHAPE);
+    /** A model of an older layout reads the first columns of its layout (still served: OnnxScorer feeds it those). */
+    static Map<String, long[]> contractInputs(int candidateWidth) {
+        return Map.of(INPUT_CANDIDATES, OnnxScorer.candidatesShape(candidateWidth), INPUT_QUERY, OnnxScorer.QUERY_SHAPE);
+    }
     static final Map<String, long[]> CONTRACT_OUTPUTS = Map.of(
             OUTPUT_RELEVANCE, OnnxScorer.RELEVANCE_SHAPE, OUTPUT_P_STRONG, OnnxScorer.P_STRONG_SHAPE);
 
@@ -103,12 +104,15 @@ public final class OnnxGraphCheck {
     /** The start of the reason when the check itself failed; MutatedModelPropertyTest treats it as a defect. */
     static final String UNCHECKED = "graph could not be checked: ";
 
-    /** Whether a graph input is layout 1's candidate matrix (its second dimension the 11 columns of layout 1). */
-    static boolean declaresLayout1(OnnxMl.ValueInfoProto v) {
-        if (!v.getName().equals(INPUT_CANDIDATES) || !v.getType().hasTensorType()) return false;
+    /**
+     * The candidate width of an older served layout when a graph input is that layout's candidate matrix (its second
+     * dimension the columns of layout 1 or 2), else -1.
+     */
+    static int declaredOlderWidth(OnnxMl.ValueInfoProto v) {
+        if (!v.getName().equals(INPUT_CANDIDATES) || !v.getType().hasTensorType()) return -1;
         List<OnnxMl.TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
-        return dims.size() == 2 && dims.get(1).hasDimValue()
-                && dims.get(1).getDimValue() == FeatureLayout.V1_CANDIDATE_WIDTH;
+        return dims.size() == 2 && dims.get(1).hasDimValue() && OnnxScorer.olderServedWidth(dims.get(1).getDimValue())
+                ? (int) dims.get(1).getDimValue() : -1;
     }
 
     static ModelRejectedException refuse(String reason) {

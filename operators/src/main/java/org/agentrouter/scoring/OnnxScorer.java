@@ -42,6 +42,19 @@ public final class OnnxScorer implements AutoCloseable {
     static final long[] CANDIDATES_SHAPE = {MAX_CANDIDATES, CANDIDATE_WIDTH};
     /** A layout-1 model's candidates: the first V1_CANDIDATE_WIDTH columns of every row. */
     static final long[] V1_CANDIDATES_SHAPE = {MAX_CANDIDATES, FeatureLayout.V1_CANDIDATE_WIDTH};
+
+    /** The candidates input of a model of an older served layout whose rows are {@code width} wide, else the current one. */
+    static long[] candidatesShape(int width) {
+        return width == CANDIDATE_WIDTH ? CANDIDATES_SHAPE : new long[] {MAX_CANDIDATES, width};
+    }
+
+    /** Whether {@code width} is the candidate width of a layout older than the current one that is still served. */
+    static boolean olderServedWidth(long width) {
+        for (int v = FeatureLayout.OLDEST_SERVED_VERSION; v < FeatureLayout.VERSION; v++) {
+            if (FeatureLayout.candidateWidth(v) == width) return true;
+        }
+        return false;
+    }
     static final long[] QUERY_SHAPE = {1, QUERY_WIDTH};
     static final long[] RELEVANCE_SHAPE = {MAX_CANDIDATES, 1};
     static final long[] P_STRONG_SHAPE = {1, 1};
@@ -160,7 +173,7 @@ public final class OnnxScorer implements AutoCloseable {
             if (candidateWidth == CANDIDATE_WIDTH) {
                 candidatesData.put(0, candidates);
             } else {
-                // A layout-1 model: its columns lead every row of the current layout.
+                // A model of an older layout: its columns lead every row of the current layout.
                 for (int r = 0; r < MAX_CANDIDATES; r++) {
                     candidatesData.put(r * candidateWidth, candidates, r * CANDIDATE_WIDTH, candidateWidth);
                 }
@@ -249,8 +262,7 @@ public final class OnnxScorer implements AutoCloseable {
             }
             for (String name : inputs.keySet()) {
                 if (name.equals(INPUT_CANDIDATES)) {
-                    requireTensor("input", name, inputs, candidateWidth(session) == FeatureLayout.V1_CANDIDATE_WIDTH
-                            ? V1_CANDIDATES_SHAPE : CANDIDATES_SHAPE);
+                    requireTensor("input", name, inputs, candidatesShape(candidateWidth(session)));
                 } else if (name.equals(INPUT_QUERY)) {
                     requireTensor("input", name, inputs, QUERY_SHAPE);
                 } else {
@@ -264,8 +276,8 @@ public final class OnnxScorer implements AutoCloseable {
         static int candidateWidth(OrtSession session) throws OrtException {
             NodeInfo node = session.getInputInfo().get(INPUT_CANDIDATES);
             if (node != null && node.getInfo() instanceof TensorInfo t && t.getShape().length == 2
-                    && t.getShape()[1] == FeatureLayout.V1_CANDIDATE_WIDTH) {
-                return FeatureLayout.V1_CANDIDATE_WIDTH;
+                    && olderServedWidth(t.getShape()[1])) {
+                return (int) t.getShape()[1];
             }
             return CANDIDATE_WIDTH;
         }

@@ -93,5 +93,45 @@ class ContextFeaturesTest {
         assertEquals(1f, out[r0 + C_MEMORY_TIME_WORDS]);
         assertEquals(0f, out[r1 + C_MEMORY_TIME_WORDS]);
         assertEquals((float) (Math.log1p(texts[3].length()) / Math.log1p(1000)), out[r3 + C_TEXT_LENGTH], 1e-6);
+        // Query terms: caroline, go, support, group, may. Row 0 holds caroline, support, group (went is not go).
+        assertEquals(3f / 5f, out[r0 + C_QUERY_COVERAGE], 1e-6);
+        assertEquals(0f, out[r1 + C_QUERY_COVERAGE]);
+        // No vectors: the feedback columns stay 0.
+        assertEquals(0f, out[r0 + C_FEEDBACK_SIMILARITY]);
+        assertEquals(0f, out[r0 + C_FEEDBACK_GAP]);
+    }
+
+    @Test
+    void queryTermsDropStopWordsAndMeetOtherFormsOfAWord() {
+        QueryTerms t = new QueryTerms().read("What kinds of paintings has Melanie's friend painted at classes?");
+        assertEquals(List.of("paint", "melani", "friend", "class"), List.of(t.term(0), t.term(1), t.term(2), t.term(3)));
+        assertEquals(4, t.size(), "painted is paintings again");
+        assertEquals(0.75f, t.coverage("Melanie: my friends love painting"), 1e-6);
+        assertEquals(0.5f, t.coverage("MELANIE PAINTS"), 1e-6, "case ignored, plural cut");
+        assertEquals(0.25f, t.coverage("one class"), 1e-6, "class is not a plural");
+        assertEquals(0f, t.coverage("nothing here"));
+        assertEquals(0f, t.coverage(null));
+        assertEquals(0f, new QueryTerms().read("what is it?").coverage("what is it"), "only stop words");
+    }
+
+    @Test
+    void feedbackColumnsCompareEachVectorWithTheMeanOfTheBestDenseHits() {
+        CandidateSet c = new CandidateSet(MAX_CANDIDATES);
+        // Dense ranks 0-4 point along x (four) and y (one); the mean is (4, 1) / 5.
+        float[][] vectors = {{1, 0}, {1, 0}, {1, 0}, {1, 0}, {0, 1}, {0, 1}, {-1, 0}};
+        for (int i = 0; i < vectors.length; i++) {
+            int row = c.add("m" + i, 0.9f - 0.1f * i);
+            c.vector[row] = vectors[i];
+        }
+        c.vector[5] = null; // a source without vectors
+        float[] out = new float[MAX_CANDIDATES * CANDIDATE_WIDTH];
+        new ContextFeatures().fill(c, vectors.length, "anything", out);
+        float alongX = (float) (4 / Math.sqrt(17));
+        assertEquals(alongX, out[C_FEEDBACK_SIMILARITY], 1e-6);
+        assertEquals((float) (1 / Math.sqrt(17)), out[4 * CANDIDATE_WIDTH + C_FEEDBACK_SIMILARITY], 1e-6);
+        assertEquals(0f, out[5 * CANDIDATE_WIDTH + C_FEEDBACK_SIMILARITY], "no vector");
+        assertEquals(-alongX, out[6 * CANDIDATE_WIDTH + C_FEEDBACK_SIMILARITY], 1e-6);
+        assertEquals(0f, out[C_FEEDBACK_GAP], 1e-6);
+        assertEquals(-2 * alongX, out[6 * CANDIDATE_WIDTH + C_FEEDBACK_GAP], 1e-6);
     }
 }

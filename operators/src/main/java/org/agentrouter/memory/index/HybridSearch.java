@@ -159,6 +159,7 @@ public final class HybridSearch {
         out.kind[c] = d.kind[i];
         out.tags[c] = d.tags[i];
         out.text[c] = d.text[i];
+        out.vector[c] = d.vector[i];
         out.denseRank[c] = i;
         return c;
     }
@@ -176,6 +177,7 @@ public final class HybridSearch {
         out.kind[c] = MemoryKinds.canonical(r.kind);
         out.tags[c] = r.tags == null ? CandidateSet.NO_TAGS : r.tags;
         out.text[c] = r.text;
+        out.vector[c] = r.embedding;
         return c;
     }
 

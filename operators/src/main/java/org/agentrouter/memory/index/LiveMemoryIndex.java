@@ -350,6 +350,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             out.kind[c] = MemoryKinds.canonical(r.kind);
             out.tags[c] = r.tags == null ? CandidateSet.NO_TAGS : r.tags;
             out.text[c] = r.text;
+            out.vector[c] = r.embedding;
         }
         Arrays.fill(shortlisted, 0, n, null);
         return out.size();
