@@ -31,7 +31,7 @@ public class JobOptions {
     public long deleteMarkerRetentionMs = org.agentrouter.wire.Topics.AGENT_MEMORIES_DELETE_RETENTION_MS;
 
     @Option(names = "--k", description = "memory candidates retrieved per query, at most 128 (default: ${DEFAULT-VALUE})")
-    public int k = 100;
+    public int k = new RouterConfig().retrievalK;
 
     @Option(names = "--alpha", description = "default quality target: tolerated share of cheap answers that needed the strong model (default: ${DEFAULT-VALUE})")
     public double alpha = 0.1;
