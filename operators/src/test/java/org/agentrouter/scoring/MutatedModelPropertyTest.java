@@ -18,6 +18,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.statistics.Statistics;
+import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.schema.ModelRelease;
 
 /**
@@ -169,9 +170,13 @@ class MutatedModelPropertyTest {
         return Arbitraries.oneOf(hugeDim, unknownOperator, externalData, foreignDomain, contractShape, opset);
     }
 
-    /** A value some served layout declares for the candidate matrix (rows, or the columns of layout 1 or 2): no rule broken. */
+    /** A value some served layout declares for the candidate matrix (rows, or the columns of any served layout): no rule broken. */
     private static boolean servedCandidateDim(long v) {
-        return v == OnnxScorer.CANDIDATES_SHAPE[0] || v == OnnxScorer.CANDIDATES_SHAPE[1] || v == OnnxScorer.V1_CANDIDATES_SHAPE[1];
+        if (v == OnnxScorer.CANDIDATES_SHAPE[0]) return true;
+        for (int layout = FeatureLayout.OLDEST_SERVED_VERSION; layout <= FeatureLayout.VERSION; layout++) {
+            if (v == FeatureLayout.candidateWidth(layout)) return true;
+        }
+        return false;
     }
 
     private static Mutation change(String kind, String detail, Consumer<OnnxMl.ModelProto.Builder> change) {
