@@ -33,7 +33,9 @@ public class ContextRetrievalBenchmark {
     private LiveMemoryIndex dense;
     private LexicalIndex lexical;
     private HybridSearch hybrid;
+    private HybridSearch hybridDefaults;
     private final CandidateSet out = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+    private final CandidateSet out128 = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
     private final LexicalIndex.Hits hits = new LexicalIndex.Hits(64);
     private final ContextFeatures context = new ContextFeatures();
     private float[] rows;
@@ -60,6 +62,7 @@ public class ContextRetrievalBenchmark {
             lexical.upsert(NS, m.id, m.text, true);
         }
         hybrid = new HybridSearch(dense, lexical, FeatureLayout.MAX_CANDIDATES, 64);
+        hybridDefaults = new HybridSearch(dense, lexical, FeatureLayout.MAX_CANDIDATES, 96);
         query = unit(r);
         question = "When did Caroline go to the " + sentence(r, vocabulary, 4) + "?";
         rows = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
@@ -110,6 +113,20 @@ public class ContextRetrievalBenchmark {
     @Benchmark
     public int hybridTopK100() {
         return hybrid.topK(NS, query, question, 100, null, out);
+    }
+
+    /** The job's retrieval with round 2's defaults: dense top 128 + BM25 top 96, fused by RRF, best 128 (the whole input). */
+    @Benchmark
+    public int hybridTopK128() {
+        return hybridDefaults.topK(NS, query, question, 128, null, out128);
+    }
+
+    /** The context columns of 128 hybrid candidates (layout 3: with the coverage and feedback columns). */
+    @Benchmark
+    public void contextFeatures128(Blackhole bh) {
+        if (out128.size() == 0) hybridDefaults.topK(NS, query, question, 128, null, out128);
+        context.fill(out128, out128.size(), question, rows);
+        bh.consume(rows);
     }
 
     /** The context columns of the hybrid candidates (after hybridTopK100 filled them once in setup). */
