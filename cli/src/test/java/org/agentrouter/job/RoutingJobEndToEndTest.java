@@ -66,6 +66,8 @@ class RoutingJobEndToEndTest {
     private TopicIO io;
     private final Random rnd = new Random(11);
     private List<float[]> memoryVectors;
+    /** Candidates the job retrieves per query (its default, 128: fewer than the 300 memories). */
+    private final int k = new JobOptions().k;
 
     @BeforeAll
     void startEverything() throws Exception {
@@ -78,7 +80,7 @@ class RoutingJobEndToEndTest {
         job = LocalRouterJob.start(kafka.bootstrap(), options, 0, 0, dir.resolve("job"));
         memoryVectors = publishMemories();
         // Memories reach the job through agent-memories: wait until retrieval sees at least k of them.
-        new MemoryProbe(io).awaitDecision(NS, memoryVectors.get(0), d -> d.getCandidatesConsidered() == 100, WAIT);
+        new MemoryProbe(io).awaitDecision(NS, memoryVectors.get(0), d -> d.getCandidatesConsidered() == k, WAIT);
     }
 
     @AfterAll
@@ -116,7 +118,7 @@ class RoutingJobEndToEndTest {
             if (!valid.contains(d.getQueryId())) continue;
             assertTrue(Set.of("cheap", "strong").contains(d.getRoute()));
             assertFalse(d.getModelVersion().isEmpty());
-            assertEquals(100, d.getCandidatesConsidered(), "retrieval returned k candidates from the store");
+            assertEquals(k, d.getCandidatesConsidered(), "retrieval returned k candidates from the store");
             assertEquals(5, d.getContext().size());
             assertTrue(d.getStrongCostUsd() >= d.getEstimatedCostUsd());
             assertTrue(d.getPStrong() >= 0 && d.getPStrong() <= 1);
