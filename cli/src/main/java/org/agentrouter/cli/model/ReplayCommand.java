@@ -100,6 +100,10 @@ public final class ReplayCommand implements Callable<Integer> {
             + " operators/src/main/resources/learner/default.json) instead of fitting one on --prior-data")
     Path learnerFile;
 
+    @Option(names = "--write-learner", description = "fit the learner on every subject of --prior-data, write its settings"
+            + " file here (what the job reads; the shipped one is operators/src/main/resources/learner/default.json) and stop")
+    Path writeLearner;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -121,6 +125,22 @@ public final class ReplayCommand implements Callable<Integer> {
         OutcomeTable priorTable = OutcomeTable.load(priorData, outcomes.promptColumn, OutcomeDataOptions.MMLU_WEAK,
                 OutcomeDataOptions.MMLU_STRONG);
         ReplayRun run = new ReplayRun(priorTable, options);
+        if (writeLearner != null) {
+            long t0 = System.nanoTime();
+            LearnerFit.Result r = run.fitOnAll();
+            Map<String, String> meta = new java.util.TreeMap<>();
+            meta.put("fitted_on", priorData.getFileName() + ": every usable subject (" + run.publicData().size() + " questions)");
+            meta.put("command", "./router replay --prior-data " + priorData.getFileName() + " --alpha " + alpha + " --seed " + seed
+                    + " --write-learner FILE");
+            meta.put("fitted_at", java.time.Instant.now().toString());
+            meta.put("calibrated_alpha", Double.toString(alpha));
+            meta.put("target", Double.toString(r.target()));
+            meta.put("label", "needs strong: strong right (>= " + outcomes.goodAt + ") and weak wrong");
+            LearnerFiles.write(r.settings(), meta, writeLearner);
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.report()));
+            System.err.printf("learner settings written to %s (%.0f s)%n", writeLearner, (System.nanoTime() - t0) / 1e9);
+            return 0;
+        }
         boolean samePublic = Files.exists(outcomes.data) && Files.isSameFile(outcomes.data.toRealPath(), priorData.toRealPath());
         long start = System.nanoTime();
         ReplayRun.Result result;
