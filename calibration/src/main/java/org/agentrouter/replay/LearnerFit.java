@@ -25,17 +25,19 @@ import org.agentrouter.learning.SharedPrior;
  * namespace's violations and strong-needed queries as a new namespace would have them. A held-out fold is a handful
  * of namespaces, and one of them can carry most of its strong-needed queries, so the criterion is about such sets,
  * not about the average: sets of {@code subsetSize} of these namespaces are drawn at random and a' is kept when the
- * {@code quantile} of their pooled violation rate is at most alpha. The grid also spans the cheap share (the most of a
- * namespace's queries that may go cheap, {@link LearnerSettings#cheapShare}); of the pairs that hold, the one whose
- * training namespaces saved the most as new namespaces wins (none: the first of each grid, the most careful), and the
- * final thresholds are fitted with it on all training folds.
+ * {@code quantile} of their pooled violation rate is at most alpha, over all their queries and over their first
+ * {@code coldQueries} alone (the promise holds from a namespace's first query, not only on average over its life).
+ * The grid also spans the cheap share (the most of a namespace's queries that may go cheap,
+ * {@link LearnerSettings#cheapShare}); of the pairs that hold, the one whose training namespaces saved the most as
+ * new namespaces wins, and the final thresholds are fitted with it on all training folds. When none holds, every
+ * threshold is 0: nothing goes cheap on evidence that could not keep the promise.
  */
 public final class LearnerFit {
     /** Settings of a fit. */
     public record Options(double alpha, double l2, boolean[] priorFeatures, double priorWeight, double probeShare,
                           int probeUntil, long seed, LearnerReplay.Feedback feedback, double[] targets, int rounds,
                           int[] stages, int minNamespaces, int subsetSize, double quantile, int draws,
-                          double[] cheapShares) {}
+                          double[] cheapShares, int coldQueries) {}
 
     /** A fitted learner and how its margin was chosen. */
     public record Result(LearnerSettings settings, double target, Map<String, Object> report) {}
@@ -100,6 +102,7 @@ public final class LearnerFit {
             for (double target : o.targets()) {
                 // Every training namespace as a new one: replayed with thresholds fitted without its fold.
                 List<int[]> perNamespace = new ArrayList<>();
+                List<int[]> perNamespaceCold = new ArrayList<>();
                 List<ReplayMetrics.Decision> outOfFold = new ArrayList<>();
                 List<Double> perFold = new ArrayList<>();
                 for (int h : train) {
@@ -112,18 +115,22 @@ public final class LearnerFit {
                     for (LearnerReplay.Step st : LearnerReplay.run(byFold.get(h), s, o.feedback(), true, data.goodAt)) ds.add(st.decision());
                     perFold.add(round(ReplayMetrics.summarize(ds).violationRate()));
                     perNamespace.addAll(violationsByNamespace(ds));
+                    perNamespaceCold.addAll(violationsByNamespace(ds.stream().filter(d -> d.position() < o.coldQueries()).toList()));
                     outOfFold.addAll(ds);
                 }
                 double q = subsetQuantile(perNamespace, o.subsetSize(), o.quantile(), o.draws(), o.seed());
+                // The promise holds from the first query: the cold part alone must keep it as well.
+                double qCold = subsetQuantile(perNamespaceCold, o.subsetSize(), o.quantile(), o.draws(), o.seed());
                 ReplayMetrics.Summary sum = ReplayMetrics.summarize(outOfFold);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("cheap_share", share);
                 row.put("target", target);
                 row.put("inner_fold_violation", perFold);
                 row.put("subset_quantile", round(q));
+                row.put("cold_subset_quantile", round(qCold));
                 row.put("cost_saved", round(sum.costSaved()));
                 grid.add(row);
-                if (q <= o.alpha() && sum.costSaved() > bestSaved) {
+                if (q <= o.alpha() && qCold <= o.alpha() && sum.costSaved() > bestSaved) {
                     bestSaved = sum.costSaved();
                     chosenTarget = target;
                     chosenShare = share;
@@ -132,7 +139,10 @@ public final class LearnerFit {
         }
         List<ReplayNamespace> all = new ArrayList<>();
         byFold.values().forEach(all::addAll);
-        LearnerSettings fitted = thresholds(all, start.withCheapShare(chosenShare), chosenTarget);
+        boolean admissible = bestSaved > Double.NEGATIVE_INFINITY;
+        LearnerSettings fitted = admissible ? thresholds(all, start.withCheapShare(chosenShare), chosenTarget)
+                : start.withCheapShare(chosenShare).withThresholds(new double[o.stages().length]);
+        report.put("admissible", admissible);
         report.put("train_folds", new TreeSet<>(train));
         report.put("target", chosenTarget);
         report.put("cheap_share", chosenShare);

@@ -88,4 +88,19 @@ class LearnerReplayTest {
         assertEquals(1 - (0.01 + 1.01 + 1.01 + 1) / 4, s.costSaved(), 1e-12);
         assertEquals(0.5, s.probeShare(), 1e-12);
     }
+
+    @Test
+    void theMarginLooksAtSetsOfNamespacesNotAtTheAverage() {
+        List<int[]> same = new ArrayList<>();
+        for (int i = 0; i < 10; i++) same.add(new int[] {1, 10});
+        assertEquals(0.1, LearnerFit.subsetQuantile(same, 3, 0.9, 2000, 1), 1e-12);
+        // one namespace in ten carries every violation: the average is 0.1, a set of one is 0 or 1
+        List<int[]> oneBad = new ArrayList<>();
+        for (int i = 0; i < 9; i++) oneBad.add(new int[] {0, 10});
+        oneBad.add(new int[] {10, 10});
+        assertEquals(0.0, LearnerFit.subsetQuantile(oneBad, 1, 0.5, 2000, 1), 1e-12);
+        assertEquals(1.0, LearnerFit.subsetQuantile(oneBad, 1, 0.95, 2000, 1), 1e-12);
+        // sets of all ten are the whole pool: the pooled rate
+        assertEquals(0.1, LearnerFit.subsetQuantile(oneBad, 10, 0.95, 200, 1), 1e-12);
+    }
 }

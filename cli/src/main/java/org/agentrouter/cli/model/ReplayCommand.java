@@ -120,7 +120,7 @@ public final class ReplayCommand implements Callable<Integer> {
         LearnerFit.Options fit = new LearnerFit.Options(alpha, l2, LearnerFit.features(shape), priorWeight, probeShare,
                 probeUntil, seed, fb, grid, rounds, stages == null ? LearnerSettings.DEFAULT_STAGES
                 : stages.stream().mapToInt(Integer::intValue).toArray(), minNamespaces, subsetSize, quantile, draws,
-                cheapShares == null ? new double[] {0.1, 0.2, 0.3, 0.5, 1.0} : cheapShares.stream().mapToDouble(Double::doubleValue).toArray());
+                cheapShares == null ? new double[] {0.1, 0.2, 0.3, 0.5, 1.0} : cheapShares.stream().mapToDouble(Double::doubleValue).toArray(), cold);
         ReplayRun.Options options = new ReplayRun.Options(alpha, fit, cold, window, outcomes.goodAt, foldSet);
         OutcomeTable priorTable = OutcomeTable.load(priorData, outcomes.promptColumn, OutcomeDataOptions.MMLU_WEAK,
                 OutcomeDataOptions.MMLU_STRONG);
