@@ -87,6 +87,9 @@ public final class ReplayCommand implements Callable<Integer> {
             + " nested cross-validation picks one of these with the target (default: 0.1,0.2,0.3,0.5,1)")
     List<Double> cheapShares;
 
+    @Option(names = "--cold-margin", description = "the margin must also hold on each namespace's first --cold queries alone")
+    boolean coldMargin;
+
     @Option(names = "--cold", description = "queries per namespace counted as cold (default: ${DEFAULT-VALUE})")
     int cold = 50;
 
@@ -120,7 +123,7 @@ public final class ReplayCommand implements Callable<Integer> {
         LearnerFit.Options fit = new LearnerFit.Options(alpha, l2, LearnerFit.features(shape), priorWeight, probeShare,
                 probeUntil, seed, fb, grid, rounds, stages == null ? LearnerSettings.DEFAULT_STAGES
                 : stages.stream().mapToInt(Integer::intValue).toArray(), minNamespaces, subsetSize, quantile, draws,
-                cheapShares == null ? new double[] {0.1, 0.2, 0.3, 0.5, 1.0} : cheapShares.stream().mapToDouble(Double::doubleValue).toArray(), cold);
+                cheapShares == null ? new double[] {0.1, 0.2, 0.3, 0.5, 1.0} : cheapShares.stream().mapToDouble(Double::doubleValue).toArray(), cold, coldMargin);
         ReplayRun.Options options = new ReplayRun.Options(alpha, fit, cold, window, outcomes.goodAt, foldSet);
         OutcomeTable priorTable = OutcomeTable.load(priorData, outcomes.promptColumn, OutcomeDataOptions.MMLU_WEAK,
                 OutcomeDataOptions.MMLU_STRONG);
