@@ -67,6 +67,11 @@ public class JobOptions {
     @Option(names = "--bundled-model", description = "classpath directory of the release served until one arrives on router-models (default: ${DEFAULT-VALUE})")
     public String bundledModel = "models/default";
 
+    @Option(names = "--cold-start", description = "how a query of a namespace without memories is routed: bundled (the shared"
+            + " prior and thresholds shipped in operators' learner/default.json), a learner settings file written by"
+            + " `./router replay --write-learner`, or strong (default: ${DEFAULT-VALUE})")
+    public String coldStart = "bundled";
+
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
 
@@ -171,6 +176,21 @@ public class JobOptions {
         }
     }
 
+    private org.agentrouter.learning.LearnerSettings coldStartSettings() {
+        switch (coldStart) {
+            case "bundled":
+                return org.agentrouter.learning.LearnerFiles.bundled().settings();
+            case "strong":
+                return null;
+            default:
+                try {
+                    return org.agentrouter.learning.LearnerFiles.read(Path.of(coldStart)).settings();
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("--cold-start " + coldStart + ": " + e.getMessage(), e);
+                }
+        }
+    }
+
     public RouterConfig routerConfig() {
         RouterConfig c = new RouterConfig();
         c.maxIndexedMemories = maxIndexedMemories;
@@ -187,6 +207,7 @@ public class JobOptions {
         c.healthIntervalMs = healthIntervalMs;
         c.embedder = embedder;
         c.bundledModel = bundledModel;
+        c.coldStart = coldStartSettings();
         c.rollout.autoRollback = autoRollback;
         c.rollout.windowMs = rolloutWindowMs;
         c.rollout.minDecisions = rolloutMinDecisions;

@@ -47,6 +47,7 @@ public class ConformalRouter extends ProcessFunction<QueryContext, KafkaMessage>
     private final int defaultRoute;
     private final int logSampleEvery;
     private final long healthIntervalMs;
+    private final org.agentrouter.learning.LearnerSettings coldStart;
     private transient DecisionLog decisionLog;
 
     private transient RouteDecider decider;
@@ -80,12 +81,13 @@ public class ConformalRouter extends ProcessFunction<QueryContext, KafkaMessage>
         this.defaultRoute = config.defaultRouteIndex();
         this.logSampleEvery = config.decisionLogSampleEvery;
         this.healthIntervalMs = config.healthIntervalMs;
+        this.coldStart = config.coldStart;
         this.variantReportIntervalMs = config.rollout.reportIntervalMs;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        decider = new RouteDecider(pricing, defaultAlpha, defaultRoute, QueryDecoder::nowMicros);
+        decider = new RouteDecider(pricing, defaultAlpha, defaultRoute, QueryDecoder::nowMicros, coldStart);
         decisionLog = new DecisionLog(logSampleEvery);
         metrics = getRuntimeContext().getMetricGroup().addGroup("router");
         byRoute = new HashMap<>();

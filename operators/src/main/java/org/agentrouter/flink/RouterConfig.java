@@ -60,6 +60,12 @@ public final class RouterConfig implements Serializable {
     public PricingTable pricing = PricingTable.defaults();
     /** The release the scorer serves until one arrives on the model topic (a classpath directory). */
     public String bundledModel = "models/default";
+    /**
+     * How a query without candidates (a namespace with no memories yet) is routed: the shared prior and the stage-0
+     * thresholds of these learner settings; null: the strongest route. Default: the bundled settings
+     * ({@link org.agentrouter.learning.LearnerFiles#BUNDLED}).
+     */
+    public org.agentrouter.learning.LearnerSettings coldStart = org.agentrouter.learning.LearnerFiles.bundled().settings();
     /** Route of the last fallback level; null means the strongest route (quality first). */
     public String defaultRoute = null;
     public CircuitBreaker.Settings scorerBreaker = CircuitBreaker.Settings.defaults();
