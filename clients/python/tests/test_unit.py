@@ -208,3 +208,18 @@ def test_w3c_traceparent_parsing_refuses_what_the_job_would_ignore() -> None:
     assert RouteSpan(query, traceparent="nonsense").headers() == []
     assert RouteSpan(query, traceparent=good, tracestate="v=1").headers() == [("traceparent", good.encode()),
                                                                                 ("tracestate", b"v=1")]
+
+
+def test_without_opentelemetry_a_given_traceparent_is_forwarded_and_no_span_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent_router_client import tracing
+
+    monkeypatch.setattr(tracing, "otel_trace", None)  # as where opentelemetry-api is not installed
+    good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    query = {"query_id": "q1", "namespace": "ns", "text": "t", "event_time_ms": 0}
+    span = tracing.RouteSpan(query, traceparent=good)
+    assert span.headers() == [("traceparent", good.encode())]
+    assert tracing.RouteSpan(query).headers() == []
+    decision = {"route": "cheap", "model": "m", "fallback_level": "CLIENT_FALLBACK", "fallback_reason": "x"}
+    assert span.end(tracing.TracedDecision(decision), True).traceparent == good  # a fallback continues the caller's
+    with pytest.raises(RuntimeError, match="opentelemetry-api"):
+        tracing.TracedDecision(decision, good).context()
