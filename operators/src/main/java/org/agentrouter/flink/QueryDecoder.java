@@ -100,7 +100,7 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
         // Sampled here, before decoding, so a traced query's decode (or its refusal) is in its trace.
         Span consume = null;
         Span span = null;
-        if (tracer != null && tracer.sampling().sample(raw.traceparent, raw.partition, raw.offset)) {
+        if (StageTracer.sampled(tracer, raw.traceparent, raw.partition, raw.offset)) {
             consume = tracer.startConsume(raw.traceparent, raw.tracestate, raw.topic, raw.partition, raw.offset);
             span = tracer.startStage(STAGE, consume);
         }

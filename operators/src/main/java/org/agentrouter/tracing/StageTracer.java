@@ -90,6 +90,14 @@ public final class StageTracer implements AutoCloseable {
         return (endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint) + "/v1/traces";
     }
 
+    /**
+     * Whether the decode stage traces this record (head sampling): false at once without a tracer (tracing off), else
+     * {@link TraceSampling}'s decision. The only tracing work an unsampled query costs, besides carrying its header on.
+     */
+    public static boolean sampled(StageTracer tracer, String traceparent, int partition, long offset) {
+        return tracer != null && tracer.sampling.sample(traceparent, partition, offset);
+    }
+
     public TraceSampling sampling() {
         return sampling;
     }
