@@ -78,6 +78,26 @@ public class JobOptions {
     @Mixin
     public KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "send traces of sampled queries over OTLP to this collector "
+            + "(Jaeger, Tempo, an OpenTelemetry Collector): http://HOST:4318 for http/protobuf, http://HOST:4317 for grpc. Default: the "
+            + "TaskManagers' OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT; with neither, the job traces nothing "
+            + "(a query's traceparent still goes on to its decision)")
+    public String otlpEndpoint;
+
+    @Option(names = "--otlp-protocol", description = "grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)")
+    public String otlpProtocol;
+
+    @Option(names = "--trace-sampling", description = "share of queries the job traces when the agent sent no sampled traceparent "
+            + "(head sampling at decode; a query with a traceparent follows its sampled flag); 0 turns tracing off (default: ${DEFAULT-VALUE})")
+    public double traceSampling = new org.agentrouter.tracing.TracingSettings().samplingRatio;
+
+    @Option(names = "--trace-service-name", description = "service.name of the job's spans (default: OTEL_SERVICE_NAME, else agent-router)")
+    public String traceServiceName;
+
+    @Option(names = "--span-exporter-factory", paramLabel = "CLASS", description = "a SpanExporterFactory class on the job's class path "
+            + "that exports the spans instead of OTLP (an exporter the deployment brings; the tests' in-memory one)")
+    public String spanExporterFactory;
+
     /** The job's Kafka at {@code bootstrap}, with {@code --kafka-properties} applied to all of its clients. */
     public KafkaConnection kafka(String bootstrap) {
         return kafkaProperties.connect(bootstrap);
@@ -218,6 +238,11 @@ public class JobOptions {
         c.rollout.reportIntervalMs = rolloutReportIntervalMs;
         c.limits.maxRecordBytes = maxRecordBytes;
         c.limits.maxTextChars = maxTextChars;
+        c.tracing.endpoint = otlpEndpoint;
+        c.tracing.protocol = otlpProtocol;
+        c.tracing.samplingRatio = traceSampling;
+        c.tracing.serviceName = traceServiceName;
+        c.tracing.exporterFactory = spanExporterFactory;
         applyModelKeys(c);
         return c.validate();
     }

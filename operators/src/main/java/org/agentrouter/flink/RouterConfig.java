@@ -92,6 +92,8 @@ public final class RouterConfig implements Serializable {
     public org.agentrouter.signing.TrustedModelKeys modelKeys = org.agentrouter.signing.TrustedModelKeys.none();
     /** Signs the rollout judge's rollbacks (the job's own key); null: they go unsigned. */
     public org.agentrouter.signing.ModelSigner judgeSigner = null;
+    /** Traces of sampled queries (OpenTelemetry, OTLP): off unless an endpoint is configured here or on the TaskManagers. */
+    public org.agentrouter.tracing.TracingSettings tracing = new org.agentrouter.tracing.TracingSettings();
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -123,6 +125,7 @@ public final class RouterConfig implements Serializable {
         }
         rollout.validate();
         limits.validate();
+        tracing.validate();
         if (modelKeys.enforced() && rollout.autoRollback && judgeSigner == null) {
             throw new IllegalArgumentException("trusted model keys are set but the rollout judge has no signing key: its"
                     + " automatic rollbacks would be refused (give the job a signing key, or turn automatic rollback off)");
