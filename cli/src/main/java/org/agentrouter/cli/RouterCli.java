@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import org.agentrouter.cli.bench.BenchCommand;
+import org.agentrouter.cli.options.ExitCode;
 import org.agentrouter.cli.bench.RolloutLatencyCommand;
 import org.agentrouter.cli.model.BuildSeedModelCommand;
 import org.agentrouter.cli.model.CalibrateCommand;
@@ -65,14 +66,38 @@ public final class RouterCli implements Runnable {
     public static void main(String[] args) {
         // Before any Avro class reads its limits (the job of ./router demo and run decodes in this JVM).
         org.agentrouter.wire.AvroLimits.install();
-        int code = new CommandLine(new RouterCli())
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command tree as {@link #main} runs it: a usage error is one line and a pointer to --help (exit 2), a
+     * failure one line with its fix and the exit code of its kind ({@link FailureReport}, {@link ExitCode}).
+     */
+    public static CommandLine commandLine() {
+        return new CommandLine(new RouterCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(RouterCli::usageError)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+                    FailureReport report = FailureReport.of(e, cmd);
+                    cmd.getErr().println(cmd.getColorScheme().errorText(report.line()));
                     if (System.getenv("ROUTER_DEBUG") != null) e.printStackTrace(cmd.getErr());
-                    return 1;
-                })
-                .execute(args);
-        System.exit(code);
+                    return report.exitCode();
+                });
+    }
+
+    /** As GNU tools do: the problem, a suggestion for a misspelt option, where the help is; not the whole usage. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        err.println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("(" + qualifiedName(cmd) + " --help lists the options)");
+        return ExitCode.USAGE;
+    }
+
+    private static String qualifiedName(CommandLine cmd) {
+        String name = cmd.getCommandSpec().qualifiedName(" ");
+        // A command that refuses a value in call() may build its own CommandLine, which knows no parent.
+        return name.startsWith("router ") ? "./" + name : "./router " + name;
     }
 }
