@@ -36,11 +36,15 @@ def java() -> str:
 class EmbeddedStack:
     """Starts on construction; ``cancel_job``/``start_job`` drive the job; ``stop`` ends the process."""
 
-    def __init__(self, start_timeout: float = 180.0) -> None:
+    def __init__(self, start_timeout: float = 180.0, authenticated: bool = False) -> None:
+        """``authenticated``: the broker wants SASL/SCRAM and enforces ACLs; the job runs as principal ``router`` and
+        ``agent_properties`` is the Java-style properties file of principal ``agent``."""
         self._dir = Path(tempfile.mkdtemp(prefix="router-stack-"))
         self._log = open(self._dir / "stack.log", "w+")
+        self.agent_properties: Optional[Path] = None
         self._process = subprocess.Popen(
-            [java(), "-cp", classpath(), "org.agentrouter.runtime.EmbeddedStack", str(self._dir / "stack")],
+            [java(), "-cp", classpath(), "org.agentrouter.runtime.EmbeddedStack", str(self._dir / "stack")]
+            + (["--authenticated"] if authenticated else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=REPOSITORY)
         self._replies: "queue.Queue[str]" = queue.Queue()
         bootstrap: "queue.Queue[Optional[str]]" = queue.Queue()
@@ -58,6 +62,9 @@ class EmbeddedStack:
     def _read(self, out: IO[str], bootstrap: "queue.Queue[Optional[str]]") -> None:
         for line in out:
             line = line.strip()
+            properties = re.match(r"^AGENT_PROPERTIES=(\S+)$", line)
+            if properties:
+                self.agent_properties = Path(properties.group(1))
             match = re.match(r"^BOOTSTRAP=(\S+)$", line)
             if match:
                 bootstrap.put(match.group(1))

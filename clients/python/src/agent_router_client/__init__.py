@@ -18,6 +18,8 @@ from .errors import PermanentRouterError, RetriableRouterError, RouterError, Sch
 from .fallback import LONG_QUERY_CHARS, FallbackModels, client_fallback, strong_reason
 from .feedback import Outcome, ProbeTarget, feedback_for, probe_requested
 from .schemas import RouterSchemas, load_schemas, schema_dir
+from .security import (KafkaSettingsError, kafka_config, kafka_config_from_properties, parse_properties,
+                       scram_works_on_kafka_4)
 from .validation import query_problem
 from .wire import SingleObjectCodec
 
@@ -41,6 +43,7 @@ __all__ = [
     "probe_requested", "BreakerSettings", "BreakerState", "CircuitBreaker", "FallbackModels", "client_fallback",
     "strong_reason", "LONG_QUERY_CHARS", "RouterError", "RetriableRouterError", "PermanentRouterError",
     "SchemaMismatchError", "SingleObjectCodec", "RouterSchemas", "load_schemas", "schema_dir", "query_problem",
+    "KafkaSettingsError", "kafka_config", "kafka_config_from_properties", "parse_properties", "scram_works_on_kafka_4",
     "AgentQuery", "ContextItem", "FallbackLevel", "RoutingDecision", "RoutingFeedback",
 ]
 

@@ -16,15 +16,14 @@ from .decisions import DecisionListener, settle
 from .errors import PermanentRouterError, RetriableRouterError, RouterError
 from .fallback import FallbackModels, client_fallback
 from .feedback import Outcome, ProbeTarget, probe_feedback, probe_target
-from .schemas import load_schemas
+from .schemas import AGENT_QUERIES, ROUTING_FEEDBACK, load_schemas
+from .security import kafka_config_from_properties
 from .validation import query_problem
 from .wire import SingleObjectCodec
 
 if TYPE_CHECKING:
     from .records import AgentQuery, RoutingDecision, RoutingFeedback
 
-QUERIES_TOPIC = "agent-queries"
-FEEDBACK_TOPIC = "routing-feedback"
 
 Bootstrap = Union[str, Sequence[str]]
 
@@ -39,7 +38,8 @@ class RouterChannel:
 
     def __init__(self, bootstrap: Bootstrap, *, client_id: Optional[str], deadline: float,
                  breaker: BreakerSettings, fallback_models: FallbackModels,
-                 schema_dir: Optional[Union[str, Path]], kafka_config: Optional[Mapping[str, Any]]) -> None:
+                 schema_dir: Optional[Union[str, Path]], kafka_config: Optional[Mapping[str, Any]],
+                 kafka_properties: Optional[Union[str, Path]] = None) -> None:
         if deadline <= 0:
             raise ValueError("deadline must be positive")
         servers = bootstrap if isinstance(bootstrap, str) else ",".join(bootstrap)
@@ -52,7 +52,8 @@ class RouterChannel:
         self.decisions: SingleObjectCodec[RoutingDecision] = SingleObjectCodec(schemas.routing_decision)
         self.feedbacks: SingleObjectCodec[RoutingFeedback] = SingleObjectCodec(schemas.routing_feedback)
         self._feedback_fields = schemas.field_names(schemas.routing_feedback)
-        extra = dict(kafka_config or {})
+        extra: Dict[str, Any] = kafka_config_from_properties(kafka_properties) if kafka_properties is not None else {}
+        extra.update(kafka_config or {})
         # A routing question is worth nothing after its deadline: fail fast instead of buffering for minutes.
         delivery_ms = max(int(deadline * 1000), 1000)
         producer_config: Dict[str, Any] = {
@@ -102,7 +103,7 @@ class RouterChannel:
             return client_fallback(query, "circuit breaker open", self.fallback_models)
         data = self.queries.encode(query)
         answer = self._listener.expect(query["query_id"])
-        self._produce(QUERIES_TOPIC, query["namespace"], data, answer, "query")
+        self._produce(AGENT_QUERIES, query["namespace"], data, answer, "query")
         return answer
 
     def accept(self, decision: RoutingDecision) -> RoutingDecision:
@@ -123,7 +124,7 @@ class RouterChannel:
     def send_feedback(self, outcome: RoutingFeedback) -> "Future[None]":
         data = self.feedbacks.encode(outcome)
         done: "Future[None]" = Future()
-        self._produce(FEEDBACK_TOPIC, outcome["namespace"], data, done, "feedback")
+        self._produce(ROUTING_FEEDBACK, outcome["namespace"], data, done, "feedback")
         return done
 
     def probe_target(self, decision: RoutingDecision) -> Optional[ProbeTarget]:
