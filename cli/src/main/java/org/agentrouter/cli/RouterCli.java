@@ -75,6 +75,9 @@ public final class RouterCli implements Runnable {
      */
     public static CommandLine commandLine() {
         return new CommandLine(new RouterCli())
+                // The descriptions are written as lines of about 120 characters: at picocli's default 80 each
+                // would break in two, leaving a ragged column of half lines.
+                .setUsageHelpWidth(120)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(RouterCli::usageError)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
