@@ -1,5 +1,6 @@
 package org.agentrouter.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -74,12 +75,13 @@ public final class RouterCli implements Runnable {
      * failure one line with its fix and the exit code of its kind ({@link FailureReport}, {@link ExitCode}).
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new RouterCli())
+        CommandLine root = new CommandLine(new RouterCli());
+        return root
                 // The descriptions are written as lines of about 120 characters: at picocli's default 80 each
                 // would break in two, leaving a ragged column of half lines.
                 .setUsageHelpWidth(120)
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setParameterExceptionHandler(RouterCli::usageError)
+                .setParameterExceptionHandler((e, args) -> usageError(root, e))
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     FailureReport report = FailureReport.of(e, cmd);
                     cmd.getErr().println(cmd.getColorScheme().errorText(report.line()));
@@ -89,18 +91,27 @@ public final class RouterCli implements Runnable {
     }
 
     /** As GNU tools do: the problem, a suggestion for a misspelt option, where the help is; not the whole usage. */
-    private static int usageError(CommandLine.ParameterException e, String[] args) {
-        CommandLine cmd = e.getCommandLine();
+    private static int usageError(CommandLine root, CommandLine.ParameterException e) {
+        CommandLine cmd = inTree(root, e.getCommandLine());
         java.io.PrintWriter err = cmd.getErr();
         err.println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-        err.println("(" + qualifiedName(cmd) + " --help lists the options)");
+        err.println("(./" + cmd.getCommandSpec().qualifiedName(" ") + " --help lists the options)");
         return ExitCode.USAGE;
     }
 
-    private static String qualifiedName(CommandLine cmd) {
-        String name = cmd.getCommandSpec().qualifiedName(" ");
-        // A command that refuses a value in call() may build its own CommandLine, which knows no parent.
-        return name.startsWith("router ") ? "./" + name : "./router " + name;
+    /**
+     * A command that refuses a value in call() builds its own CommandLine, which knows neither its parents (the
+     * pointer to --help would say "./router up" for "cluster up") nor the streams set on the tree: use the tree's.
+     */
+    private static CommandLine inTree(CommandLine root, CommandLine cmd) {
+        if (cmd.getParent() != null || cmd.getCommand() instanceof RouterCli) return cmd;
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(List.of(root));
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            if (c.getCommand().getClass() == cmd.getCommand().getClass()) return c;
+            todo.addAll(c.getSubcommands().values());
+        }
+        return root;
     }
 }

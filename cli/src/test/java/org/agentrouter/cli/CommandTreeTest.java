@@ -105,6 +105,12 @@ class CommandTreeTest {
         assertEquals(ExitCode.USAGE, misspelt.exit);
         assertTrue(misspelt.err.startsWith("error: Unknown option: '--from-begining'"), misspelt.err);
         assertTrue(misspelt.err.contains("--from-beginning"), "suggests the option meant: " + misspelt.err);
+
+        // Refused in call(), on a CommandLine the subcommand built itself: the pointer still names the whole path.
+        Run refused = run(List.of("cluster", "up", "--kafka-properties", "/nonexistent/client.properties"));
+        assertEquals(ExitCode.USAGE, refused.exit, refused.err);
+        assertEquals(List.of("error: --kafka-properties goes with --bootstrap (the cluster's own broker is PLAINTEXT)",
+                "(./router cluster up --help lists the options)"), refused.err.lines().toList());
     }
 
     @Test
