@@ -111,6 +111,10 @@ class CommandTreeTest {
         assertEquals(ExitCode.USAGE, refused.exit, refused.err);
         assertEquals(List.of("error: --kafka-properties goes with --bootstrap (the cluster's own broker is PLAINTEXT)",
                 "(./router cluster up --help lists the options)"), refused.err.lines().toList());
+        Run effect = run(List.of("rollout", "report", "--effect", "2"));
+        assertEquals(ExitCode.USAGE, effect.exit, effect.err);
+        assertEquals(List.of("error: --effect takes (0, 1), got 2.0", "(./router rollout report --help lists the options)"),
+                effect.err.lines().toList());
     }
 
     @Test
