@@ -47,6 +47,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.HdrHistogram.Histogram;
+import org.agentrouter.cli.options.HumanDuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,14 +75,17 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--keep-going", description = "with --rates: go on after a rate the job did not sustain (default: stop there)")
     boolean keepGoing;
 
-    @Option(names = "--seconds", description = "measured seconds per rate (default: ${DEFAULT-VALUE})")
-    int seconds = 20;
+    @Option(names = "--seconds", converter = HumanDuration.class, defaultValue = "20",
+            description = "measured time per rate, seconds or a duration (default: ${DEFAULT-VALUE})")
+    Duration seconds;
 
-    @Option(names = "--warmup-seconds", description = "seconds at the same rate before measuring (default: ${DEFAULT-VALUE})")
-    int warmupSeconds = 10;
+    @Option(names = "--warmup-seconds", converter = HumanDuration.class, defaultValue = "10",
+            description = "time at the same rate before measuring, seconds or a duration (default: ${DEFAULT-VALUE})")
+    Duration warmupSeconds;
 
-    @Option(names = "--drain-seconds", description = "longest wait for the measured queries' decisions after a step (default: ${DEFAULT-VALUE})")
-    int drainSeconds = 15;
+    @Option(names = "--drain-seconds", converter = HumanDuration.class, defaultValue = "15",
+            description = "longest wait for the measured queries' decisions after a step (default: ${DEFAULT-VALUE})")
+    Duration drainSeconds;
 
     @Option(names = "--memories", description = "random memories in the store (default: ${DEFAULT-VALUE})")
     int memories = 10_000;
@@ -167,7 +171,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
             PipelineBenchResults results = new PipelineBenchResults(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                     cpuModel(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(),
                     new PipelineBenchResults.Setup(parallelism, memories, namespaces, !textOnly, guarantee, checkpointIntervalMs,
-                            brokerProcess, warmupSeconds, seconds, stateBackend, retrievalScanThreads),
+                            brokerProcess, (int) warmupSeconds.toSeconds(), (int) seconds.toSeconds(), stateBackend, retrievalScanThreads),
                     steps);
             String base = name != null ? name : "pipeline-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "");
             for (Path written : results.write(out, base)) System.out.println("wrote " + written);
@@ -198,7 +202,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                 parallelism, memories, namespaces, textOnly ? "text only (embedded by the job, " + embedder + " MiniLM)" : "with embeddings", guarantee,
                 brokerProcess ? ", broker in its own process" : bootstrap != null ? ", broker " + bootstrap : ", broker in this JVM");
         System.out.printf("sent %.0f/s, sustained %.0f decisions/s over %d s (%d decided, %d not decided within %d s after the window)%s%n",
-                s.sentPerSecond(), s.decisionsPerSecond(), seconds, s.decided(), s.undecided(), drainSeconds,
+                s.sentPerSecond(), s.decisionsPerSecond(), seconds.toSeconds(), s.decided(), s.undecided(), drainSeconds.toSeconds(),
                 s.sustained() ? "" : "  NOT SUSTAINED");
         System.out.printf("end to end (event time -> decision consumed), ms: p50 %.1f  p95 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
                 s.p50Ms(), s.p95Ms(), s.p99Ms(), s.p999Ms(), s.maxMs());

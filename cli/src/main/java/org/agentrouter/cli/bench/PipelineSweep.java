@@ -128,8 +128,8 @@ final class PipelineSweep {
         long sent = 0;
         long measuredSent = 0;
         long startNanos = System.nanoTime();
-        long measureStartNanos = startNanos + TimeUnit.SECONDS.toNanos(settings.warmupSeconds);
-        long endNanos = measureStartNanos + TimeUnit.SECONDS.toNanos(settings.seconds);
+        long measureStartNanos = startNanos + settings.warmupSeconds.toNanos();
+        long endNanos = measureStartNanos + settings.seconds.toNanos();
         Window w = null;
         double cpuBefore = 0;
         double brokerCpuBefore = 0;
@@ -175,7 +175,7 @@ final class PipelineSweep {
         if (jitCpu >= 0 && jitCpuBefore >= 0) threadCpu.put(JIT_COMPILERS, round((jitCpu - jitCpuBefore) / windowSeconds));
         Map<String, Double> stages = stageMicrosP50();
 
-        long drainUntil = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(settings.drainSeconds);
+        long drainUntil = System.currentTimeMillis() + settings.drainSeconds.toMillis();
         while (System.currentTimeMillis() < drainUntil && w.recorded() < measuredSent) Thread.sleep(50);
         synchronized (w) {
             Histogram e2e = w.endToEndMicros;
