@@ -89,7 +89,7 @@ interface BenchBroker extends AutoCloseable {
                 }
                 Thread.sleep(100);
             }
-            System.out.println("broker process " + process.pid() + " ready (log: " + log + ")");
+            System.err.println("broker process " + process.pid() + " ready (log: " + log + ")");
             return new BrokerProcess(process, Files.readString(readyFile).trim());
         }
 
