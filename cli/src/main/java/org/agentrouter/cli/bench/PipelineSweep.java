@@ -45,6 +45,8 @@ import org.HdrHistogram.Histogram;
 final class PipelineSweep {
     /** The job's HotSpot compiler threads, summed: start-up cost rather than cost per decision. */
     static final String JIT_COMPILERS = "JIT compiler threads (C1, C2)";
+    /** Every thread of the job alive at the end of the window, the small ones (each under 1% of a core) included. */
+    static final String ALL_THREADS = "all threads";
     /** Offered rate of a step without traffic, and of a step sending as fast as the producer can. */
     static final double IDLE = 0;
     static final double AS_FAST_AS_POSSIBLE = -1;
@@ -57,6 +59,8 @@ final class PipelineSweep {
     private final JobProfiler profiler;
     private volatile Window window = new Window(Long.MAX_VALUE);
     private final AtomicBoolean ready = new AtomicBoolean();
+    private volatile long lastDecisionMs;
+    private int stepNumber;
     private final AtomicBoolean consuming = new AtomicBoolean(true);
     private final List<List<Float>> vectors = new ArrayList<>();
 
@@ -124,18 +128,20 @@ final class PipelineSweep {
     }
 
     /**
-     * No queries for {@code --idle-seconds} (after as long again as {@code --drain-seconds} for the previous step to
-     * settle): what an idle router costs, i.e. the job's and the broker's fixed cost.
+     * No queries for {@code --idle-seconds}, once the previous step's backlog is decided (no decision for 5 s, 10 s at
+     * least, 5 minutes at most): what an idle router costs, i.e. the job's and the broker's fixed cost.
      */
     private PipelineBenchResults.Step idle() throws InterruptedException {
-        Thread.sleep(TimeUnit.SECONDS.toMillis(Math.min(settings.drainSeconds, 10)));
+        long start = System.currentTimeMillis();
+        Thread.sleep(10_000);
+        while (System.currentTimeMillis() - lastDecisionMs < 5_000 && System.currentTimeMillis() - start < 300_000) Thread.sleep(500);
         Window w = new Window(System.currentTimeMillis());
         window = w;
         if (profiler != null) profiler.start();
         CpuMark before = new CpuMark();
         Thread.sleep(TimeUnit.SECONDS.toMillis(settings.idleSeconds));
         w.close(System.currentTimeMillis());
-        return measured(IDLE, before, w, 0, "idle");
+        return measured(IDLE, before, w, 0, ++stepNumber + "-idle");
     }
 
     private PipelineBenchResults.Step step(KafkaProducer<String, byte[]> producer, double r) throws Exception {
@@ -174,7 +180,7 @@ final class PipelineSweep {
         }
         if (w == null) throw new IllegalStateException("the step ended before its measured window began");
         w.close(System.currentTimeMillis());
-        return measured(r, before, w, measuredSent, r > 0 ? String.format("%.0f", r) : "max");
+        return measured(r, before, w, measuredSent, ++stepNumber + "-" + (r > 0 ? String.format("%.0f", r) : "max"));
     }
 
     private PipelineBenchResults.Step measured(double r, CpuMark before, Window w, long measuredSent, String label)
@@ -237,6 +243,7 @@ final class PipelineSweep {
                         continue;
                     }
                     ready.set(true);
+                    lastDecisionMs = now;
                     window.record(now, d.getEventTimeMs(), d.getProcessingLatencyUs());
                 }
             }
@@ -267,15 +274,18 @@ final class PipelineSweep {
     static Map<String, Double> busiestThreads(Map<String, Long> before, Map<String, Long> after, double windowSeconds) {
         List<Map.Entry<String, Double>> busy = new ArrayList<>();
         double jit = 0;
+        double all = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) {
             double cores = (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / ProcessCpu.TICKS_PER_SECOND / windowSeconds;
             if (e.getKey().startsWith("C1 CompilerThre") || e.getKey().startsWith("C2 CompilerThre")) jit += cores;
+            all += cores;
             if (cores >= 0.01) busy.add(Map.entry(e.getKey(), cores));
         }
         busy.sort(Map.Entry.<String, Double>comparingByValue().reversed());
         Map<String, Double> top = new LinkedHashMap<>();
         for (Map.Entry<String, Double> e : busy.subList(0, Math.min(15, busy.size()))) top.put(e.getKey(), round(e.getValue()));
         top.put(JIT_COMPILERS, round(jit));
+        top.put(ALL_THREADS, round(all));
         return top;
     }
 
