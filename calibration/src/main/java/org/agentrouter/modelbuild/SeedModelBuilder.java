@@ -1,6 +1,5 @@
 package org.agentrouter.modelbuild;
 
-import static org.agentrouter.features.FeatureLayout.CANDIDATE_WIDTH;
 import static org.agentrouter.features.FeatureLayout.C_CHEAP_OUTCOME;
 import static org.agentrouter.features.FeatureLayout.C_CONFIDENCE;
 import static org.agentrouter.features.FeatureLayout.C_FREQUENCY;
@@ -63,6 +62,12 @@ import org.tribuo.util.onnx.ONNXPlaceholder;
  * padding rows hold (with no candidates, the softmax spreads weight evenly over the padding).
  */
 public final class SeedModelBuilder {
+    /**
+     * The seed reads layout 1 (the first eleven columns of every row; the job serves layout-1 models by feeding them
+     * those columns), so its bytes, sha256 and calibration did not change when layout 2 appended context columns.
+     */
+    public static final int LAYOUT = 1;
+    private static final int CANDIDATE_WIDTH = org.agentrouter.features.FeatureLayout.V1_CANDIDATE_WIDTH;
     public static final String NAME = "seed-weighting";
     public static final String VERSION = "1.0.0";
     public static final String ROLE = "champion";
@@ -164,7 +169,7 @@ public final class SeedModelBuilder {
                         OUTPUT_P_STRONG, new long[] {1, 1}),
                 "Seed hand-set weighting for the agent query router (untrained).",
                 Map.of("name", NAME, "version", VERSION,
-                        "feature_layout_version", Integer.toString(FeatureLayout.VERSION)));
+                        "feature_layout_version", Integer.toString(LAYOUT)));
     }
 
     /**
@@ -216,7 +221,7 @@ public final class SeedModelBuilder {
         return ModelRelease.newBuilder()
                 .setName(NAME)
                 .setVersion(VERSION)
-                .setFeatureLayoutVersion(FeatureLayout.VERSION)
+                .setFeatureLayoutVersion(LAYOUT)
                 .setSha256(ModelReleases.sha256Hex(model))
                 .setOnnxModel(ByteBuffer.wrap(model))
                 .setCalibration(calibration)

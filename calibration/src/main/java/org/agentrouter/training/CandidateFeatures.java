@@ -1,5 +1,7 @@
 package org.agentrouter.training;
 
+import org.agentrouter.features.ContextFeatures;
+
 import org.agentrouter.calibration.OutcomeMemory;
 import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.FeatureAssembler;
@@ -23,6 +25,15 @@ public final class CandidateFeatures {
      */
     public static int fill(OutcomeTable table, int[] tableRows, NeighbourIndex.Neighbours neighbours, double goodAt,
                             CandidateSet scratch, float[] out) {
+        return fill(table, tableRows, neighbours, goodAt, null, scratch, out);
+    }
+
+    /**
+     * As above, with the query's text for the context columns of layout 2 ({@link ContextFeatures}; the neighbours
+     * carry no text and no BM25 score, as memories of a store read without a lexical index).
+     */
+    public static int fill(OutcomeTable table, int[] tableRows, NeighbourIndex.Neighbours neighbours, double goodAt,
+                           String queryText, CandidateSet scratch, float[] out) {
         scratch.clear();
         int n = Math.min(neighbours.rows().length, FeatureLayout.MAX_CANDIDATES);
         for (int i = 0; i < n; i++) {
@@ -34,6 +45,8 @@ public final class CandidateFeatures {
             scratch.successRate[c] = Math.max(scratch.cheapOutcome[c], scratch.strongOutcome[c]);
             scratch.tags[c] = new String[] {table.subject(row)};
         }
-        return FeatureAssembler.candidates(scratch, OutcomeMemory.REFERENCE_TIME_MS, CandidateSet.NO_TAGS, null, out);
+        int filled = FeatureAssembler.candidates(scratch, OutcomeMemory.REFERENCE_TIME_MS, CandidateSet.NO_TAGS, null, out);
+        new ContextFeatures().fill(scratch, filled, queryText, out);
+        return filled;
     }
 }

@@ -124,7 +124,7 @@ public final class TrainingProtocol {
             int p = positions[i];
             float[] out = new float[TrainingSet.ROW_FLOATS];
             int found = CandidateFeatures.fill(table, tableRows, index.nearest(p, k, memoryOf.apply(p)), goodAt,
-                    scratch.get(), out);
+                    table.prompt(tableRows[p]), scratch.get(), out);
             x[i] = out;
             int row = tableRows[p];
             queries[i] = new float[QUERY_WIDTH];

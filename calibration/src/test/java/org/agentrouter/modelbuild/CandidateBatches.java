@@ -26,6 +26,10 @@ final class CandidateBatches {
             candidates[row + FeatureLayout.C_OUTCOME_KNOWN] = known ? 1f : 0f;
             candidates[row + FeatureLayout.C_CHEAP_OUTCOME] = known ? (float) random.nextDouble() : 0.5f;
             candidates[row + FeatureLayout.C_STRONG_OUTCOME] = known ? (float) random.nextDouble() : 0.5f;
+            // Layout 2's context columns: any value in [-1, 1] exercises the relevance head.
+            for (int c = FeatureLayout.V1_CANDIDATE_WIDTH; c < CANDIDATE_WIDTH; c++) {
+                candidates[row + c] = (float) random.nextDouble(-1, 1);
+            }
         }
         return candidates;
     }

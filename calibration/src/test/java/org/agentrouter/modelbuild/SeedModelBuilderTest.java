@@ -134,7 +134,8 @@ class SeedModelBuilderTest {
     void refusesInputsOfTheWrongLength() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> scorer.score(new float[10 * CANDIDATE_WIDTH], null, new float[MAX_CANDIDATES]));
-        assertEquals("candidates must hold exactly 1408 floats, got 110", e.getMessage());
+        assertEquals("candidates must hold exactly " + MAX_CANDIDATES * CANDIDATE_WIDTH + " floats, got " + 10 * CANDIDATE_WIDTH,
+                e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> scorer.score(new float[MAX_CANDIDATES * CANDIDATE_WIDTH], null, new float[10]));
     }
@@ -165,8 +166,8 @@ class SeedModelBuilderTest {
 
         ModelContractException e = assertThrows(ModelContractException.class, () -> new OnnxScorer(ENV, model));
 
-        assertEquals("model input 'candidates' is FLOAT [128, 12]; FeatureLayout v1 requires float32 [128, 11]",
-                e.getMessage());
+        assertEquals("model input 'candidates' is FLOAT [128, " + (CANDIDATE_WIDTH + 1) + "]; FeatureLayout v"
+                + FeatureLayout.VERSION + " requires float32 [128, " + CANDIDATE_WIDTH + "]", e.getMessage());
     }
 
     @Test
@@ -228,7 +229,7 @@ class SeedModelBuilderTest {
         ModelReleases.verify(read);
         assertEquals("seed-weighting", read.getName());
         assertEquals("1.0.0", read.getVersion());
-        assertEquals(FeatureLayout.VERSION, read.getFeatureLayoutVersion());
+        assertEquals(SeedModelBuilder.LAYOUT, read.getFeatureLayoutVersion());
         assertEquals("champion", read.getRole());
         assertEquals(calibration, read.getCalibration());
         try (OnnxScorer fromRelease = new OnnxScorer(ENV, ModelReleases.modelBytes(read))) {

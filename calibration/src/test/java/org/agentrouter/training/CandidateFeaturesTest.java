@@ -68,7 +68,7 @@ class CandidateFeaturesTest {
                 CandidateSet found = retriever.retrieve("ns", vectors[q], table.prompt(q), new String[0], null,
                         OutcomeMemory.REFERENCE_TIME_MS, null, fromStore, query);
                 assertEquals(100, found.size());
-                CandidateFeatures.fill(table, rows, index.nearest(q, 100, inMemory), 0.5, scratch, fromIndex);
+                CandidateFeatures.fill(table, rows, index.nearest(q, 100, inMemory), 0.5, table.prompt(q), scratch, fromIndex);
                 assertArrayEquals(fromStore, fromIndex, 1e-5f, "prompt " + q);
                 compared++;
             }

@@ -8,6 +8,7 @@ import org.agentrouter.cli.bench.RolloutLatencyCommand;
 import org.agentrouter.cli.model.BuildSeedModelCommand;
 import org.agentrouter.cli.model.CalibrateCommand;
 import org.agentrouter.cli.model.EvalCommand;
+import org.agentrouter.cli.model.EvalContextCommand;
 import org.agentrouter.cli.model.ModelKeyCommand;
 import org.agentrouter.cli.model.ModelsCommand;
 import org.agentrouter.cli.model.PublishModelCommand;
@@ -15,6 +16,7 @@ import org.agentrouter.cli.model.ReplayCommand;
 import org.agentrouter.cli.model.RollbackCommand;
 import org.agentrouter.cli.model.RolloutCommand;
 import org.agentrouter.cli.model.TrainCommand;
+import org.agentrouter.cli.model.TrainRelevanceCommand;
 import org.agentrouter.cli.ops.ClusterCommand;
 import org.agentrouter.cli.ops.ConsumeCommand;
 import org.agentrouter.cli.ops.DemoCommand;
@@ -38,6 +40,8 @@ import org.agentrouter.cli.ops.SubmitCommand;
             BuildSeedModelCommand.class,
             CalibrateCommand.class,
             TrainCommand.class,
+            TrainRelevanceCommand.class,
+            EvalContextCommand.class,
             EvalCommand.class,
             ReplayCommand.class,
             PublishModelCommand.class,

@@ -123,7 +123,7 @@ class RolloutSafetyEndToEndTest {
         ModelReleases.write(challengerDir, seed);
         byte[] failing = FailingAtRunTimeModel.build();
         Path failingDir = dir.resolve("failing");
-        ModelReleases.write(failingDir, ModelRelease.newBuilder(seed)
+        ModelReleases.write(failingDir, ModelRelease.newBuilder(seed).setFeatureLayoutVersion(org.agentrouter.features.FeatureLayout.VERSION)
                 .setOnnxModel(ByteBuffer.wrap(failing)).setSha256(ModelReleases.sha256Hex(failing)).build());
 
         Set<String> sent = ConcurrentHashMap.newKeySet();

@@ -132,6 +132,12 @@ public class JobOptions {
     @Option(names = "--rollout-report-interval-ms", description = "each routing subtask reports its variants to the judge this often (default: ${DEFAULT-VALUE})")
     public long rolloutReportIntervalMs = 1_000;
 
+    @Option(names = "--lexical-k", description = "BM25 hits fused with the dense ones per query; 0: cosine only, no lexical index (default: ${DEFAULT-VALUE})")
+    public int lexicalK = new RouterConfig().lexicalK;
+
+    @Option(names = "--lexical-refresh-ms", description = "a namespace's lexical index catches up with its writes at most this often; a new memory is found by its words within it (default: ${DEFAULT-VALUE})")
+    public long lexicalRefreshMs = new RouterConfig().lexicalRefreshMs;
+
     @Option(names = "--max-record-bytes", description = "largest query, feedback or memory record read from Kafka; larger ones are dead-lettered as RECORD_TOO_LARGE before they are decoded (default: ${DEFAULT-VALUE})")
     public int maxRecordBytes = new org.agentrouter.intake.InputLimits().maxRecordBytes;
 
@@ -177,6 +183,8 @@ public class JobOptions {
         c.recentQueryTtlMs = recentQueryTtlMs;
         c.deleteMarkerRetentionMs = deleteMarkerRetentionMs;
         c.retrievalK = k;
+        c.lexicalK = lexicalK;
+        c.lexicalRefreshMs = lexicalRefreshMs;
         c.defaultAlpha = alpha;
         c.decisionLogSampleEvery = logDecisionsEvery;
         c.feedbackWindow = feedbackWindow;

@@ -1,6 +1,7 @@
 package org.agentrouter.features;
 
 import org.agentrouter.memory.CandidateSet;
+import org.agentrouter.memory.index.HybridSearch;
 import org.agentrouter.memory.MemorySearch;
 import org.agentrouter.memory.RetrievalFilter;
 
@@ -12,8 +13,11 @@ import org.agentrouter.memory.RetrievalFilter;
  */
 public final class CandidateRetriever {
     private final MemorySearch store;
+    /** Dense + lexical candidates (the job's retrieval); null: {@link #store} alone. */
+    private final HybridSearch hybrid;
     private final int k;
     private final CandidateSet candidates = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
+    private final ContextFeatures context = new ContextFeatures();
 
     /**
      * @param store exact search ({@code MemoryStore}) or the fast one ({@code QuantizedIndex}, same top-k);
@@ -21,6 +25,14 @@ public final class CandidateRetriever {
      */
     public CandidateRetriever(MemorySearch store, int k) {
         this.store = store;
+        this.hybrid = null;
+        this.k = Math.min(k, FeatureLayout.MAX_CANDIDATES);
+    }
+
+    /** Candidates from both the dense and the lexical index (what the job retrieves with). */
+    public CandidateRetriever(HybridSearch hybrid, int k) {
+        this.store = null;
+        this.hybrid = hybrid;
         this.k = Math.min(k, FeatureLayout.MAX_CANDIDATES);
     }
 
@@ -31,7 +43,9 @@ public final class CandidateRetriever {
     public CandidateSet retrieve(String namespace, float[] embedding, String text, String[] tags, String sessionId,
                                  long nowMs, RetrievalFilter filter, float[] candidateFeatures, float[] queryFeatures) {
         candidates.clear();
-        if (store != null) {
+        if (hybrid != null) {
+            hybrid.topK(namespace, embedding, text, k, filter, candidates);
+        } else if (store != null) {
             store.topK(namespace, embedding, k, filter, candidates);
         }
         return assemble(embedding, text, tags, sessionId, nowMs, candidateFeatures, queryFeatures);
@@ -41,6 +55,7 @@ public final class CandidateRetriever {
     public CandidateSet assemble(float[] embedding, String text, String[] tags, String sessionId, long nowMs,
                                  float[] candidateFeatures, float[] queryFeatures) {
         int n = FeatureAssembler.candidates(candidates, nowMs, tags, sessionId, candidateFeatures);
+        context.fill(candidates, n, text, candidateFeatures);
         FeatureAssembler.query(embedding, text, n, queryFeatures);
         return candidates;
     }

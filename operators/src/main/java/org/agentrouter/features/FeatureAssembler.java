@@ -53,6 +53,8 @@ public final class FeatureAssembler {
             out[row + C_CHEAP_OUTCOME] = cheapKnown ? c.cheapOutcome[i] : 0.5f;
             out[row + C_STRONG_OUTCOME] = strongKnown ? c.strongOutcome[i] : 0.5f;
             out[row + C_OUTCOME_KNOWN] = cheapKnown || strongKnown ? 1f : 0f;
+            // The context columns (layout 2) are ContextFeatures' to fill; zero until it does.
+            Arrays.fill(out, row + V1_CANDIDATE_WIDTH, row + CANDIDATE_WIDTH, 0f);
         }
         Arrays.fill(out, n * CANDIDATE_WIDTH, MAX_CANDIDATES * CANDIDATE_WIDTH, 0f);
         return n;

@@ -17,8 +17,14 @@ package org.agentrouter.features;
 public final class FeatureLayout {
     private FeatureLayout() {}
 
-    /** Bump whenever a column below changes meaning, order or scaling. */
-    public static final int VERSION = 1;
+    /**
+     * Bump whenever a column below changes meaning, order or scaling. Version 2 appended the context columns
+     * ({@link #C_LEXICAL} on); columns 0-10 are those of version 1, so a version-1 model is served by feeding
+     * it the first {@link #V1_CANDIDATE_WIDTH} columns ({@code OnnxScorer}).
+     */
+    public static final int VERSION = 2;
+    /** The oldest layout a release may still be trained on. */
+    public static final int OLDEST_SERVED_VERSION = 1;
 
     /** Fixed candidate capacity of the model input; retrieval may return fewer (padded) but never more. */
     public static final int MAX_CANDIDATES = 128;
@@ -46,7 +52,48 @@ public final class FeatureLayout {
     public static final int C_STRONG_OUTCOME = 9;
     /** 1 when at least one route's outcome is known for this memory. */
     public static final int C_OUTCOME_KNOWN = 10;
-    public static final int CANDIDATE_WIDTH = 11;
+    /** The candidate width of layout version 1 (the columns above). */
+    public static final int V1_CANDIDATE_WIDTH = 11;
+
+    // ---- version 2: what makes a memory the context a query needs (ContextFeatures) ----
+    /** BM25 score of the memory against the query text over the best BM25 score of the query, in [0, 1]; 0 when not a lexical hit. */
+    public static final int C_LEXICAL = 11;
+    /** 10 / (10 + rank) among the lexical hits (rank 0 = best), 0 when not a lexical hit. */
+    public static final int C_LEXICAL_RANK = 12;
+    /** 10 / (10 + rank) among the dense (cosine) hits, 0 when found by its words only. */
+    public static final int C_DENSE_RANK = 13;
+    /** Similarity minus the best similarity among the query's candidates, in [-2, 0]. */
+    public static final int C_SIMILARITY_GAP = 14;
+    /** Share of the names in the query (capitalised words past the first) that the memory's text contains, in [0, 1]. */
+    public static final int C_ENTITY_OVERLAP = 15;
+    /** 1 when the query names anything (so that C_ENTITY_OVERLAP = 0 can mean "none of them"). */
+    public static final int C_QUERY_NAMES = 16;
+    /** Best similarity of another candidate of the memory's session minus the best similarity, in [-2, 0]; -1 when none. */
+    public static final int C_SESSION_SIMILARITY = 17;
+    /** Best C_LEXICAL of another candidate of the memory's session, in [0, 1]; 0 when none. */
+    public static final int C_SESSION_LEXICAL = 18;
+    /** Other candidates from the memory's session / MAX_CANDIDATES. */
+    public static final int C_SESSION_SHARE = 19;
+    /** 1 when the query names a month and/or year and the memory's time falls in it, else 0. */
+    public static final int C_TIME_MATCH = 20;
+    /** 1 when the query asks for a time ("when", "what year", "how long"). */
+    public static final int C_QUERY_TEMPORAL = 21;
+    /** 1 when the memory's text holds a time expression (yesterday, last week, a month, a year, ...). */
+    public static final int C_MEMORY_TIME_WORDS = 22;
+    /** log1p(characters of the memory's text) / log1p(1000), clipped to [0, 1]. */
+    public static final int C_TEXT_LENGTH = 23;
+    /**
+     * Best similarity of a neighbouring candidate (same session, created within {@link #NEIGHBOUR_WINDOW_MS}) minus
+     * the best similarity, in [-2, 0]; -1 when none. A question's evidence is often the answer next to the turn
+     * that matches the question.
+     */
+    public static final int C_NEIGHBOUR_SIMILARITY = 24;
+    /** Best C_LEXICAL of a neighbouring candidate, in [0, 1]; 0 when none. */
+    public static final int C_NEIGHBOUR_LEXICAL = 25;
+    public static final int CANDIDATE_WIDTH = 26;
+
+    /** Two memories of one session created this close are neighbours (about three turns of a conversation). */
+    public static final long NEIGHBOUR_WINDOW_MS = 180_000;
 
     // ---- query columns ----
     /** The query embedding occupies columns [0, EMBEDDING_DIM). */
@@ -63,6 +110,15 @@ public final class FeatureLayout {
 
     public static final double RECENCY_HALF_LIFE_DAYS = 30.0;
     public static final double FREQUENCY_SATURATION = 1000.0;
+
+    /** Candidate columns of a served layout version ({@link #OLDEST_SERVED_VERSION}..{@link #VERSION}), -1 for others. */
+    public static int candidateWidth(int layoutVersion) {
+        return switch (layoutVersion) {
+            case 1 -> V1_CANDIDATE_WIDTH;
+            case VERSION -> CANDIDATE_WIDTH;
+            default -> -1;
+        };
+    }
 
     /** ONNX tensor names of the model contract. */
     public static final String INPUT_CANDIDATES = "candidates";

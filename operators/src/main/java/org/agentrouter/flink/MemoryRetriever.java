@@ -6,7 +6,9 @@ import java.util.function.Predicate;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
+import org.agentrouter.memory.index.HybridSearch;
 import org.agentrouter.memory.index.LiveMemoryIndex;
+import org.agentrouter.memory.lexical.LexicalIndex;
 import org.agentrouter.memory.MemoryLedger;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.routing.CircuitBreaker;
@@ -41,7 +43,9 @@ import org.agentrouter.memory.index.IndexSettings;
  *
  * <p>The search runs on a {@link LiveMemoryIndex} built from that state: a namespace is loaded into it on its
  * first event after a start, restore or rescale, then kept in step with every change, so a retrieval is an int4
- * scan, exact rescoring and feature assembly, with no I/O.
+ * scan, exact rescoring and feature assembly, with no I/O. Beside it, unless {@code --lexical-k} is 0, a
+ * {@link LexicalIndex} of the same memories' texts (BM25), loaded and kept in step with it; {@link HybridSearch}
+ * fuses both sides' candidates.
  *
  * <p>Cleanups (expired recent queries, applied feedback ids, delete markers) run on processing-time timers: how
  * long a copy of a deleted memory can still be on its way is wall-clock time, and an event-time timer would wait
@@ -76,6 +80,8 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
     private transient LedgerEffects effects;
 
     private transient LiveMemoryIndex index;
+    /** BM25 over the texts of the same memories as {@link #index} (null when lexicalK = 0); loaded and kept with it. */
+    private transient LexicalIndex lexical;
     private transient CircuitBreaker breaker;
     private transient CandidateRetriever retriever;
     /** Memories held in state but left out of the index because it reached its budget. */
@@ -125,7 +131,9 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         group.gauge("memoriesIndexed", () -> memoriesIndexed);
         index = new LiveMemoryIndex(IndexSettings.of(config.indexShortlistFactor).scanThreads(config.retrievalScanThreads)
                 .coarseFactor(config.indexCoarseFactor));
-        retriever = new CandidateRetriever(index, k);
+        lexical = config.lexicalK > 0 ? LexicalIndex.forJob(config.lexicalRefreshMs) : null;
+        retriever = lexical == null ? new CandidateRetriever(index, k)
+                : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK), k);
     }
 
     /** The ledger's counts as this operator's metrics (names as before the ledger had its own class). */
@@ -154,6 +162,9 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
     public void close() throws Exception {
         if (index != null) {
             index.close(); // its scan threads, when configured
+        }
+        if (lexical != null) {
+            lexical.close();
         }
         super.close();
     }
@@ -257,10 +268,13 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
     }
 
     private void addToIndex(MemoryRecord r, boolean replacing) {
-        if (replacing && index.get(r.namespace, r.id) != null) {
+        MemoryRecord old = index.get(r.namespace, r.id);
+        if ((replacing && old != null) || index.size() < config.maxIndexedMemories) {
             index.upsert(r);
-        } else if (index.size() < config.maxIndexedMemories) {
-            index.upsert(r);
+            // Feedback changes a memory's statistics, not its text: the lexical index is touched only for new text.
+            if (lexical != null && (old == null || !java.util.Objects.equals(old.text, r.text))) {
+                lexical.upsert(r.namespace, r.id, r.text, old == null);
+            }
         } else {
             notIndexed++;
         }
@@ -280,7 +294,10 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
             addToIndex(MemoryLedger.decode(b), false);
             n++;
         }
-        if (n > 0) index.open(ns); // an unknown namespace (bad input) must not grow the index
+        if (n > 0) {
+            index.open(ns); // an unknown namespace (bad input) must not grow the index
+            if (lexical != null) lexical.open(ns);
+        }
         memoriesIndexed = index.size();
         if (n > 0) {
             LOG.info("Memory index: namespace {} rebuilt from state, {} memories in {} ms", ns, n,
@@ -306,7 +323,9 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         }
 
         public void unindex(String namespace, String id) {
-            if (!index.delete(namespace, id)) notIndexed = Math.max(0, notIndexed - 1);
+            boolean wasIndexed = index.delete(namespace, id);
+            if (!wasIndexed) notIndexed = Math.max(0, notIndexed - 1);
+            if (lexical != null && wasIndexed) lexical.delete(namespace, id, true);
         }
 
         public void publish(String id, byte[] record) {

@@ -41,6 +41,16 @@ public final class RouterConfig implements Serializable {
     public int appliedFeedbackMax = 200_000;
     /** Candidates retrieved per query (the scorer's input holds at most FeatureLayout.MAX_CANDIDATES). */
     public int retrievalK = 100;
+    /**
+     * BM25 hits of the namespace's lexical index fused with the dense ones per query (HybridSearch); 0 retrieves by
+     * cosine alone and keeps no lexical index.
+     */
+    public int lexicalK = 64;
+    /**
+     * A namespace's lexical searcher catches up with its writes at most this often (ms): a new memory is found by its
+     * vector at once and by its words within this; each catch-up costs about a millisecond (BENCHMARKS.md).
+     */
+    public long lexicalRefreshMs = org.agentrouter.memory.lexical.LexicalIndex.DEFAULT_REFRESH_MS;
     /** Quality target for queries that name none. */
     public double defaultAlpha = 0.1;
     public PricingTable pricing = PricingTable.defaults();
@@ -94,6 +104,12 @@ public final class RouterConfig implements Serializable {
                 || appliedFeedbackRetentionMs < 1 || appliedFeedbackMax < 0 || deleteMarkerRetentionMs < 1) {
             throw new IllegalArgumentException("memory settings must be non-negative (shortlist factor, feedback and"
                     + " delete marker retention >= 1)");
+        }
+        if (lexicalRefreshMs < 0) {
+            throw new IllegalArgumentException("lexical refresh must be >= 0 ms, got " + lexicalRefreshMs);
+        }
+        if (lexicalK < 0 || lexicalK > 1024) {
+            throw new IllegalArgumentException("lexical k must be in [0, 1024], got " + lexicalK);
         }
         if (retrievalScanThreads < 1 || retrievalScanThreads > 64) {
             throw new IllegalArgumentException("retrieval scan threads must be in [1, 64], got " + retrievalScanThreads);

@@ -23,6 +23,14 @@ public final class CandidateSet {
     public final String[] kind;
     /** Tags of each memory; never null, empty when none. */
     public final String[][] tags;
+    /** The memory's text (null when unknown): the lexical and entity features read it. */
+    public final String[] text;
+    /** BM25 score of the memory against the query text, 0 when it was not among the lexical hits. */
+    public final float[] lexicalScore;
+    /** Rank (0 = best) among the lexical hits, -1 when not among them. */
+    public final int[] lexicalRank;
+    /** Rank (0 = best) among the dense (cosine) hits, -1 when it came from the lexical side only. */
+    public final int[] denseRank;
 
     public CandidateSet(int capacity) {
         ids = new String[capacity];
@@ -37,6 +45,10 @@ public final class CandidateSet {
         sessionId = new String[capacity];
         kind = new String[capacity];
         tags = new String[capacity][];
+        text = new String[capacity];
+        lexicalScore = new float[capacity];
+        lexicalRank = new int[capacity];
+        denseRank = new int[capacity];
         clear();
     }
 
@@ -70,6 +82,10 @@ public final class CandidateSet {
         sessionId[i] = null;
         kind[i] = null;
         tags[i] = NO_TAGS;
+        text[i] = null;
+        lexicalScore[i] = 0f;
+        lexicalRank[i] = -1;
+        denseRank[i] = i;
         return i;
     }
 
@@ -95,6 +111,10 @@ public final class CandidateSet {
                 sessionId[kept] = sessionId[i];
                 kind[kept] = kind[i];
                 tags[kept] = tags[i];
+                text[kept] = text[i];
+                lexicalScore[kept] = lexicalScore[i];
+                lexicalRank[kept] = lexicalRank[i];
+                denseRank[kept] = denseRank[i];
             }
             kept++;
         }

@@ -147,7 +147,7 @@ public final class RouteDecider implements AutoCloseable {
     }
 
     /** The contextK most relevant candidates, best first (selection over at most 128 rows). */
-    static List<ContextItem> topContext(QueryContext q) {
+    public static List<ContextItem> topContext(QueryContext q) {
         int want = Math.min(q.contextK, q.candidateCount);
         List<ContextItem> items = new ArrayList<>(want);
         if (want == 0) return items;

@@ -48,8 +48,9 @@ final class GraphWalk {
                 // IR < 4 style, or an input that a caller could override: neither is part of the contract
                 throw refuse("graph input '" + input.getName() + "' is also an initializer");
             }
-            contractTensor("input", input, CONTRACT_INPUTS);
-            define(input.getName(), CONTRACT_INPUTS.get(input.getName()));
+            Map<String, long[]> contract = declaresLayout1(input) ? CONTRACT_INPUTS_LAYOUT1 : CONTRACT_INPUTS;
+            contractTensor("input", input, contract);
+            define(input.getName(), contract.get(input.getName()));
         }
         if (!shapes.containsKey(INPUT_CANDIDATES) && !shapes.containsKey(INPUT_QUERY)) {
             throw refuse("graph reads neither '" + INPUT_CANDIDATES + "' nor '" + INPUT_QUERY + "'");

@@ -110,9 +110,10 @@ public final class ModelReleases {
             throw new ModelContractException("release " + id(release) + ": sha256 of the model bytes is " + actual
                     + " but the release declares " + release.getSha256());
         }
-        if (release.getFeatureLayoutVersion() != FeatureLayout.VERSION) {
+        if (FeatureLayout.candidateWidth(release.getFeatureLayoutVersion()) < 0) {
             throw new ModelContractException("release " + id(release) + " was built for feature layout v"
-                    + release.getFeatureLayoutVersion() + ", this operator computes v" + FeatureLayout.VERSION);
+                    + release.getFeatureLayoutVersion() + ", this operator computes v" + FeatureLayout.VERSION
+                    + " and serves v" + FeatureLayout.OLDEST_SERVED_VERSION + "-v" + FeatureLayout.VERSION);
         }
         ConformalCalibration calibration = release.getCalibration();
         int alphas = calibration.getAlphas().size();

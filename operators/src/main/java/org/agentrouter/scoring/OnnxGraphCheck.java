@@ -65,6 +65,9 @@ public final class OnnxGraphCheck {
     /** Graph inputs and outputs the serving contract allows, with their fixed shapes. */
     static final Map<String, long[]> CONTRACT_INPUTS = Map.of(
             INPUT_CANDIDATES, OnnxScorer.CANDIDATES_SHAPE, INPUT_QUERY, OnnxScorer.QUERY_SHAPE);
+    /** A layout-1 model reads the first 11 candidate columns (still served: OnnxScorer feeds it those). */
+    static final Map<String, long[]> CONTRACT_INPUTS_LAYOUT1 = Map.of(
+            INPUT_CANDIDATES, OnnxScorer.V1_CANDIDATES_SHAPE, INPUT_QUERY, OnnxScorer.QUERY_SHAPE);
     static final Map<String, long[]> CONTRACT_OUTPUTS = Map.of(
             OUTPUT_RELEVANCE, OnnxScorer.RELEVANCE_SHAPE, OUTPUT_P_STRONG, OnnxScorer.P_STRONG_SHAPE);
 
@@ -99,6 +102,14 @@ public final class OnnxGraphCheck {
 
     /** The start of the reason when the check itself failed; MutatedModelPropertyTest treats it as a defect. */
     static final String UNCHECKED = "graph could not be checked: ";
+
+    /** Whether a graph input is layout 1's candidate matrix (its second dimension the 11 columns of layout 1). */
+    static boolean declaresLayout1(OnnxMl.ValueInfoProto v) {
+        if (!v.getName().equals(INPUT_CANDIDATES) || !v.getType().hasTensorType()) return false;
+        List<OnnxMl.TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
+        return dims.size() == 2 && dims.get(1).hasDimValue()
+                && dims.get(1).getDimValue() == FeatureLayout.V1_CANDIDATE_WIDTH;
+    }
 
     static ModelRejectedException refuse(String reason) {
         return new ModelRejectedException(RULE, reason);

@@ -40,6 +40,8 @@ import org.agentrouter.features.FeatureLayout;
  */
 public final class OnnxScorer implements AutoCloseable {
     static final long[] CANDIDATES_SHAPE = {MAX_CANDIDATES, CANDIDATE_WIDTH};
+    /** A layout-1 model's candidates: the first V1_CANDIDATE_WIDTH columns of every row. */
+    static final long[] V1_CANDIDATES_SHAPE = {MAX_CANDIDATES, FeatureLayout.V1_CANDIDATE_WIDTH};
     static final long[] QUERY_SHAPE = {1, QUERY_WIDTH};
     static final long[] RELEVANCE_SHAPE = {MAX_CANDIDATES, 1};
     static final long[] P_STRONG_SHAPE = {1, 1};
@@ -54,6 +56,8 @@ public final class OnnxScorer implements AutoCloseable {
     private final Map<String, OnnxTensor> pinnedOutputs = new HashMap<>(4);
     /** Null when the model does not declare that input. */
     private final FloatBuffer candidatesData;
+    /** Candidate columns the model reads: CANDIDATE_WIDTH, or V1_CANDIDATE_WIDTH for a layout-1 model; 0 when none. */
+    private final int candidateWidth;
     private final FloatBuffer queryData;
     private final FloatBuffer relevanceData;
     private final FloatBuffer pStrongData;
@@ -71,7 +75,8 @@ public final class OnnxScorer implements AutoCloseable {
             ModelSignature.check(session);
             boolean readsCandidates = session.getInputNames().contains(INPUT_CANDIDATES);
             boolean readsQuery = session.getInputNames().contains(INPUT_QUERY);
-            candidatesData = readsCandidates ? bind(env, INPUT_CANDIDATES, CANDIDATES_SHAPE, inputs) : null;
+            candidateWidth = readsCandidates ? ModelSignature.candidateWidth(session) : 0;
+            candidatesData = readsCandidates ? bind(env, INPUT_CANDIDATES, new long[] {MAX_CANDIDATES, candidateWidth}, inputs) : null;
             queryData = readsQuery ? bind(env, INPUT_QUERY, QUERY_SHAPE, inputs) : null;
             relevanceData = bind(env, OUTPUT_RELEVANCE, RELEVANCE_SHAPE, pinnedOutputs);
             pStrongData = bind(env, OUTPUT_P_STRONG, P_STRONG_SHAPE, pinnedOutputs);
@@ -129,6 +134,11 @@ public final class OnnxScorer implements AutoCloseable {
         return queryData != null;
     }
 
+    /** Candidate columns the model reads ({@link FeatureLayout#candidateWidth} of its layout), 0 when it reads none. */
+    public int candidateWidth() {
+        return candidateWidth;
+    }
+
     /**
      * Scores one query.
      *
@@ -147,7 +157,14 @@ public final class OnnxScorer implements AutoCloseable {
         requireLength("relevanceOut", relevanceOut, MAX_CANDIDATES);
         if (candidatesData != null) {
             requireLength(INPUT_CANDIDATES, candidates, MAX_CANDIDATES * CANDIDATE_WIDTH);
-            candidatesData.put(0, candidates);
+            if (candidateWidth == CANDIDATE_WIDTH) {
+                candidatesData.put(0, candidates);
+            } else {
+                // A layout-1 model: its columns lead every row of the current layout.
+                for (int r = 0; r < MAX_CANDIDATES; r++) {
+                    candidatesData.put(r * candidateWidth, candidates, r * CANDIDATE_WIDTH, candidateWidth);
+                }
+            }
         }
         if (queryData != null) {
             requireLength(INPUT_QUERY, query, QUERY_WIDTH);
@@ -232,7 +249,8 @@ public final class OnnxScorer implements AutoCloseable {
             }
             for (String name : inputs.keySet()) {
                 if (name.equals(INPUT_CANDIDATES)) {
-                    requireTensor("input", name, inputs, CANDIDATES_SHAPE);
+                    requireTensor("input", name, inputs, candidateWidth(session) == FeatureLayout.V1_CANDIDATE_WIDTH
+                            ? V1_CANDIDATES_SHAPE : CANDIDATES_SHAPE);
                 } else if (name.equals(INPUT_QUERY)) {
                     requireTensor("input", name, inputs, QUERY_SHAPE);
                 } else {
@@ -240,6 +258,16 @@ public final class OnnxScorer implements AutoCloseable {
                             + allowedInputs());
                 }
             }
+        }
+
+        /** The declared width of the candidates input (any; requireTensor judges it). */
+        static int candidateWidth(OrtSession session) throws OrtException {
+            NodeInfo node = session.getInputInfo().get(INPUT_CANDIDATES);
+            if (node != null && node.getInfo() instanceof TensorInfo t && t.getShape().length == 2
+                    && t.getShape()[1] == FeatureLayout.V1_CANDIDATE_WIDTH) {
+                return FeatureLayout.V1_CANDIDATE_WIDTH;
+            }
+            return CANDIDATE_WIDTH;
         }
 
         private static String allowedInputs() {
@@ -288,6 +316,22 @@ public final class OnnxScorer implements AutoCloseable {
                 candidates[row + FeatureLayout.C_CHEAP_OUTCOME] = (float) random.nextDouble();
                 candidates[row + FeatureLayout.C_STRONG_OUTCOME] = (float) random.nextDouble();
                 candidates[row + FeatureLayout.C_OUTCOME_KNOWN] = random.nextBoolean() ? 1f : 0f;
+                // Layout 2: the context columns (ContextFeatures), each in its documented range.
+                candidates[row + FeatureLayout.C_LEXICAL] = (float) random.nextDouble();
+                candidates[row + FeatureLayout.C_LEXICAL_RANK] = (float) random.nextDouble();
+                candidates[row + FeatureLayout.C_DENSE_RANK] = (float) random.nextDouble();
+                candidates[row + FeatureLayout.C_SIMILARITY_GAP] = (float) random.nextDouble(-2, 0);
+                candidates[row + FeatureLayout.C_ENTITY_OVERLAP] = (float) random.nextDouble();
+                candidates[row + FeatureLayout.C_QUERY_NAMES] = random.nextBoolean() ? 1f : 0f;
+                candidates[row + FeatureLayout.C_SESSION_SIMILARITY] = (float) random.nextDouble(-2, 0);
+                candidates[row + FeatureLayout.C_SESSION_LEXICAL] = (float) random.nextDouble();
+                candidates[row + FeatureLayout.C_SESSION_SHARE] = (float) random.nextDouble();
+                candidates[row + FeatureLayout.C_TIME_MATCH] = random.nextBoolean() ? 1f : 0f;
+                candidates[row + FeatureLayout.C_QUERY_TEMPORAL] = random.nextBoolean() ? 1f : 0f;
+                candidates[row + FeatureLayout.C_MEMORY_TIME_WORDS] = random.nextBoolean() ? 1f : 0f;
+                candidates[row + FeatureLayout.C_TEXT_LENGTH] = (float) random.nextDouble();
+                candidates[row + FeatureLayout.C_NEIGHBOUR_SIMILARITY] = (float) random.nextDouble(-2, 0);
+                candidates[row + FeatureLayout.C_NEIGHBOUR_LEXICAL] = (float) random.nextDouble();
             }
             double norm = 0;
             for (int d = 0; d < FeatureLayout.EMBEDDING_DIM; d++) {

@@ -45,9 +45,11 @@ public final class ServedModel implements AutoCloseable {
             throw new ModelRejectedException("sha256 mismatch",
                     "release says " + release.getSha256() + " but the model bytes hash to " + actual);
         }
-        if (release.getFeatureLayoutVersion() != FeatureLayout.VERSION) {
+        int layout = release.getFeatureLayoutVersion();
+        if (layout < FeatureLayout.OLDEST_SERVED_VERSION || layout > FeatureLayout.VERSION) {
             throw new ModelRejectedException("feature layout mismatch", "release was trained on feature layout "
-                    + release.getFeatureLayoutVersion() + ", this operator computes layout " + FeatureLayout.VERSION);
+                    + layout + ", this operator computes layout " + FeatureLayout.VERSION + " and serves layouts "
+                    + FeatureLayout.OLDEST_SERVED_VERSION + "-" + FeatureLayout.VERSION);
         }
         ConformalCalibration c = release.getCalibration();
         int na = c.getAlphas().size();
@@ -65,6 +67,12 @@ public final class ServedModel implements AutoCloseable {
             throw new ModelRejectedException("onnx contract", e.getMessage()); // unloadable bytes or wrong tensors
         } catch (RuntimeException e) {
             throw new ModelRejectedException("not a loadable ONNX model", String.valueOf(e.getMessage()));
+        }
+        if (scorer.readsCandidates() && scorer.candidateWidth() != FeatureLayout.candidateWidth(layout)) {
+            int width = scorer.candidateWidth();
+            scorer.close();
+            throw new ModelRejectedException("onnx contract", "release says feature layout " + layout + " ("
+                    + FeatureLayout.candidateWidth(layout) + " candidate columns) but its model reads " + width);
         }
         try {
             scorer.dryRun();

@@ -85,7 +85,10 @@ class OnnxGraphCheckTest {
         assertRefused("more than the 4194304 elements", m -> weights(m).setDims(0, 1L << 62));
         assertRefused("more than the 4194304 elements", m -> weights(m).setDims(0, 1L << 31).setDims(1, 1L << 31));
         assertRefused("negative dimension", m -> weights(m).setDims(0, -11));
-        assertRefused("declares [11, 6] (66 elements) but carries 220 raw bytes, 264 expected", m -> weights(m).setDims(1, 6));
+        TensorProto first = ShippedGraph.proto().getGraph().getInitializer(0);
+        long rows = first.getDims(0);
+        assertRefused("declares [" + rows + ", 6] (" + rows * 6 + " elements) but carries " + first.getRawData().size()
+                + " raw bytes, " + rows * 6 * 4 + " expected", m -> weights(m).setDims(1, 6));
         assertRefused("carries both raw and typed data", m -> weights(m).addFloatData(1f));
         assertRefused("element type 11", m -> weights(m).setDataType(TensorProto.DataType.DOUBLE_VALUE));
         assertRefused("has rank 9", m -> weights(m).clearDims().addAllDims(java.util.List.of(1L, 1L, 1L, 1L, 1L, 1L, 1L, 11L, 5L)));
@@ -152,7 +155,8 @@ class OnnxGraphCheckTest {
     void inputsAndOutputsMustBeTheServingContract() {
         assertRefused("graph input 'candidates' is declared [128, -1]", m -> m.getGraphBuilder().getInputBuilder(0)
                 .getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(1).clearDimValue().setDimParam("n"));
-        assertRefused("graph input 'candidates' is declared [64, 11]", m -> m.getGraphBuilder().getInputBuilder(0)
+        assertRefused("graph input 'candidates' is declared [64, " + org.agentrouter.features.FeatureLayout.CANDIDATE_WIDTH + "]",
+                m -> m.getGraphBuilder().getInputBuilder(0)
                 .getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0).setDimValue(64));
         assertRefused("has element type 11, not float32", m -> m.getGraphBuilder().getInputBuilder(0)
                 .getTypeBuilder().getTensorTypeBuilder().setElemType(TensorProto.DataType.DOUBLE_VALUE));
@@ -167,7 +171,8 @@ class OnnxGraphCheckTest {
                 }
             }
         });
-        assertRefused("output 'relevance' is computed as [128, 11] but declared [128, 1]", m -> {
+        assertRefused("output 'relevance' is computed as [128, " + org.agentrouter.features.FeatureLayout.CANDIDATE_WIDTH
+                + "] but declared [128, 1]", m -> {
             OnnxMl.GraphProto.Builder g = m.getGraphBuilder();
             for (int i = 0; i < g.getNodeCount(); i++) {
                 NodeProto.Builder n = g.getNodeBuilder(i);

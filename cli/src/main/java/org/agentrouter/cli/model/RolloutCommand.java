@@ -13,13 +13,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "rollout", mixinStandardHelpOptions = true,
+@Command(name = "rollout", mixinStandardHelpOptions = true, subcommands = RolloutReportCommand.class,
         description = {"Set the share of users the challenger serves (published with publish-model --role challenger);",
             "users are split by a consistent hash of their id, so raising the share (5 -> 25 -> 50) only adds users.",
             "100 promotes the challenger to champion (the old champion becomes its last-known-good).",
             "--shadow instead: the challenger scores every query but decides none (shadow records on routing-metrics);",
             "a later --share N ends shadow mode. ./router rollback withdraws the challenger; the rollout judge does too",
-            "when it breaks the rollout rules. The job answers on model-events: see ./router models."})
+            "when it breaks the rollout rules. The job answers on model-events: see ./router models.",
+            "./router rollout report: how the challenger compares with the champion on outcomes."})
 public final class RolloutCommand implements Callable<Integer> {
     @Option(names = "--share", description = "percent of users, 0..100")
     Integer share;

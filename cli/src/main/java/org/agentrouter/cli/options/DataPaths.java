@@ -10,6 +10,12 @@ public final class DataPaths {
         return Path.of(System.getProperty("router.home", ".")).toAbsolutePath().normalize();
     }
 
+    /** The shared LoCoMo conversations, read in place beside the repository (never copied into it). */
+    public static Path locomo() {
+        String override = System.getProperty("router.locomo.dir");
+        return override != null ? Path.of(override) : repo().resolve("../shared/data/locomo").normalize();
+    }
+
     /** The RouteLLM MMLU outcomes, read in place beside the repository (never copied into it). */
     public static Path mmlu() {
         String override = System.getProperty("router.data.dir");

@@ -349,6 +349,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             out.sessionId[c] = r.sessionId;
             out.kind[c] = MemoryKinds.canonical(r.kind);
             out.tags[c] = r.tags == null ? CandidateSet.NO_TAGS : r.tags;
+            out.text[c] = r.text;
         }
         Arrays.fill(shortlisted, 0, n, null);
         return out.size();
