@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The routing job for the pipeline benchmark in a JVM of its own ({@code ./router run} on this JVM's class path), so
+ * The routing job for the pipeline benchmark in a JVM of its own ({@code ./router run}: this JVM's main class and class path), so
  * that the generator and the consumer of decisions, which stay in the benchmark's JVM, are not counted as the job's
  * CPU. Stopped with SIGTERM (the run command then stops the job with a savepoint), SIGKILL when that hangs.
  */
@@ -38,7 +38,7 @@ final class JobProcess implements AutoCloseable {
             if (a.startsWith("--add-") || a.startsWith("-Drouter.")) cmd.add(a);
         }
         cmd.addAll(javaOpts);
-        cmd.addAll(List.of("-cp", classPath(), "org.agentrouter.cli.RouterCli", "run",
+        cmd.addAll(List.of("-cp", classPath(), cliMainClass(), "run",
                 "--bootstrap", bootstrap, "--ui-port", "0", "--prometheus-port", Integer.toString(prometheusPort),
                 "--work-dir", workDir.toString()));
         cmd.addAll(jobArgs);
@@ -69,6 +69,15 @@ final class JobProcess implements AutoCloseable {
             return Path.of(home, "cli", "target", "router-cli.jar") + java.io.File.pathSeparator + Path.of(home, "cli", "target", "lib") + "/*";
         }
         return System.getProperty("java.class.path");
+    }
+
+    /** The main class this JVM was started with: ./router's, whose {@code run} command starts the job. */
+    private static String cliMainClass() {
+        String main = System.getProperty("sun.java.command", "").trim().split("\\s+")[0];
+        if (main.isEmpty() || main.endsWith(".jar")) {
+            throw new IllegalStateException("bench pipeline starts the job with the CLI's run command: start it as ./router bench pipeline");
+        }
+        return main;
     }
 
     long pid() {
