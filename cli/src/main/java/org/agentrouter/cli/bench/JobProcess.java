@@ -18,9 +18,12 @@ final class JobProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
 
+    private final Thread stopOnExit;
+
     private JobProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
+        this.stopOnExit = new Thread(process::destroy, "stop-job-process");
     }
 
     /**
@@ -46,6 +49,8 @@ final class JobProcess implements AutoCloseable {
         Process process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         JobProcess job = new JobProcess(process, log);
+        // Ctrl-C or a kill of the benchmark must not leave the job running on its own.
+        Runtime.getRuntime().addShutdownHook(job.stopOnExit);
         long deadline = System.currentTimeMillis() + 300_000;
         while (!Files.readString(log).contains(READY)) {
             if (!process.isAlive()) throw new IllegalStateException("the job process exited with " + process.exitValue() + "; see " + log);
@@ -94,6 +99,11 @@ final class JobProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook stops the process
+        }
         process.destroy();
         if (!process.waitFor(90, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
