@@ -21,7 +21,8 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import confluent_kafka' 2
 fi
 # No retries: an index this machine cannot reach (PyPI here) would otherwise cost seconds per lookup.
 export PIP_RETRIES="${PIP_RETRIES:-0}" PIP_DISABLE_PIP_VERSION_CHECK=1
-.venv/bin/pip install --quiet fastavro pytest
+# opentelemetry-api: the tests run the client's tracing with the API (the optional `tracing` extra).
+.venv/bin/pip install --quiet fastavro pytest opentelemetry-api
 # Reinstalled on every run, so the tests see this tree's code and schemas; its dependencies are the ones above.
 # Built with the venv's own setuptools when it is recent enough (Debian 12's is): an isolated build fetches one.
 isolation=()
@@ -29,5 +30,5 @@ if .venv/bin/python -c 'import sys, setuptools, wheel; sys.exit(int(setuptools._
   isolation=(--no-build-isolation)
 fi
 .venv/bin/pip install --quiet --no-deps --force-reinstall "${isolation[@]}" .
-.venv/bin/python -c 'import agent_router_client, confluent_kafka, fastavro, pytest'
+.venv/bin/python -c 'import agent_router_client, confluent_kafka, fastavro, pytest, opentelemetry.trace'
 exec .venv/bin/python -m pytest -p no:cacheprovider -ra "$@"

@@ -5,6 +5,7 @@ directory (built by ``mvn package``)."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -13,7 +14,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO, Any, Dict, List, Optional
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 NAMESPACE = "client-e2e"
@@ -34,15 +35,18 @@ def java() -> str:
 
 
 class EmbeddedStack:
-    """Starts on construction; ``cancel_job``/``start_job`` drive the job; ``stop`` ends the process."""
+    """Starts on construction; ``cancel_job``/``start_job`` drive the job; ``stop`` ends the process. With ``traces``
+    the job traces every query to an OTLP receiver in the stack's process, and ``spans`` reads what it received."""
 
-    def __init__(self, start_timeout: float = 180.0) -> None:
+    def __init__(self, start_timeout: float = 180.0, traces: bool = False) -> None:
         self._dir = Path(tempfile.mkdtemp(prefix="router-stack-"))
         self._log = open(self._dir / "stack.log", "w+")
         self._process = subprocess.Popen(
-            [java(), "-cp", classpath(), "org.agentrouter.runtime.EmbeddedStack", str(self._dir / "stack")],
+            [java(), "-cp", classpath(), "org.agentrouter.runtime.EmbeddedStack", str(self._dir / "stack")]
+            + (["--traces"] if traces else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=REPOSITORY)
         self._replies: "queue.Queue[str]" = queue.Queue()
+        self._spans: List[Dict[str, Any]] = []
         bootstrap: "queue.Queue[Optional[str]]" = queue.Queue()
         threading.Thread(target=self._read, args=(self._process.stdout, bootstrap), daemon=True).start()
         try:
@@ -61,6 +65,8 @@ class EmbeddedStack:
             match = re.match(r"^BOOTSTRAP=(\S+)$", line)
             if match:
                 bootstrap.put(match.group(1))
+            elif line.startswith("SPAN "):
+                self._spans.append(json.loads(line[5:]))
             elif line.startswith(("OK ", "ERROR ")):
                 self._replies.put(line)
         bootstrap.put(None)  # the process ended
@@ -81,6 +87,13 @@ class EmbeddedStack:
     def start_job(self) -> None:
         """Starts the job again on the same consumer group (it resumes from the committed offsets)."""
         self._command("start-job")
+
+    def spans(self, trace_id: str) -> List[Dict[str, Any]]:
+        """The job's spans of a trace received so far (service, traceId, spanId, parentSpanId, name, kind, attributes):
+        kind 1 internal, 4 producer, 5 consumer. The job exports in batches: poll."""
+        self._spans = []
+        self._command(f"spans {trace_id}")
+        return list(self._spans)
 
     def log_tail(self, chars: int = 4000) -> str:
         self._log.flush()

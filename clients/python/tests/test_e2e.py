@@ -1,19 +1,23 @@
 """Both clients against a real broker and the real job (EmbeddedStack, a Java child process): concurrent calls
 get the router's decisions; with the job cancelled they get local fallbacks within their deadline and the breaker
 opens; with the job started again routing resumes and the breaker closes. The tests run in file order and share
-one stack: the last one stops and restarts its job."""
+one stack: the last one stops and restarts its job. The stack's job traces every query to an OTLP receiver in its
+process, so the tracing tests see the router's spans of the agent's trace."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from agent_router_client import (AsyncRouterClient, BreakerSettings, BreakerState, PermanentRouterError,
-                                 RouterClient, feedback_for)
+                                 RouterClient, feedback_for, parse_traceparent)
 from stack import EmbeddedStack
 from support import query
 
@@ -23,7 +27,7 @@ BREAKER = BreakerSettings(failure_threshold=5, window=30.0, cool_down=2.0)
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[EmbeddedStack]:
-    s = EmbeddedStack()
+    s = EmbeddedStack(traces=True)
     try:
         yield s
     finally:
@@ -72,6 +76,62 @@ def test_an_invalid_query_is_a_permanent_error(stack: EmbeddedStack) -> None:
         with pytest.raises(PermanentRouterError, match="context_k"):
             client.route(dict(query(), context_k="3"))
         assert client.breaker_state is BreakerState.CLOSED  # permanent errors do not count against the router
+
+
+STAGES = ("decode", "retrieve", "score", "route")
+INTERNAL, CONSUMER = 1, 5
+
+
+def job_trace(stack: EmbeddedStack, trace_id: str) -> List[Dict[str, Any]]:
+    """The job's spans of a trace once the consume span and every stage under it arrived (export is batched)."""
+    until = time.monotonic() + 30.0
+    while True:
+        spans = stack.spans(trace_id)
+        consume = [s for s in spans if s["name"] == "process agent-queries" and s["kind"] == CONSUMER]
+        if consume and all(any(s["name"] == stage and s["kind"] == INTERNAL and s["parentSpanId"] == consume[0]["spanId"]
+                                   for s in spans) for stage in STAGES):
+            return spans
+        assert time.monotonic() < until, f"trace {trace_id} incomplete: {[s['name'] for s in spans]}"
+        time.sleep(0.2)
+
+
+def test_the_current_trace_goes_to_the_job_and_the_llm_call_continues_from_the_decision(stack: EmbeddedStack) -> None:
+    # The agent's current span (what its own tracing made current); without an SDK the API's spans are non-recording
+    # and carry their parent's context, so the query's traceparent is this span's.
+    trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
+    agent = NonRecordingSpan(SpanContext(int(trace_id, 16), int(span_id, 16), is_remote=False,
+                                         trace_flags=TraceFlags(TraceFlags.SAMPLED)))
+    with RouterClient(stack.bootstrap, deadline=DEADLINE) as client:
+        with trace.use_span(agent):
+            traced = client.route_traced(query(), deadline=60.0)
+    assert traced.decision["fallback_level"] == "NONE", traced.decision["fallback_reason"]
+    spans = job_trace(stack, trace_id)
+    consume = next(s for s in spans if s["kind"] == CONSUMER)
+    assert consume["parentSpanId"] == span_id, "the job's spans continue the agent's span"
+    assert consume["attributes"]["messaging.message.id"] == traced.decision["query_id"]
+    routing = next(s for s in spans if s["name"] == "route" and s["kind"] == INTERNAL)
+    assert routing["attributes"]["agent_router.route"] == traced.decision["route"]
+    back = parse_traceparent(traced.traceparent)
+    assert back == {"trace_id": trace_id, "span_id": routing["spanId"], "sampled": True}, traced.traceparent
+    # The agent's LLM call, started from the decision's context, is the routing span's child in the same trace.
+    with trace.get_tracer("agent").start_as_current_span("chat", context=traced.context()) as llm:
+        assert format(llm.get_span_context().trace_id, "032x") == trace_id
+        assert format(llm.get_span_context().span_id, "016x") == routing["spanId"]
+
+
+def test_a_given_traceparent_goes_to_the_job_and_back_with_the_async_client(stack: EmbeddedStack) -> None:
+    trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
+
+    async def scenario() -> Any:
+        async with AsyncRouterClient(stack.bootstrap, deadline=DEADLINE) as client:
+            return await client.route_traced(query(), deadline=60.0, traceparent=f"00-{trace_id}-{span_id}-01")
+
+    traced = asyncio.run(scenario())
+    assert traced.decision["fallback_level"] == "NONE", traced.decision["fallback_reason"]
+    spans = job_trace(stack, trace_id)
+    assert next(s for s in spans if s["kind"] == CONSUMER)["parentSpanId"] == span_id
+    routing = next(s for s in spans if s["name"] == "route" and s["kind"] == INTERNAL)
+    assert parse_traceparent(traced.traceparent) == {"trace_id": trace_id, "span_id": routing["spanId"], "sampled": True}
 
 
 def test_job_down_fallbacks_within_the_deadline_and_the_breaker_opens_job_back_routing_resumes(

@@ -185,3 +185,41 @@ def test_no_broker_is_a_retriable_error_within_the_start_timeout() -> None:
     with pytest.raises(RetriableRouterError, match="no partitions of routing-decisions"):
         RouterClient("127.0.0.1:1", start_timeout=1.0)
     assert time.monotonic() - started < 10.0
+
+
+def test_w3c_traceparent_parsing_refuses_what_the_job_would_ignore() -> None:
+    from agent_router_client import new_traceparent, parse_traceparent
+    from agent_router_client.tracing import RouteSpan, header_text
+
+    good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    assert parse_traceparent(good) == {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7",
+                                       "sampled": True}
+    assert parse_traceparent(good[:-2] + "00")["sampled"] is False
+    assert parse_traceparent("01" + good[2:] + "-future")  # a later version may append fields
+    for bad in (None, "", "garbage", good + "-x", "ff" + good[2:], good.replace("-", "_"),
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"):
+        assert parse_traceparent(bad) is None, bad
+    made = parse_traceparent(new_traceparent("4bf92f3577b34da6a3ce929d0e0e4736", sampled=False))
+    assert made["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736" and not made["sampled"]
+    assert header_text([("traceparent", b"a"), ("other", b"x"), ("traceparent", good.encode())], "traceparent") == good
+    assert header_text(None, "traceparent") is None
+    # A caller's malformed header is dropped rather than sent on; a valid one goes on the query record.
+    query = {"query_id": "q1", "namespace": "ns", "text": "t", "event_time_ms": 0}
+    assert RouteSpan(query, traceparent="nonsense").headers() == []
+    assert RouteSpan(query, traceparent=good, tracestate="v=1").headers() == [("traceparent", good.encode()),
+                                                                                ("tracestate", b"v=1")]
+
+
+def test_without_opentelemetry_a_given_traceparent_is_forwarded_and_no_span_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent_router_client import tracing
+
+    monkeypatch.setattr(tracing, "otel_trace", None)  # as where opentelemetry-api is not installed
+    good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    query = {"query_id": "q1", "namespace": "ns", "text": "t", "event_time_ms": 0}
+    span = tracing.RouteSpan(query, traceparent=good)
+    assert span.headers() == [("traceparent", good.encode())]
+    assert tracing.RouteSpan(query).headers() == []
+    decision = {"route": "cheap", "model": "m", "fallback_level": "CLIENT_FALLBACK", "fallback_reason": "x"}
+    assert span.end(tracing.TracedDecision(decision), True).traceparent == good  # a fallback continues the caller's
+    with pytest.raises(RuntimeError, match="opentelemetry-api"):
+        tracing.TracedDecision(decision, good).context()

@@ -7,6 +7,8 @@ import { clientFallback, FallbackModels } from './fallback';
 import { loadTypes } from './schemas';
 import type { AgentQuery, RoutingDecision, RoutingFeedback } from './types';
 import { SingleObjectCodec } from './wire';
+import { headerText, RouteSpan, TracedDecision } from './tracing';
+import type { TracerProvider } from '@opentelemetry/api';
 
 import { AGENT_QUERIES as QUERIES_TOPIC, ROUTING_DECISIONS as DECISIONS_TOPIC, ROUTING_FEEDBACK as FEEDBACK_TOPIC } from './generated/topics';
 
@@ -27,10 +29,22 @@ export interface RouterClientOptions {
    * `<clientId>-*` (README "Authenticated Kafka").
    */
   sasl?: SASLOptions;
+  /**
+   * Where the client's `route` spans go (needs the optional `@opentelemetry/api`); default: the global tracer
+   * provider. Without an SDK registered, route() still forwards the active (or given) trace context to the router.
+   */
+  tracerProvider?: TracerProvider;
+}
+
+/** Per call: the deadline, and a W3C trace context to continue from instead of the active one (no OpenTelemetry API needed). */
+export interface RouteOptions {
+  deadlineMs?: number;
+  traceparent?: string;
+  tracestate?: string;
 }
 
 interface Pending {
-  resolve: (d: RoutingDecision) => void;
+  resolve: (d: TracedDecision) => void;
   reject: (e: RouterError) => void;
 }
 
@@ -51,7 +65,8 @@ export class RouterClient {
   private readonly feedbacks: SingleObjectCodec<RoutingFeedback>;
   private readonly deadlineMs: number;
   private readonly models: FallbackModels;
-  private outbox: { message: { key: string; value: Buffer }; onError: (e: unknown) => void }[] = [];
+  private readonly tracerProvider?: TracerProvider;
+  private outbox: { message: { key: string; value: Buffer; headers: Record<string, string> }; onError: (e: unknown) => void }[] = [];
 
   private constructor(options: RouterClientOptions) {
     const types = loadTypes(options.schemaDir);
@@ -59,6 +74,7 @@ export class RouterClient {
     this.decisions = new SingleObjectCodec(types.routingDecision);
     this.feedbacks = new SingleObjectCodec(types.routingFeedback);
     this.deadlineMs = options.deadlineMs ?? 500;
+    this.tracerProvider = options.tracerProvider;
     this.models = options.fallbackModels ?? { cheap: 'mixtral-8x7b-instruct', strong: 'gpt-4-1106-preview' };
     this.breaker = new CircuitBreaker({ failureThreshold: 5, windowMs: 10_000, coolDownMs: 5_000, ...options.breaker });
     const clientId = options.clientId ?? `router-client-${randomUUID().slice(0, 8)}`;
@@ -99,7 +115,9 @@ export class RouterClient {
         const waiting = id === undefined ? undefined : this.pending.get(id);
         if (!waiting || !message.value) return;
         try {
-          waiting.resolve(this.decisions.decode(message.value));
+          // The decision's trace context (the router's routing span) travels in its headers.
+          waiting.resolve({ decision: this.decisions.decode(message.value),
+            traceparent: headerText(message.headers?.traceparent), tracestate: headerText(message.headers?.tracestate) });
         } catch (e) {
           waiting.reject(e instanceof RouterError ? e : new PermanentRouterError(String(e), e));
         }
@@ -108,18 +126,31 @@ export class RouterClient {
     await joined;
   }
 
-  route(query: AgentQuery, options: { deadlineMs?: number } = {}): Promise<RoutingDecision> {
+  route(query: AgentQuery, options: RouteOptions = {}): Promise<RoutingDecision> {
+    return this.routeTraced(query, options).then((t) => t.decision);
+  }
+
+  /**
+   * route(), with the trace context the decision came back with, for the agent's next span (its LLM call):
+   * `tracer.startSpan('chat', {}, decisionContext(await router.routeTraced(q)))`. The call is a PRODUCER span `route`
+   * whose context goes on the query record as `traceparent`; the router's spans of the query are its children.
+   */
+  routeTraced(query: AgentQuery, options: RouteOptions = {}): Promise<TracedDecision> {
     const deadlineMs = options.deadlineMs ?? this.deadlineMs;
     const invalid = problem(query);
     if (invalid) return Promise.reject(new PermanentRouterError(`invalid query: ${invalid}`));
-    if (!this.breaker.allowsCall()) return Promise.resolve(clientFallback(query, 'circuit breaker open', this.models));
+    const span = RouteSpan.start(query, this.tracerProvider, options);
+    if (!this.breaker.allowsCall()) {
+      return Promise.resolve(span.end({ decision: clientFallback(query, 'circuit breaker open', this.models) }, true));
+    }
     let bytes: Buffer;
     try {
       bytes = this.queries.encode(query);
     } catch (e) {
+      span.fail(e);
       return Promise.reject(e);
     }
-    const answer = new Promise<RoutingDecision>((resolve, reject) => {
+    const answer = new Promise<TracedDecision>((resolve, reject) => {
       const timer = setTimeout(() => settle(() => reject(
         new RetriableRouterError(`no decision within ${deadlineMs} ms`))), deadlineMs);
       const settle = (finish: () => void) => {
@@ -131,15 +162,18 @@ export class RouterClient {
         resolve: (d) => settle(() => resolve(d)),
         reject: (e) => settle(() => reject(e)),
       });
-      this.enqueue({ key: query.namespace, value: bytes }, (e) => this.pending.get(query.query_id)?.reject(
+      this.enqueue({ key: query.namespace, value: bytes, headers: span.headers() }, (e) => this.pending.get(query.query_id)?.reject(
         new RetriableRouterError(`broker did not take the query: ${(e as Error).message}`, e)));
     });
     return answer.then(
-      (decision) => { this.breaker.recordSuccess(); return decision; },
+      (traced) => { this.breaker.recordSuccess(); return span.end(traced, false); },
       (error: RouterError) => {
-        if (!error.retriable) throw error;
+        if (!error.retriable) {
+          span.fail(error);
+          throw error;
+        }
         this.breaker.recordFailure();
-        return clientFallback(query, error.message, this.models);
+        return span.end({ decision: clientFallback(query, error.message, this.models) }, true);
       });
   }
 
@@ -147,7 +181,7 @@ export class RouterClient {
    * kafkajs sends one request per send() call; queries issued in the same event-loop turn go out
    * together in one request instead, which keeps the event loop free at high call rates.
    */
-  private enqueue(message: { key: string; value: Buffer }, onError: (e: unknown) => void): void {
+  private enqueue(message: { key: string; value: Buffer; headers: Record<string, string> }, onError: (e: unknown) => void): void {
     this.outbox.push({ message, onError });
     if (this.outbox.length > 1) return;
     setImmediate(() => {

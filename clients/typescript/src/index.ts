@@ -1,4 +1,5 @@
-export { RouterClient, RouterClientOptions } from './client';
+export { RouterClient, RouterClientOptions, RouteOptions } from './client';
+export { TracedDecision, decisionContext, formatTraceparent, parseTraceparent } from './tracing';
 export { CircuitBreaker, BreakerSettings, BreakerState } from './breaker';
 export { clientFallback, strongReason, LONG_QUERY_CHARS } from './fallback';
 export { RouterError, RetriableRouterError, PermanentRouterError, SchemaMismatchError } from './errors';

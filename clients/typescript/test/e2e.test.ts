@@ -4,7 +4,11 @@ import { RouterClient } from '../src/client';
 import * as fs from 'node:fs';
 import { PermanentRouterError } from '../src/errors';
 import { kafkaSecurityFromProperties } from '../src/security';
-import { startStack, Stack } from './stack';
+import { JobSpan, startStack, Stack } from './stack';
+import { SpanKind } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { decisionContext, parseTraceparent } from '../src/tracing';
+import { randomBytes } from 'node:crypto';
 import { NAMESPACE, query } from './support';
 
 // The real broker and the real job in a Java child process (see stack.ts). The broker wants SASL/SCRAM and
@@ -13,7 +17,7 @@ let stack: Stack;
 let client: RouterClient;
 
 before(async () => {
-  stack = await startStack(120_000, true);
+  stack = await startStack(120_000, true, true);
   client = await RouterClient.connect({ bootstrap: [stack.bootstrap], deadlineMs: 2_000,
     breaker: { failureThreshold: 5, windowMs: 30_000, coolDownMs: 2_000 },
     ...kafkaSecurityFromProperties(stack.agentProperties!) });
@@ -47,6 +51,68 @@ test('without credentials, or with a wrong password, the broker refuses the clie
   fs.writeFileSync(wrong, fs.readFileSync(stack.agentProperties!, 'utf8').replace(/password="[^"]*"/, 'password="not-it"'));
   await assert.rejects(RouterClient.connect({ bootstrap: [stack.bootstrap], ...kafkaSecurityFromProperties(wrong) }),
     (e: unknown) => e instanceof PermanentRouterError && /refused this client/.test(e.message));
+});
+
+/** The job's spans of a trace once it has the consume span and `stages` under it (export is batched: poll). */
+async function jobTrace(traceId: string, stages: string[]): Promise<{ spans: JobSpan[]; consume: JobSpan }> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const spans = await stack.spans(traceId);
+    const consume = spans.find((s) => s.name === 'process agent-queries' && s.kind === 5);
+    if (consume && stages.every((st) => spans.some((s) => s.name === st && s.parentSpanId === consume.spanId))) {
+      return { spans, consume };
+    }
+    if (Date.now() > until) assert.fail(`trace ${traceId} incomplete: ${JSON.stringify(spans.map((s) => s.name))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('a traced call is one trace: the agent\'s span, every stage of the job, then the agent\'s LLM call', { timeout: 90_000 },
+  async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const traced = await RouterClient.connect({ bootstrap: [stack.bootstrap], deadlineMs: 2_000, tracerProvider: provider,
+      ...kafkaSecurityFromProperties(stack.agentProperties!) });
+    try {
+      const q = { ...query(), embedding: null }; // no vector: the job embeds it, so the embed stage is in the trace
+      const routed = await traced.routeTraced(q, { deadlineMs: 60_000 });
+      assert.equal(routed.decision.fallback_level, 'NONE', String(routed.decision.fallback_reason));
+      const llm = provider.getTracer('agent').startSpan('chat', { kind: SpanKind.CLIENT }, decisionContext(routed));
+      llm.end();
+      const mine = exporter.getFinishedSpans().find((s: ReadableSpan) => s.name === 'route'
+        && s.attributes['messaging.message.id'] === q.query_id);
+      assert.ok(mine, 'the client span');
+      assert.equal(mine!.kind, SpanKind.PRODUCER);
+      const { traceId, spanId } = mine!.spanContext();
+      const stages = ['decode', 'embed', 'retrieve', 'score', 'route'];
+      const { spans, consume } = await jobTrace(traceId, stages);
+      assert.equal(consume.parentSpanId, spanId, 'the job continues the agent\'s span');
+      assert.equal(consume.attributes['messaging.message.id'], q.query_id);
+      const routing = spans.find((s) => s.name === 'route' && s.kind === 1)!;
+      assert.equal(parseTraceparent(routed.traceparent)?.spanId, routing.spanId, 'the decision carries the routing span');
+      assert.equal(routing.attributes['agent_router.route'], routed.decision.route);
+      assert.equal(llm.spanContext().traceId, traceId);
+      const llmSpan = exporter.getFinishedSpans().find((s: ReadableSpan) => s.name === 'chat')!;
+      assert.equal(llmSpan.parentSpanContext?.spanId, routing.spanId, 'the LLM call is the routing span\'s child');
+      for (const s of spans) {
+        for (const v of Object.values(s.attributes)) assert.ok(!String(v).includes(q.text), `query text in ${s.name}`);
+      }
+    } finally {
+      await traced.close();
+      await provider.shutdown();
+    }
+  });
+
+test('a caller\'s own traceparent goes to the job and back, without an SDK', { timeout: 60_000 }, async () => {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  const routed = await client.routeTraced(query(), { deadlineMs: 30_000, traceparent: `00-${traceId}-${spanId}-01` });
+  assert.equal(routed.decision.fallback_level, 'NONE', String(routed.decision.fallback_reason));
+  const { consume, spans } = await jobTrace(traceId, ['decode', 'retrieve', 'score', 'route']);
+  assert.equal(consume.parentSpanId, spanId);
+  const back = parseTraceparent(routed.traceparent);
+  assert.equal(back?.traceId, traceId);
+  assert.equal(back?.spanId, spans.find((s) => s.name === 'route' && s.kind === 1)!.spanId);
 });
 
 test('an invalid query is a permanent error', async () => {

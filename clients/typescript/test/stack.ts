@@ -16,7 +16,21 @@ export interface Stack {
   cancelJob(): Promise<void>;
   /** Starts the job again on the same consumer group. */
   startJob(): Promise<void>;
+  /** With `traces`: the job's spans of a trace received so far (the stack's OTLP receiver). */
+  spans(traceId: string): Promise<JobSpan[]>;
   stop(): Promise<void>;
+}
+
+/** A span the job exported, as the stack's receiver read it (kind: 1 internal, 4 producer, 5 consumer). */
+export interface JobSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+  statusCode: number;
 }
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -32,10 +46,11 @@ function classpath(): string {
  * `authenticated`: the broker wants SASL/SCRAM and enforces ACLs; the job runs as principal `router`, and
  * `agentProperties` holds the login of principal `agent`, which has an agent's ACLs.
  */
-export async function startStack(timeoutMs = 120_000, authenticated = false): Promise<Stack> {
+export async function startStack(timeoutMs = 120_000, authenticated = false, traces = false): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-stack-'));
   const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  const args = ['-cp', classpath(), 'org.agentrouter.runtime.EmbeddedStack', dir, ...(authenticated ? ['--authenticated'] : [])];
+  const args = ['-cp', classpath(), 'org.agentrouter.runtime.EmbeddedStack', dir,
+    ...(authenticated ? ['--authenticated'] : []), ...(traces ? ['--traces'] : [])];
   const child: ChildProcess = spawn(java, args,
     { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
   let errorTail = '';
@@ -53,6 +68,7 @@ export async function startStack(timeoutMs = 120_000, authenticated = false): Pr
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`EmbeddedStack exited with ${code}: ${errorTail}`)); });
   });
   let lines = '';
+  let spans: JobSpan[] = [];
   const waiters: ((line: string) => void)[] = [];
   child.stdout!.on('data', (d: Buffer) => {
     lines += d.toString();
@@ -60,7 +76,8 @@ export async function startStack(timeoutMs = 120_000, authenticated = false): Pr
     while ((nl = lines.indexOf('\n')) >= 0) {
       const line = lines.slice(0, nl).trim();
       lines = lines.slice(nl + 1);
-      if (/^(OK|ERROR) /.test(line)) waiters.shift()?.(line);
+      if (line.startsWith('SPAN ')) spans.push(JSON.parse(line.slice(5)) as JobSpan);
+      else if (/^(OK|ERROR) /.test(line)) waiters.shift()?.(line);
     }
   });
   const command = (cmd: string) => new Promise<void>((resolve, reject) => {
@@ -72,6 +89,11 @@ export async function startStack(timeoutMs = 120_000, authenticated = false): Pr
     agentProperties,
     cancelJob: () => command('cancel-job'),
     startJob: () => command('start-job'),
+    spans: async (traceId: string) => {
+      spans = [];
+      await command(`spans ${traceId}`);
+      return spans;
+    },
     stop: () => new Promise<void>((resolve) => {
       const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
       child.once('exit', () => { clearTimeout(kill); fs.rmSync(dir, { recursive: true, force: true }); resolve(); });

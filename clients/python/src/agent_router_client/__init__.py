@@ -18,6 +18,7 @@ from .errors import PermanentRouterError, RetriableRouterError, RouterError, Sch
 from .fallback import LONG_QUERY_CHARS, FallbackModels, client_fallback, strong_reason
 from .feedback import Outcome, ProbeTarget, feedback_for, probe_requested
 from .schemas import RouterSchemas, load_schemas, schema_dir
+from .tracing import TracedDecision, new_traceparent, parse_traceparent
 from .validation import query_problem
 from .wire import SingleObjectCodec
 
@@ -40,7 +41,7 @@ __all__ = [
     "AsyncRouterClient", "RouterClient", "make_query", "feedback_for", "Outcome", "ProbeTarget",
     "probe_requested", "BreakerSettings", "BreakerState", "CircuitBreaker", "FallbackModels", "client_fallback",
     "strong_reason", "LONG_QUERY_CHARS", "RouterError", "RetriableRouterError", "PermanentRouterError",
-    "SchemaMismatchError", "SingleObjectCodec", "RouterSchemas", "load_schemas", "schema_dir", "query_problem",
+    "SchemaMismatchError", "TracedDecision", "new_traceparent", "parse_traceparent", "SingleObjectCodec", "RouterSchemas", "load_schemas", "schema_dir", "query_problem",
     "AgentQuery", "ContextItem", "FallbackLevel", "RoutingDecision", "RoutingFeedback",
 ]
 

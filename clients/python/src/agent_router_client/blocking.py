@@ -11,6 +11,7 @@ from .breaker import BreakerSettings, BreakerState
 from .channel import Bootstrap, RouterChannel
 from .errors import RetriableRouterError
 from .fallback import FallbackModels
+from .tracing import TracedDecision
 from .feedback import Outcome, ProbeTarget, feedback_for
 
 if TYPE_CHECKING:
@@ -32,10 +33,10 @@ class RouterClient:
                  deadline: float = 0.5, breaker: BreakerSettings = BreakerSettings(),
                  fallback_models: FallbackModels = FallbackModels(), start_timeout: float = 30.0,
                  schema_dir: Optional[Union[str, Path]] = None,
-                 kafka_config: Optional[Mapping[str, Any]] = None) -> None:
+                 kafka_config: Optional[Mapping[str, Any]] = None, tracer_provider: Any = None) -> None:
         self._channel = RouterChannel(bootstrap, client_id=client_id, deadline=deadline, breaker=breaker,
                                       fallback_models=fallback_models, schema_dir=schema_dir,
-                                      kafka_config=kafka_config)
+                                      kafka_config=kafka_config, tracer_provider=tracer_provider)
         try:
             self._channel.start(start_timeout)
         except BaseException:
@@ -49,20 +50,29 @@ class RouterClient:
                  trace: Optional[TracebackType]) -> None:
         self.close()
 
-    def route(self, query: "AgentQuery", deadline: Optional[float] = None) -> "RoutingDecision":
+    def route(self, query: "AgentQuery", deadline: Optional[float] = None, *, traceparent: Optional[str] = None,
+              tracestate: Optional[str] = None) -> "RoutingDecision":
         """The router's decision, or a CLIENT_FALLBACK decision once ``deadline`` seconds (default: the client's) pass."""
+        return self.route_traced(query, deadline, traceparent=traceparent, tracestate=tracestate).decision
+
+    def route_traced(self, query: "AgentQuery", deadline: Optional[float] = None, *, traceparent: Optional[str] = None,
+                     tracestate: Optional[str] = None) -> TracedDecision:
+        """``route``, with the trace context the decision came back with (see AsyncRouterClient.route_traced)."""
         seconds = self._channel.deadline_seconds(deadline)
-        sent = self._channel.send(query)
-        if isinstance(sent, dict):
+        span, sent = self._channel.send(query, traceparent, tracestate)
+        if isinstance(sent, TracedDecision):
             return sent
         try:
-            decision = sent.result(timeout=seconds)
+            traced = sent.result(timeout=seconds)
         except FutureTimeout:
             sent.cancel()
-            return self._channel.give_up(query, self._channel.timed_out(seconds))
+            return self._channel.give_up(span, query, self._channel.timed_out(seconds))
         except RetriableRouterError as e:
-            return self._channel.give_up(query, e)
-        return self._channel.accept(decision)
+            return self._channel.give_up(span, query, e)
+        except BaseException as e:
+            span.fail(e)
+            raise
+        return self._channel.accept(span, traced)
 
     def feedback(self, outcome: "RoutingFeedback", timeout: Optional[float] = None) -> None:
         """Publishes what happened to a routed query; waits for the broker (RetriableRouterError when it refuses)."""

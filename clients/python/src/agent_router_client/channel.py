@@ -7,7 +7,7 @@ import threading
 import uuid
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from confluent_kafka import KafkaException, Producer
 
@@ -17,6 +17,7 @@ from .errors import PermanentRouterError, RetriableRouterError, RouterError
 from .fallback import FallbackModels, client_fallback
 from .feedback import Outcome, ProbeTarget, probe_feedback, probe_target
 from .schemas import load_schemas
+from .tracing import RouteSpan, TracedDecision
 from .validation import query_problem
 from .wire import SingleObjectCodec
 
@@ -39,7 +40,8 @@ class RouterChannel:
 
     def __init__(self, bootstrap: Bootstrap, *, client_id: Optional[str], deadline: float,
                  breaker: BreakerSettings, fallback_models: FallbackModels,
-                 schema_dir: Optional[Union[str, Path]], kafka_config: Optional[Mapping[str, Any]]) -> None:
+                 schema_dir: Optional[Union[str, Path]], kafka_config: Optional[Mapping[str, Any]],
+                 tracer_provider: Any = None) -> None:
         if deadline <= 0:
             raise ValueError("deadline must be positive")
         servers = bootstrap if isinstance(bootstrap, str) else ",".join(bootstrap)
@@ -47,6 +49,7 @@ class RouterChannel:
         self.deadline = deadline
         self.fallback_models = fallback_models
         self.breaker = CircuitBreaker(breaker)
+        self.tracer_provider = tracer_provider
         schemas = load_schemas(schema_dir)
         self.queries: SingleObjectCodec[AgentQuery] = SingleObjectCodec(schemas.agent_query, unchecked_fields=("embedding",))
         self.decisions: SingleObjectCodec[RoutingDecision] = SingleObjectCodec(schemas.routing_decision)
@@ -93,26 +96,33 @@ class RouterChannel:
             raise ValueError("deadline must be positive")
         return seconds
 
-    def send(self, query: AgentQuery) -> "Union[RoutingDecision, Future[RoutingDecision]]":
-        """Raises PermanentRouterError for an invalid query; returns a fallback at once when the breaker is open."""
+    def send(self, query: AgentQuery, traceparent: Optional[str] = None, tracestate: Optional[str] = None
+             ) -> "Tuple[RouteSpan, Union[TracedDecision, Future[TracedDecision]]]":
+        """Raises PermanentRouterError for an invalid query; returns a fallback at once when the breaker is open.
+        The call's span (tracing.RouteSpan) puts the trace context on the query record's headers."""
         problem = query_problem(query)
         if problem is not None:
             raise PermanentRouterError(f"invalid query: {problem}")
+        span = RouteSpan(query, self.tracer_provider, traceparent, tracestate)
         if not self.breaker.allows_call():
-            return client_fallback(query, "circuit breaker open", self.fallback_models)
-        data = self.queries.encode(query)
+            return span, span.end(TracedDecision(client_fallback(query, "circuit breaker open", self.fallback_models)), True)
+        try:
+            data = self.queries.encode(query)
+        except BaseException as e:
+            span.fail(e)
+            raise
         answer = self._listener.expect(query["query_id"])
-        self._produce(QUERIES_TOPIC, query["namespace"], data, answer, "query")
-        return answer
+        self._produce(QUERIES_TOPIC, query["namespace"], data, answer, "query", span.headers())
+        return span, answer
 
-    def accept(self, decision: RoutingDecision) -> RoutingDecision:
+    def accept(self, span: RouteSpan, traced: TracedDecision) -> TracedDecision:
         self.breaker.record_success()
-        return decision
+        return span.end(traced, False)
 
-    def give_up(self, query: AgentQuery, why: RouterError) -> RoutingDecision:
+    def give_up(self, span: RouteSpan, query: AgentQuery, why: RouterError) -> TracedDecision:
         """A retriable failure: counts against the breaker and answers with the local fallback."""
         self.breaker.record_failure()
-        return client_fallback(query, str(why), self.fallback_models)
+        return span.end(TracedDecision(client_fallback(query, str(why), self.fallback_models)), True)
 
     @staticmethod
     def timed_out(seconds: float) -> RetriableRouterError:
@@ -137,7 +147,8 @@ class RouterChannel:
 
     # -- plumbing -----------------------------------------------------------------------------------------
 
-    def _produce(self, topic: str, key: str, data: bytes, future: "Future[Any]", what: str) -> None:
+    def _produce(self, topic: str, key: str, data: bytes, future: "Future[Any]", what: str,
+                 headers: Optional[list] = None) -> None:
         def delivered(error: Any, _message: Any) -> None:
             if error is None:
                 if what == "feedback":
@@ -146,7 +157,8 @@ class RouterChannel:
                 settle(future, error=RetriableRouterError(f"broker did not take the {what}: {error}"))
 
         try:
-            self._producer.produce(topic, value=data, key=key.encode("utf-8"), on_delivery=delivered)
+            self._producer.produce(topic, value=data, key=key.encode("utf-8"), headers=headers or None,
+                                   on_delivery=delivered)
         except (BufferError, KafkaException) as e:  # local queue full, client closed
             settle(future, error=RetriableRouterError(f"broker did not take the {what}: {e}"))
 

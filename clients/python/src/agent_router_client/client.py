@@ -11,6 +11,7 @@ from .breaker import BreakerSettings, BreakerState
 from .channel import Bootstrap, RouterChannel
 from .errors import RetriableRouterError
 from .fallback import FallbackModels
+from .tracing import TracedDecision
 from .feedback import Outcome, ProbeTarget, feedback_for
 
 if TYPE_CHECKING:
@@ -40,11 +41,11 @@ class AsyncRouterClient:
                  deadline: float = 0.5, breaker: BreakerSettings = BreakerSettings(),
                  fallback_models: FallbackModels = FallbackModels(), start_timeout: float = 30.0,
                  schema_dir: Optional[Union[str, Path]] = None,
-                 kafka_config: Optional[Mapping[str, Any]] = None) -> None:
+                 kafka_config: Optional[Mapping[str, Any]] = None, tracer_provider: Any = None) -> None:
         """``kafka_config``: extra librdkafka settings for both the producer and the consumer (e.g. security)."""
         self._channel = RouterChannel(bootstrap, client_id=client_id, deadline=deadline, breaker=breaker,
                                       fallback_models=fallback_models, schema_dir=schema_dir,
-                                      kafka_config=kafka_config)
+                                      kafka_config=kafka_config, tracer_provider=tracer_provider)
         self._start_timeout = start_timeout
 
     @classmethod
@@ -73,19 +74,34 @@ class AsyncRouterClient:
                         trace: Optional[TracebackType]) -> None:
         await self.close()
 
-    async def route(self, query: "AgentQuery", deadline: Optional[float] = None) -> "RoutingDecision":
+    async def route(self, query: "AgentQuery", deadline: Optional[float] = None, *, traceparent: Optional[str] = None,
+                    tracestate: Optional[str] = None) -> "RoutingDecision":
         """The router's decision, or a CLIENT_FALLBACK decision once ``deadline`` seconds (default: the client's) pass."""
+        return (await self.route_traced(query, deadline, traceparent=traceparent, tracestate=tracestate)).decision
+
+    async def route_traced(self, query: "AgentQuery", deadline: Optional[float] = None, *,
+                           traceparent: Optional[str] = None, tracestate: Optional[str] = None) -> TracedDecision:
+        """``route``, with the trace context the decision came back with, for the agent's LLM call::
+
+            traced = await router.route_traced(q)
+            with tracer.start_as_current_span("chat", context=traced.context()): ...
+
+        The trace continued is the current OpenTelemetry context's (with ``opentelemetry-api``), or ``traceparent``
+        when given (tracing.py)."""
         seconds = self._channel.deadline_seconds(deadline)
-        sent = self._channel.send(query)
-        if isinstance(sent, dict):
+        span, sent = self._channel.send(query, traceparent, tracestate)
+        if isinstance(sent, TracedDecision):
             return sent
         try:
-            decision = await asyncio.wait_for(asyncio.wrap_future(sent), seconds)
+            traced = await asyncio.wait_for(asyncio.wrap_future(sent), seconds)
         except asyncio.TimeoutError:
-            return self._channel.give_up(query, self._channel.timed_out(seconds))
+            return self._channel.give_up(span, query, self._channel.timed_out(seconds))
         except RetriableRouterError as e:
-            return self._channel.give_up(query, e)
-        return self._channel.accept(decision)
+            return self._channel.give_up(span, query, e)
+        except BaseException as e:
+            span.fail(e)
+            raise
+        return self._channel.accept(span, traced)
 
     async def feedback(self, outcome: "RoutingFeedback") -> None:
         """Publishes what happened to a routed query to routing-feedback; RetriableRouterError when the broker refuses it."""

@@ -6,11 +6,12 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, Dict, List, Mapping
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from .errors import PermanentRouterError, RetriableRouterError
+from .tracing import TRACEPARENT, TRACESTATE, TracedDecision, header_text
 
 LOG = logging.getLogger("agent_router_client")
 TOPIC = "routing-decisions"
@@ -132,11 +133,11 @@ class DecisionListener:
                     key = record.key()
                     future = None if key is None else self._pending.get(key.decode("utf-8", "replace"))
                     if future is not None:
-                        self._deliver(future, key, record.value())
+                        self._deliver(future, key, record.value(), record.headers())
         except Exception:
             LOG.exception("decision listener stopped; pending calls fall back at their deadline")
 
-    def _deliver(self, future: "Future[Any]", key: bytes, value: bytes) -> None:
+    def _deliver(self, future: "Future[Any]", key: bytes, value: bytes, headers: Optional[list] = None) -> None:
         try:
             decision = self._decode(value)
         except PermanentRouterError as e:
@@ -145,7 +146,8 @@ class DecisionListener:
             error.__cause__ = e
             settle(future, error=error)
             return
-        settle(future, decision)
+        # The router's trace context (its routing span) comes back in the decision's headers.
+        settle(future, TracedDecision(decision, header_text(headers, TRACEPARENT), header_text(headers, TRACESTATE)))
 
     def close(self) -> None:
         self._running = False

@@ -19,8 +19,8 @@ public final class LearnerReplay {
 
     public enum Feedback { CHOSEN, BOTH }
 
-    /** One replayed decision with what the stage calibration needs. */
-    public record Step(ReplayMetrics.Decision decision, int stage) {}
+    /** One replayed decision with what the stage calibration needs: its stage, and whether it may go cheap at all. */
+    public record Step(ReplayMetrics.Decision decision, int stage, boolean mayGoCheap) {}
 
     /**
      * @param learning false: the prior with the stage-0 threshold for every query and no probes (learning off)
@@ -31,9 +31,9 @@ public final class LearnerReplay {
         for (ReplayNamespace ns : namespaces) {
             NamespaceOutcomes state = new NamespaceOutcomes();
             for (int pos = 0; pos < ns.size(); pos++) {
-                NamespaceLearner.Decision d = NamespaceLearner.decide(settings, ns.prior()[pos], learning ? state : null,
+                NamespaceLearner.Decision d = NamespaceLearner.decide(settings, 0, ns.prior()[pos], learning ? state : null,
                         ns.queryIds()[pos]);
-                boolean probe = learning && d.probe();
+                boolean probe = d.probe();
                 boolean strong = d.strong();
                 double w = ns.weak()[pos];
                 double s = ns.strong()[pos];
@@ -45,7 +45,8 @@ public final class LearnerReplay {
                         + (probe ? (strong ? ns.weakCost()[pos] : ns.strongCost()[pos]) : 0);
                 boolean needs = s >= goodAt && w < goodAt;
                 out.add(new Step(new ReplayMetrics.Decision(ns.name(), pos, ns.rows()[pos], strong, probe, d.pStrong(),
-                        cost, ns.strongCost()[pos], w >= goodAt ? 1 : 0, s >= goodAt ? 1 : 0, needs), d.stage()));
+                        cost, ns.strongCost()[pos], w >= goodAt ? 1 : 0, s >= goodAt ? 1 : 0, needs), d.stage(),
+                        NamespaceLearner.mayGoCheap(settings, ns.queryIds()[pos])));
             }
         }
         return out;
@@ -55,23 +56,33 @@ public final class LearnerReplay {
      * Stage thresholds from replays of calibration namespaces (never the evaluated ones): per stage, the largest
      * threshold whose pooled violation rate over the calibration replays' decisions in that stage is at most
      * {@code targetAlpha}. The decisions of a stage depend on the thresholds before it (what was routed where
-     * decides what was seen), so the fit is repeated {@code rounds} times, starting from the prior's threshold.
+     * decides what was seen), so the fit is repeated {@code rounds} times, starting from the prior's threshold. A
+     * stage that fewer than {@code minNamespaces} calibration namespaces reach keeps the threshold of the stage
+     * before it: a threshold fitted on two or three namespaces says more about them than about a new one.
      */
     public static LearnerSettings calibrate(List<ReplayNamespace> calibration, LearnerSettings start, double targetAlpha,
-                                            Feedback feedback, int rounds, double goodAt) {
+                                            Feedback feedback, int rounds, int minNamespaces, double goodAt) {
         LearnerSettings s = start;
         for (int r = 0; r < rounds; r++) {
             List<Step> steps = run(calibration, s, feedback, true, goodAt);
-            Map<Integer, List<ReplayMetrics.Decision>> byStage = new HashMap<>();
-            for (Step st : steps) byStage.computeIfAbsent(st.stage(), k -> new ArrayList<>()).add(st.decision());
-            double[] t = s.cheapBelow().clone();
+            Map<Integer, List<Step>> byStage = new HashMap<>();
+            for (Step st : steps) byStage.computeIfAbsent(st.stage(), k -> new ArrayList<>()).add(st);
+            double[] t = s.cheapBelow()[0].clone();
             for (int stage = 0; stage < t.length; stage++) {
-                List<ReplayMetrics.Decision> ds = byStage.get(stage);
-                if (ds == null || ds.isEmpty()) {
-                    t[stage] = stage == 0 ? 0 : t[stage - 1];  // no namespace got that far: keep the last stage's
+                List<Step> ds = byStage.get(stage);
+                long reached = ds == null ? 0 : ds.stream().map(x -> x.decision().namespace()).distinct().count();
+                if (reached < Math.max(1, minNamespaces)) {
+                    t[stage] = stage == 0 ? 0 : t[stage - 1];  // too few namespaces got that far: keep the last stage's
                     continue;
                 }
-                t[stage] = pooledThreshold(ds, targetAlpha);
+                // Only the queries that may go cheap can: the threshold spends the stage's allowance on them.
+                List<ReplayMetrics.Decision> cheapable = new ArrayList<>();
+                int needs = 0;
+                for (Step x : ds) {
+                    if (x.decision().needsStrong()) needs++;
+                    if (x.mayGoCheap()) cheapable.add(x.decision());
+                }
+                t[stage] = Math.min(1.0, pooledThreshold(cheapable, targetAlpha * needs));
             }
             s = s.withThresholds(t);
         }
@@ -87,14 +98,14 @@ public final class LearnerReplay {
                 ds.add(new ReplayMetrics.Decision(ns.name(), i, ns.rows()[i], true, false, ns.prior()[i], 0, 0, 0, 0, needs));
             }
         }
-        return pooledThreshold(ds, targetAlpha);
+        return Math.min(1.0, pooledThreshold(ds, targetAlpha * ds.stream().filter(ReplayMetrics.Decision::needsStrong).count()));
     }
 
     /**
-     * The largest lambda such that the queries with p_strong below it hold at most {@code alpha} of the
-     * strong-needed queries (0: never cheap).
+     * The largest lambda such that the queries with p_strong below it hold at most {@code allowed} strong-needed
+     * queries (0: never cheap).
      */
-    static double pooledThreshold(List<ReplayMetrics.Decision> ds, double alpha) {
+    static double pooledThreshold(List<ReplayMetrics.Decision> ds, double allowed) {
         double[] p = new double[ds.size()];
         boolean[] needs = new boolean[ds.size()];
         int total = 0;
@@ -103,11 +114,11 @@ public final class LearnerReplay {
             needs[i] = ds.get(i).needsStrong();
             if (needs[i]) total++;
         }
+        if (p.length == 0) return 0.0;
         if (total == 0) return 1.0;
         Integer[] order = new Integer[p.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
         java.util.Arrays.sort(order, (a, b) -> Double.compare(p[a], p[b]));
-        double allowed = alpha * total;
         int below = 0;
         int i = 0;
         while (i < order.length) {

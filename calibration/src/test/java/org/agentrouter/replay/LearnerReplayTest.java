@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.agentrouter.learning.LearnerSettings;
+import org.agentrouter.learning.SharedPrior;
 import org.junit.jupiter.api.Test;
 
 class LearnerReplayTest {
@@ -39,7 +40,7 @@ class LearnerReplayTest {
             // p = i / 100; every fifth query needed the strong model: 20 of them
             ds.add(new ReplayMetrics.Decision("n", i, i, true, false, i / 100.0, 0, 0, 0, 1, i % 5 == 0));
         }
-        double t = LearnerReplay.pooledThreshold(ds, 0.1); // 2 of 20 may go cheap: p = 0.00 and 0.05, not 0.10
+        double t = LearnerReplay.pooledThreshold(ds, 0.1 * 20); // 2 of 20 may go cheap: p = 0.00 and 0.05, not 0.10
         assertEquals(0.10, t, 1e-12);
         int below = 0;
         for (ReplayMetrics.Decision d : ds) if (d.pStrong() < t && d.needsStrong()) below++;
@@ -52,10 +53,10 @@ class LearnerReplayTest {
         for (int i = 0; i < 40; i++) calibration.add(namespace("cal" + i, 300, i % 2 == 0 ? 0.03 : 0.4, i));
         double[] start = new double[STAGES.length];
         java.util.Arrays.fill(start, 0.0);
-        LearnerSettings s = new LearnerSettings(20, 0.3, 0.5, STAGES, start, 1.0, 50, 1);
-        LearnerSettings fitted = LearnerReplay.calibrate(calibration, s, 0.1, LearnerReplay.Feedback.CHOSEN, 3, 0.5);
+        LearnerSettings s = LearnerSettings.single(SharedPrior.constant(0.2), 20, 0.3, 0.5, STAGES, 0.1, start, 1.0, 1.0, 50, 1);
+        LearnerSettings fitted = LearnerReplay.calibrate(calibration, s, 0.1, LearnerReplay.Feedback.CHOSEN, 3, 1, 0.5);
         // the prior says nothing: the first stage cannot tell the namespaces apart and must not go cheap
-        assertTrue(fitted.cheapBelow()[0] <= 0.2, "stage 0 threshold " + fitted.cheapBelow()[0]);
+        assertTrue(fitted.cheapBelow()[0][0] <= 0.2, "stage 0 threshold " + fitted.cheapBelow()[0][0]);
 
         List<LearnerReplay.Step> easy = LearnerReplay.run(List.of(namespace("easy", 300, 0.03, 99)), fitted,
                 LearnerReplay.Feedback.CHOSEN, true, 0.5);
@@ -86,5 +87,20 @@ class LearnerReplayTest {
         assertEquals(3, s.needsStrong());
         assertEquals(1 - (0.01 + 1.01 + 1.01 + 1) / 4, s.costSaved(), 1e-12);
         assertEquals(0.5, s.probeShare(), 1e-12);
+    }
+
+    @Test
+    void theMarginLooksAtSetsOfNamespacesNotAtTheAverage() {
+        List<int[]> same = new ArrayList<>();
+        for (int i = 0; i < 10; i++) same.add(new int[] {1, 10});
+        assertEquals(0.1, LearnerFit.subsetQuantile(same, 3, 0.9, 2000, 1), 1e-12);
+        // one namespace in ten carries every violation: the average is 0.1, a set of one is 0 or 1
+        List<int[]> oneBad = new ArrayList<>();
+        for (int i = 0; i < 9; i++) oneBad.add(new int[] {0, 10});
+        oneBad.add(new int[] {10, 10});
+        assertEquals(0.0, LearnerFit.subsetQuantile(oneBad, 1, 0.5, 2000, 1), 1e-12);
+        assertEquals(1.0, LearnerFit.subsetQuantile(oneBad, 1, 0.95, 2000, 1), 1e-12);
+        // sets of all ten are the whole pool: the pooled rate
+        assertEquals(0.1, LearnerFit.subsetQuantile(oneBad, 10, 0.95, 200, 1), 1e-12);
     }
 }

@@ -15,7 +15,9 @@ import java.util.zip.ZipFile;
  * the router's own code (that arrives in the submitted job jar) and minus the Kafka connector. The connector
  * must not be there: {@code org.apache.flink.*} classes always load parent-first, so a connector on the
  * cluster classpath would link against the cluster's kafka-clients while the job's own deserializers link
- * against the job jar's copy, a loader-constraint violation at the first record.
+ * against the job jar's copy, a loader-constraint violation at the first record. Nor OpenTelemetry (the job jar brings
+ * its own, as a distribution's lib/ has none): the context API finds its storage through the ServiceLoader, which would
+ * also see providers of a second copy on the cluster classpath (the test SDK's, for one) and fail as "not a subtype".
  */
 final class ClusterClasspath {
     private static final String OWN_PACKAGE = "org/agentrouter/";
@@ -34,7 +36,7 @@ final class ClusterClasspath {
             if (entry.isBlank()) continue;
             Path path = Path.of(entry);
             String name = path.getFileName().toString();
-            if (name.startsWith("flink-connector-kafka") || containsRouterCode(path)) continue;
+            if (name.startsWith("flink-connector-kafka") || name.startsWith("opentelemetry-") || containsRouterCode(path)) continue;
             kept.add(entry);
         }
         return String.join(File.pathSeparator, kept);

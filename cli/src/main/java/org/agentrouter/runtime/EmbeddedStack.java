@@ -52,15 +52,20 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** Starts broker, topics and store, then the job; returns once the job is submitted. */
     public static EmbeddedStack start(Path dir) throws Exception {
-        return start(dir, false);
+        return start(dir, false, o -> { });
+    }
+
+    /** The same with the job's options adjusted first (tracing, for one). */
+    public static EmbeddedStack start(Path dir, java.util.function.Consumer<JobOptions> adjust) throws Exception {
+        return start(dir, false, adjust);
     }
 
     /** The same on a SASL/SCRAM broker with ACLs: the job as principal {@code router}, see {@link #agentProperties()}. */
     public static EmbeddedStack startAuthenticated(Path dir) throws Exception {
-        return start(dir, true);
+        return start(dir, true, o -> { });
     }
 
-    private static EmbeddedStack start(Path dir, boolean authenticated) throws Exception {
+    private static EmbeddedStack start(Path dir, boolean authenticated, java.util.function.Consumer<JobOptions> adjust) throws Exception {
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0, authenticated ? scramUsers() : null);
         try {
             // The broker's super user (PLAINTEXT on a plain broker) creates topics and ACLs and publishes memories.
@@ -68,6 +73,7 @@ public final class EmbeddedStack implements AutoCloseable {
             JobOptions options = new JobOptions();
             options.checkpointIntervalMs = 1000;
             options.parallelism = 1;
+            adjust.accept(options);
             Path agentProperties = null;
             if (authenticated) {
                 List<AclBinding> acls = new ArrayList<>(RouterAcls.job("User:router", options.groupId));
@@ -153,31 +159,49 @@ public final class EmbeddedStack implements AutoCloseable {
     /**
      * Runs the stack until stdin closes (the parent process ended or closed the pipe). Lines on stdin
      * control the job: {@code cancel-job} and {@code start-job}, each answered with {@code OK <line>}
-     * or {@code ERROR <message>} on stdout.
+     * or {@code ERROR <message>} on stdout. With {@code --traces} the job traces every query (parent-based: an agent's
+     * unsampled traceparent is still followed) to an {@link OtlpTraceReceiver} in this process, and {@code spans TRACE_ID}
+     * prints that trace's spans so far, one {@code SPAN <json>} line each, before its {@code OK}.
      */
     public static void main(String[] args) throws Exception {
         List<String> arguments = List.of(args);
         boolean authenticated = arguments.contains("--authenticated");
+        OtlpTraceReceiver traces = arguments.contains("--traces") ? OtlpTraceReceiver.start() : null;
         List<String> dirs = arguments.stream().filter(a -> !a.startsWith("--")).toList();
         Path dir = !dirs.isEmpty() ? Path.of(dirs.get(0)) : Files.createTempDirectory("embedded-stack");
-        try (EmbeddedStack stack = EmbeddedStack.start(dir, authenticated)) {
+        java.util.function.Consumer<JobOptions> tracing = o -> {
+            if (traces == null) return;
+            o.otlpEndpoint = traces.endpoint();
+            o.traceSampling = 1.0;
+        };
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (EmbeddedStack stack = EmbeddedStack.start(dir, authenticated, tracing)) {
             if (authenticated) System.out.println("AGENT_PROPERTIES=" + stack.agentProperties().toAbsolutePath());
             System.out.println("BOOTSTRAP=" + stack.bootstrap());
             System.out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String command = line.trim();
                 try {
-                    switch (line.trim()) {
-                        case "cancel-job" -> stack.cancelJob();
-                        case "start-job" -> stack.startJob();
-                        default -> throw new IllegalArgumentException("unknown command: " + line);
+                    if (command.startsWith("spans ") && traces != null) {
+                        for (OtlpTraceReceiver.ReceivedSpan span : traces.trace(command.substring(6).trim())) {
+                            System.out.println("SPAN " + json.writeValueAsString(span));
+                        }
+                    } else {
+                        switch (command) {
+                            case "cancel-job" -> stack.cancelJob();
+                            case "start-job" -> stack.startJob();
+                            default -> throw new IllegalArgumentException("unknown command: " + line);
+                        }
                     }
-                    System.out.println("OK " + line.trim());
+                    System.out.println("OK " + command);
                 } catch (Exception e) {
                     System.out.println("ERROR " + e.getMessage());
                 }
                 System.out.flush();
             }
+        } finally {
+            if (traces != null) traces.close();
         }
         System.exit(0);
     }

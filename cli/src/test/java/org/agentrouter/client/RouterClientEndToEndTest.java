@@ -1,9 +1,22 @@
 package org.agentrouter.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +57,8 @@ class RouterClientEndToEndTest {
 
     @BeforeAll
     void start() throws Exception {
-        stack = EmbeddedStack.start(dir);
+        // The job traces to the in-memory exporter the test reads (the agent's sampled queries, 1% of the others).
+        stack = EmbeddedStack.start(dir, o -> o.spanExporterFactory = InMemorySpanExporterFactory.class.getName());
         client = RouterClient.builder(stack.bootstrap()).deadline(DEADLINE)
                 .breaker(5, Duration.ofSeconds(30), COOL_DOWN).build();
     }
@@ -120,6 +134,100 @@ class RouterClientEndToEndTest {
                 () -> client.route(noText).get());
         assertTrue(e.getCause() instanceof PermanentRouterException);
         assertTrue(!((RouterException) e.getCause()).retriable());
+    }
+
+    /**
+     * One trace from the agent's call through every stage of the job to the agent's LLM call: the client's PRODUCER span,
+     * the job's consume span as its child, a span per stage under that (embed only for the query without a vector), and
+     * the LLM call as a child of the job's routing step, whose context came back on the decision's headers. A query the
+     * agent chose not to sample gets no job span and its own context back unchanged.
+     */
+    @Test
+    void aSampledQueryIsOneTraceFromTheAgentThroughEveryStageToItsLlmCall() throws Exception {
+        InMemorySpanExporter agentSpans = InMemorySpanExporter.create();
+        Sampler[] sampler = {Sampler.alwaysOn()};
+        SdkTracerProvider provider = SdkTracerProvider.builder().setSampler(new Sampler() {
+            public SamplingResult shouldSample(io.opentelemetry.context.Context parent, String traceId, String name,
+                                               io.opentelemetry.api.trace.SpanKind kind, io.opentelemetry.api.common.Attributes a,
+                                               List<io.opentelemetry.sdk.trace.data.LinkData> links) {
+                return sampler[0].shouldSample(parent, traceId, name, kind, a, links);
+            }
+
+            public String getDescription() {
+                return "switchable";
+            }
+        }).addSpanProcessor(SimpleSpanProcessor.create(agentSpans)).build();
+        OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(provider).build();
+        try (RouterClient traced = RouterClient.builder(stack.bootstrap()).deadline(DEADLINE).openTelemetry(sdk).build()) {
+            Tracer agent = sdk.getTracer("test-agent");
+            AgentQuery withVector = query();
+            AgentQuery textOnly = AgentQuery.newBuilder(query()).setEmbedding(null).build();
+            for (AgentQuery q : List.of(withVector, textOnly)) {
+                TracedDecision routed = traced.routeTraced(q, Duration.ofSeconds(40)).get();
+                assertEquals(FallbackLevel.NONE, routed.decision().getFallbackLevel(), routed.decision().getFallbackReason());
+                Span llm = agent.spanBuilder("chat " + routed.decision().getModel()).setSpanKind(SpanKind.CLIENT)
+                        .setParent(routed.context()).startSpan();
+                llm.end();
+                SpanData client = only(agentSpans.getFinishedSpanItems(), s -> s.getName().equals("route")
+                        && q.getQueryId().equals(s.getAttributes().get(AttributeKey.stringKey("messaging.message.id"))));
+                assertEquals(SpanKind.PRODUCER, client.getKind());
+                String trace = client.getTraceId();
+                List<SpanData> job = awaitJobSpans(trace, q.getEmbedding() == null ? 6 : 5);
+                SpanData consume = only(job, s -> s.getName().equals("process agent-queries"));
+                assertEquals(SpanKind.CONSUMER, consume.getKind());
+                assertEquals(client.getSpanId(), consume.getParentSpanId(), "the job's consume span is the agent's span's child");
+                assertEquals(q.getQueryId(), consume.getAttributes().get(AttributeKey.stringKey("messaging.message.id")));
+                List<String> stages = q.getEmbedding() == null ? List.of("decode", "embed", "retrieve", "score", "route")
+                        : List.of("decode", "retrieve", "score", "route");
+                for (String stage : stages) {
+                    SpanData span = only(job, s -> s.getName().equals(stage) && s.getKind() == SpanKind.INTERNAL);
+                    assertEquals(consume.getSpanId(), span.getParentSpanId(), stage + " is a child of the consume span");
+                }
+                assertEquals(q.getEmbedding() == null ? 1 : 0, job.stream().filter(s -> s.getName().equals("embed")).count());
+                SpanData route = only(job, s -> s.getName().equals("route") && s.getKind() == SpanKind.INTERNAL);
+                assertEquals(routed.decision().getRoute(), route.getAttributes().get(AttributeKey.stringKey("agent_router.route")));
+                assertEquals(route.getSpanId(), routed.spanContext().getSpanId(), "the decision carries the routing span");
+                SpanData llmData = only(agentSpans.getFinishedSpanItems(), s -> s.getSpanId().equals(llm.getSpanContext().getSpanId()));
+                assertEquals(trace, llmData.getTraceId());
+                assertEquals(route.getSpanId(), llmData.getParentSpanId(), "the LLM call continues from the routing step");
+                for (SpanData s : job) {
+                    s.getAttributes().forEach((k, v) -> assertFalse(String.valueOf(v).contains(q.getText()), "query text in " + k));
+                }
+            }
+
+            // The agent does not sample this one: the job records nothing and hands the agent's own context back.
+            sampler[0] = Sampler.alwaysOff();
+            AgentQuery unsampled = query();
+            TracedDecision routed = traced.routeTraced(unsampled, Duration.ofSeconds(20)).get();
+            assertEquals(FallbackLevel.NONE, routed.decision().getFallbackLevel());
+            SpanContext back = routed.spanContext();
+            assertTrue(back.isValid() && !back.isSampled(), "the unsampled context came back: " + routed.traceparent());
+            Thread.sleep(2_000); // a job span would have been exported by now (export delay 1 s)
+            assertEquals(List.of(), spansOf(back.getTraceId()), "no job span for an unsampled query");
+        } finally {
+            provider.close();
+        }
+    }
+
+    private static List<SpanData> spansOf(String traceId) {
+        return InMemorySpanExporterFactory.SPANS.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
+    }
+
+    private static List<SpanData> awaitJobSpans(String traceId, int count) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<SpanData> spans = spansOf(traceId);
+        while (spans.size() < count && System.nanoTime() < until) {
+            Thread.sleep(100);
+            spans = spansOf(traceId);
+        }
+        assertEquals(count, spans.size(), "the job's spans of trace " + traceId + ": " + spans);
+        return spans;
+    }
+
+    private static SpanData only(List<SpanData> spans, java.util.function.Predicate<SpanData> which) {
+        List<SpanData> found = spans.stream().filter(which).toList();
+        assertEquals(1, found.size(), "exactly one such span among " + spans);
+        return found.get(0);
     }
 
     private AgentQuery query() {

@@ -26,6 +26,7 @@ final class DecisionCollector implements AutoCloseable {
     private final Map<String, Integer> counts = new ConcurrentHashMap<>();
     private final Map<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
     private final Map<String, Boolean> servedWithMemory = new ConcurrentHashMap<>();
+    private final Map<String, String> traceparents = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
     private final AtomicLong recordsRead = new AtomicLong();
@@ -58,6 +59,8 @@ final class DecisionCollector implements AutoCloseable {
                     counts.merge(id, 1, Integer::sum);
                     firstSeenNanos.putIfAbsent(id, now);
                     servedWithMemory.put(id, !d.getContext().isEmpty() && d.getFallbackLevel() == FallbackLevel.NONE);
+                    var traceparent = r.headers().lastHeader("traceparent");
+                    if (traceparent != null) traceparents.put(id, new String(traceparent.value(), java.nio.charset.StandardCharsets.US_ASCII));
                 }
             }
         } catch (Exception e) {
@@ -82,6 +85,16 @@ final class DecisionCollector implements AutoCloseable {
     /** Query id to whether its (last) decision came from the scorer with memory context, not from a fallback. */
     Map<String, Boolean> servedWithMemory() {
         return servedWithMemory;
+    }
+
+    /** Query id to the traceparent header of its (last) decision, for queries whose decision had one. */
+    Map<String, String> traceparents() {
+        return traceparents;
+    }
+
+    /** When (System.nanoTime) the query's first decision was seen; null when none yet. */
+    Long firstSeenNanos(String queryId) {
+        return firstSeenNanos.get(queryId);
     }
 
     /** The earliest arrival (System.nanoTime) of a decision first seen after {@code afterNanos}; -1 when none yet. */

@@ -1,6 +1,8 @@
 package org.agentrouter.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -53,6 +55,8 @@ class TaskManagerFailureIT {
     private static final Path JOB_JAR = TestCluster.JOB_JAR;
 
     private TestCluster cluster;
+    /** The agent's spans here, the TaskManagers' over OTLP to a receiver here: one query in 10 is traced. */
+    private QueryTraces traces;
     // What the current run observed and when (seconds from the kill), printed by every diagnosis.
     private final List<String> timeline = Collections.synchronizedList(new ArrayList<>());
     private volatile long killNanos;
@@ -61,11 +65,13 @@ class TaskManagerFailureIT {
     @BeforeAll
     void startCluster() throws Exception {
         cluster = TestCluster.start(RUN_DIR, 200);
+        traces = new QueryTraces(10);
     }
 
     @AfterAll
     void stopCluster() {
         if (cluster != null) cluster.close();
+        if (traces != null) traces.close();
     }
 
     // At-least-once runs first: a cancelled exactly-once job can leave a transaction open on routing-decisions
@@ -96,6 +102,7 @@ class TaskManagerFailureIT {
         options.checkpointIntervalMs = 1000;
         options.guarantee = guarantee;
         options.groupId = group;
+        options.otlpEndpoint = traces.receiver.endpoint();
         String jobId = ClusterJobSubmitter.submit(cluster.rest.address(), cluster.bootstrap, options, JOB_JAR).toString();
         try {
             return runAndKill(guarantee, jobId);
@@ -143,6 +150,7 @@ class TaskManagerFailureIT {
             await("a decision for each of " + expected.size() + " queries",
                     () -> decisions.counts().keySet().containsAll(expected));
             mark("every query decided");
+            checkTraces(prefix, decisions, runningNanos);
             // Late duplicates (at-least-once replay) arrive with the rest; give stragglers a moment.
             Thread.sleep(2_000);
             cluster.rest.cancel(jobId);
@@ -161,12 +169,36 @@ class TaskManagerFailureIT {
         }
     }
 
+    /**
+     * Traces across the failover. The trace context is never lost: every traced query's decision carries its agent's
+     * trace. And each traced query first decided 3 s or more after the kill (so by live TaskManagers: the spans a killed
+     * one had not exported yet are gone, as with any tracer) has a whole trace: the agent's span, the consume span and
+     * every stage span under it, the LLM call under the routing span. Some of them were sent while the job was down:
+     * their traces span the failover.
+     */
+    private void checkTraces(String prefix, DecisionCollector decisions, long runningNanos) throws Exception {
+        List<String> traced = traces.tracedQueries().stream().filter(id -> id.startsWith(prefix)).sorted().toList();
+        for (String id : traced) {
+            String header = decisions.traceparents().get(id);
+            assertTrue(header != null && header.contains(traces.agentTraceId(id)), "decision of " + id + " continues its trace: " + header);
+        }
+        long afterKill = killNanos + 3_000_000_000L;
+        List<String> recovered = traced.stream().filter(id -> decisions.firstSeenNanos(id) > afterKill).toList();
+        assertFalse(recovered.isEmpty(), "traced queries decided after the kill");
+        long acrossFailover = recovered.stream().filter(id -> traces.sentNanos(id) > killNanos && traces.sentNanos(id) < runningNanos).count();
+        assertTrue(acrossFailover > 0, "a traced query sent while the job was down, decided by the recovered job");
+        await("a whole trace for each of " + recovered.size() + " traced queries decided by the recovered job",
+                () -> recovered.stream().allMatch(id -> traces.problem(id, decisions.traceparents().get(id)) == null));
+        mark("traces whole: " + recovered.size() + " traced queries decided after the kill, " + acrossFailover
+                + " of them sent while the job was down; " + traces.receiver.describe());
+    }
+
     private void mark(String event) {
         timeline.add(String.format("%+.1f s %s", (System.nanoTime() - killNanos) / 1e9, event));
     }
 
     private void produce(String prefix, List<String> sent) {
-        TestCluster.produceSteadily(cluster.producer, cluster.store, prefix, QUERIES_PER_SECOND, STREAM_SECONDS, sent);
+        TestCluster.produceSteadily(cluster.producer, cluster.store, prefix, QUERIES_PER_SECOND, STREAM_SECONDS, sent, traces);
     }
 
     /** When the JobManager recorded the failure (from the job's exception history), in ms after the kill; -1 if unknown. */
@@ -229,6 +261,7 @@ class TaskManagerFailureIT {
         }
         DecisionCollector current = collector;
         if (current != null) out.append("  ").append(current.describe()).append('\n');
+        if (traces != null) out.append("  traces: ").append(traces.receiver.describe()).append('\n');
         try {
             for (ClusterProcess p : cluster.local.processes()) out.append("  process ").append(p.name()).append(p.isAlive() ? " alive" : " dead").append('\n');
             out.append("  overview ").append(cluster.rest.overview()).append('\n');

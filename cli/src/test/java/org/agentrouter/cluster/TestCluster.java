@@ -109,6 +109,12 @@ final class TestCluster implements AutoCloseable {
      */
     static void produceSteadily(KafkaProducer<String, byte[]> producer, TestStore store, String prefix,
                                 int perSecond, int seconds, List<String> sent) {
+        produceSteadily(producer, store, prefix, perSecond, seconds, sent, null);
+    }
+
+    /** {@link #produceSteadily}; {@code traces} (may be null) puts a traceparent on some queries and times their send span. */
+    static void produceSteadily(KafkaProducer<String, byte[]> producer, TestStore store, String prefix,
+                                int perSecond, int seconds, List<String> sent, QueryTraces traces) {
         long start = System.nanoTime();
         for (int i = 0; i < perSecond * seconds; i++) {
             long wait = start + i * 1_000_000_000L / perSecond - System.nanoTime();
@@ -121,11 +127,14 @@ final class TestCluster implements AutoCloseable {
                 }
             }
             var q = store.query(prefix + i);
+            var record = new ProducerRecord<>(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q));
+            Runnable acknowledged = traces == null ? () -> { } : traces.beforeSend(record, q.getQueryId(), i);
             try {
-                producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, q.getNamespace(), AvroWire.QUERY.encode(q))).get();
+                producer.send(record).get();
             } catch (Exception e) {
                 throw new IllegalStateException("could not send query " + i, e);
             }
+            acknowledged.run();
             sent.add(q.getQueryId());
         }
     }

@@ -145,6 +145,64 @@ class RoutingJobEndToEndTest {
         assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
     }
 
+    /**
+     * Issue 21's live defect: a namespace without memories used to be decided on the model's answer to an empty
+     * candidate set (p_strong 0.50, below the alpha 0.1 threshold), so all its queries went cheap. Now the shared
+     * prior decides them against the stage-0 threshold of the bundled learner settings. Replays one hard MMLU subject
+     * (college_computer_science: 33 of its 100 questions need the strong model) as a new namespace through the job,
+     * text only (the job embeds): every decision is cold, and at most alpha of the strong-needed questions go cheap.
+     * The bundled prior was fitted on all subjects, this one included; the held-out figures are the replay's
+     * (BENCHMARKS.md, "Learning per namespace"). Without the data, plain queries of a new namespace are checked.
+     */
+    @Test
+    void aNamespaceWithoutMemoriesIsRoutedByTheSharedPriorNotSentCheap() throws Exception {
+        String ns = "agent-new";
+        java.nio.file.Path csv = org.agentrouter.cli.options.DataPaths.mmlu().resolve("mmlu_college_computer_science.csv");
+        List<String> texts = new ArrayList<>();
+        List<Boolean> needsStrong = new ArrayList<>();
+        if (java.nio.file.Files.isRegularFile(csv)) {
+            org.agentrouter.eval.OutcomeTable t = org.agentrouter.eval.OutcomeTable.load(csv, "prompt",
+                    "mistralai/Mixtral-8x7B-Instruct-v0.1", "gpt-4-1106-preview");
+            for (int i = 0; i < t.size(); i++) {
+                texts.add(t.prompt(i));
+                needsStrong.add(t.strong(i) >= 0.5 && t.weak(i) < 0.5);
+            }
+        } else {
+            for (int i = 0; i < 30; i++) texts.add("How do I rotate the API keys of service " + i + "?");
+        }
+        Map<String, Integer> rowOf = new HashMap<>();
+        for (int i = 0; i < texts.size(); i++) {
+            AgentQuery q = AgentQuery.newBuilder().setQueryId("cold-" + i).setNamespace(ns).setUserId("u1")
+                    .setText(texts.get(i)).setEventTimeMs(System.currentTimeMillis()).setContextK(5).build();
+            io.send(Topics.AGENT_QUERIES, ns, AvroWire.QUERY.encode(q));
+            rowOf.put(q.getQueryId(), i);
+        }
+        List<RoutingDecision> decisions = decodeAll(io.readUntil(Topics.ROUTING_DECISIONS,
+                got -> countIds(got, rowOf.keySet()) >= rowOf.size(), WAIT)).stream()
+                .filter(d -> rowOf.containsKey(d.getQueryId())).toList();
+        assertEquals(rowOf.size(), decisions.size());
+        double threshold = org.agentrouter.learning.LearnerFiles.bundled().settings().cheapBelow()[0][0];
+        int cheap = 0, needs = 0, violations = 0;
+        for (RoutingDecision d : decisions) {
+            assertEquals(0, d.getCandidatesConsidered());
+            assertTrue(d.getFallbackReason().contains("cold start: shared prior"), d.getFallbackReason());
+            assertTrue(d.getPStrong() > 0 && d.getPStrong() < 1);
+            if (d.getRoute().equals("cheap")) {
+                cheap++;
+                assertTrue(d.getPStrong() < threshold, "cheap only below the stage-0 threshold: " + d.getPStrong());
+            }
+            if (!needsStrong.isEmpty() && needsStrong.get(rowOf.get(d.getQueryId()))) {
+                needs++;
+                if (d.getRoute().equals("cheap")) violations++;
+            }
+        }
+        assertTrue(cheap < decisions.size(), "not every query of a new namespace goes cheap");
+        if (!needsStrong.isEmpty()) {
+            assertTrue(needs >= 30, "the subject has its strong-needed questions: " + needs);
+            assertTrue(violations <= 0.1 * needs, violations + " of " + needs + " strong-needed questions went cheap");
+        }
+    }
+
     @Test
     void aNewModelReleaseRollsInMidStreamWithoutLosingAQuery() throws Exception {
         ModelRelease bundled = ModelReleases.fromClasspath("models/default");

@@ -72,11 +72,36 @@ public class JobOptions {
     @Option(names = "--bundled-model", description = "classpath directory of the release served until one arrives on router-models (default: ${DEFAULT-VALUE})")
     public String bundledModel = "models/default";
 
+    @Option(names = "--cold-start", description = "how a query of a namespace without memories is routed: bundled (the shared"
+            + " prior and thresholds shipped in operators' learner/default.json), a learner settings file written by"
+            + " `./router replay --write-learner`, or strong (default: ${DEFAULT-VALUE})")
+    public String coldStart = "bundled";
+
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
 
     @Mixin
     public KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "send traces of sampled queries over OTLP to this collector "
+            + "(Jaeger, Tempo, an OpenTelemetry Collector): http://HOST:4318 for http/protobuf, http://HOST:4317 for grpc. Default: the "
+            + "TaskManagers' OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT; with neither, the job traces nothing "
+            + "(a query's traceparent still goes on to its decision)")
+    public String otlpEndpoint;
+
+    @Option(names = "--otlp-protocol", description = "grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)")
+    public String otlpProtocol;
+
+    @Option(names = "--trace-sampling", description = "share of queries the job traces when the agent sent no sampled traceparent "
+            + "(head sampling at decode; a query with a traceparent follows its sampled flag); 0 turns tracing off (default: ${DEFAULT-VALUE})")
+    public double traceSampling = new org.agentrouter.tracing.TracingSettings().samplingRatio;
+
+    @Option(names = "--trace-service-name", description = "service.name of the job's spans (default: OTEL_SERVICE_NAME, else agent-router)")
+    public String traceServiceName;
+
+    @Option(names = "--span-exporter-factory", paramLabel = "CLASS", description = "a SpanExporterFactory class on the job's class path "
+            + "that exports the spans instead of OTLP (an exporter the deployment brings; the tests' in-memory one)")
+    public String spanExporterFactory;
 
     /** The job's Kafka at {@code bootstrap}, with {@code --kafka-properties} applied to all of its clients. */
     public KafkaConnection kafka(String bootstrap) {
@@ -176,6 +201,21 @@ public class JobOptions {
         }
     }
 
+    private org.agentrouter.learning.LearnerSettings coldStartSettings() {
+        switch (coldStart) {
+            case "bundled":
+                return org.agentrouter.learning.LearnerFiles.bundled().settings();
+            case "strong":
+                return null;
+            default:
+                try {
+                    return org.agentrouter.learning.LearnerFiles.read(Path.of(coldStart)).settings();
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("--cold-start " + coldStart + ": " + e.getMessage(), e);
+                }
+        }
+    }
+
     public RouterConfig routerConfig() {
         RouterConfig c = new RouterConfig();
         c.maxIndexedMemories = maxIndexedMemories;
@@ -193,6 +233,7 @@ public class JobOptions {
         c.sideBufferTimeoutMs = sideBufferTimeoutMs;
         c.embedder = embedder;
         c.bundledModel = bundledModel;
+        c.coldStart = coldStartSettings();
         c.rollout.autoRollback = autoRollback;
         c.rollout.windowMs = rolloutWindowMs;
         c.rollout.minDecisions = rolloutMinDecisions;
@@ -203,6 +244,11 @@ public class JobOptions {
         c.rollout.reportIntervalMs = rolloutReportIntervalMs;
         c.limits.maxRecordBytes = maxRecordBytes;
         c.limits.maxTextChars = maxTextChars;
+        c.tracing.endpoint = otlpEndpoint;
+        c.tracing.protocol = otlpProtocol;
+        c.tracing.samplingRatio = traceSampling;
+        c.tracing.serviceName = traceServiceName;
+        c.tracing.exporterFactory = spanExporterFactory;
         applyModelKeys(c);
         return c.validate();
     }

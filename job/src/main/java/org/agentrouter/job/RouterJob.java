@@ -119,9 +119,9 @@ public final class RouterJob {
                 .broadcast(CandidateScorer.MODEL_STATE);
 
         SingleOutputStreamOperator<QueryContext> decoded = raw
-                .process(new QueryDecoder(config.retrievalK, config.limits)).name("decode + validate").uid("decode");
+                .process(new QueryDecoder(config.retrievalK, config.limits, config.tracing)).name("decode + validate").uid("decode");
         SingleOutputStreamOperator<QueryContext> embedded = decoded
-                .process(new QueryEmbedder(MiniLmEmbedder.Variant.parse(config.embedder))).name("embed (MiniLM)").uid("embed");
+                .process(new QueryEmbedder(MiniLmEmbedder.Variant.parse(config.embedder), config.tracing)).name("embed (MiniLM)").uid("embed");
         // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
         SingleOutputStreamOperator<FeedbackOutcome> outcomes = side(side(env
                 .fromSource(endpoints.feedback(), WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source"))
@@ -138,7 +138,8 @@ public final class RouterJob {
                 .name("retrieve (memory state + index)").uid("retrieve");
         SingleOutputStreamOperator<QueryContext> scored = retrieved
                 .connect(releases)
-                .process(new CandidateScorer(config.bundledModel, config.scorerBreaker, config.modelKeys)).name("score (ONNX)").uid("score");
+                .process(new CandidateScorer(config.bundledModel, config.scorerBreaker, config.modelKeys, config.tracing))
+                .name("score (ONNX)").uid("score");
         SingleOutputStreamOperator<KafkaMessage> routed = scored
                 .process(new ConformalRouter(config)).name("route (conformal)").uid("route");
 

@@ -11,6 +11,10 @@ import org.agentrouter.schema.ModelEvent;
 import org.agentrouter.scoring.QueryScoring;
 import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.signing.TrustedModelKeys;
+import org.agentrouter.tracing.StageAttributes;
+import org.agentrouter.tracing.StageTracer;
+import org.agentrouter.tracing.TracingSettings;
+import io.opentelemetry.api.trace.Span;
 import org.agentrouter.wire.AvroWire;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -52,6 +56,9 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     private final String bundledModel;
     private final CircuitBreaker.Settings breakerSettings;
     private final TrustedModelKeys trustedKeys;
+    private final TracingSettings tracing;
+    /** Null when tracing is off. */
+    private transient StageTracer tracer;
     private transient CircuitBreaker breaker;
     private transient ModelSlots slots;
 
@@ -72,9 +79,15 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     }
 
     public CandidateScorer(String bundledModel, CircuitBreaker.Settings breakerSettings, TrustedModelKeys trustedKeys) {
+        this(bundledModel, breakerSettings, trustedKeys, null);
+    }
+
+    public CandidateScorer(String bundledModel, CircuitBreaker.Settings breakerSettings, TrustedModelKeys trustedKeys,
+                           TracingSettings tracing) {
         this.bundledModel = bundledModel;
         this.breakerSettings = breakerSettings;
         this.trustedKeys = trustedKeys;
+        this.tracing = tracing;
     }
 
     @Override
@@ -99,19 +112,43 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         if (bundledModel != null && !bundledModel.isEmpty()) {
             slots.serveBundled(bundledModel);
         }
+        tracer = StageTracer.open(tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
     }
 
     @Override
     public void processElement(QueryContext q, ReadOnlyContext ctx, Collector<QueryContext> out) throws Exception {
+        Span span = q.traced && tracer != null ? tracer.startStage(STAGE, q.traceparent, q.tracestate) : null;
         try {
-            score(q, ctx, out);
+            score(q, ctx, out, span);
         } catch (RuntimeException e) {
             internalErrors.inc();
             ctx.output(RouterOutputs.DEAD_LETTERS, DeadLetters.internalError(q, STAGE, e));
+            if (span != null) {
+                StageTracer.fail(span, "PROCESSING_ERROR", e.toString());
+                span.end();
+            }
         }
     }
 
-    private void score(QueryContext q, ReadOnlyContext ctx, Collector<QueryContext> out) throws Exception {
+    /** Ends the stage's span before the hand-over: a chained router runs inside collect(). */
+    private static void handOver(QueryContext q, Collector<QueryContext> out, Span span) {
+        if (span != null) {
+            Score s = q.score;
+            if (s.modelVersion != null) span.setAttribute(StageAttributes.MODEL_VERSION, s.modelVersion);
+            if (s.modelRole != null) span.setAttribute(StageAttributes.MODEL_ROLE, s.modelRole);
+            if (s.pStrong == s.pStrong) span.setAttribute(StageAttributes.P_STRONG, s.pStrong);
+            if (s.micros >= 0) span.setAttribute(StageAttributes.SCORING_MICROS, s.micros);
+            if (q.shadow != null) span.setAttribute(StageAttributes.SHADOW_VERSION, q.shadow.modelVersion);
+            if (s.failure != null) {
+                span.setAttribute(StageAttributes.SCORE_FAILURE, s.failure);
+                if (s.failed) StageTracer.fail(span, s.failureCause, s.failure);
+            }
+            span.end();
+        }
+        out.collect(q);
+    }
+
+    private void score(QueryContext q, ReadOnlyContext ctx, Collector<QueryContext> out, Span span) throws Exception {
         slots.sync(readOnly(ctx.getBroadcastState(MODEL_STATE)));
         ServedModel champion = slots.champion();
         if (q.probe != null) {
@@ -125,7 +162,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         if (model == null) {
             q.score.failure = "no model loaded";
             q.score.failureCause = FallbackCause.NO_MODEL;
-            out.collect(q);
+            handOver(q, out, span);
             return;
         }
         long start = System.nanoTime();
@@ -159,7 +196,7 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
         if (slots.challengerInShadow()) {
             scoreInShadow(slots.challenger(), q);
         }
-        out.collect(q);
+        handOver(q, out, span);
     }
 
     /** The challenger's score for the record only: the query's served score (the champion's) stays as it is. */
@@ -247,5 +284,6 @@ public class CandidateScorer extends BroadcastProcessFunction<QueryContext, byte
     @Override
     public void close() {
         if (slots != null) slots.close();
+        if (tracer != null) tracer.close();
     }
 }

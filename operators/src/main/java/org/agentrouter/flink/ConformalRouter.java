@@ -18,6 +18,11 @@ import org.agentrouter.schema.RouterHealth;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.schema.RoutingMetric;
 import org.agentrouter.wire.AvroWire;
+import org.agentrouter.tracing.StageAttributes;
+import org.agentrouter.tracing.StageTracer;
+import org.agentrouter.tracing.TraceParent;
+import org.agentrouter.tracing.TracingSettings;
+import io.opentelemetry.api.trace.Span;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -47,6 +52,10 @@ public class ConformalRouter extends ProcessFunction<QueryContext, KafkaMessage>
     private final int defaultRoute;
     private final int logSampleEvery;
     private final long healthIntervalMs;
+    private final org.agentrouter.learning.LearnerSettings coldStart;
+    private final TracingSettings tracing;
+    /** Null when tracing is off. */
+    private transient StageTracer tracer;
     private transient DecisionLog decisionLog;
 
     private transient RouteDecider decider;
@@ -80,12 +89,14 @@ public class ConformalRouter extends ProcessFunction<QueryContext, KafkaMessage>
         this.defaultRoute = config.defaultRouteIndex();
         this.logSampleEvery = config.decisionLogSampleEvery;
         this.healthIntervalMs = config.healthIntervalMs;
+        this.coldStart = config.coldStart;
         this.variantReportIntervalMs = config.rollout.reportIntervalMs;
+        this.tracing = config.tracing;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        decider = new RouteDecider(pricing, defaultAlpha, defaultRoute, QueryDecoder::nowMicros);
+        decider = new RouteDecider(pricing, defaultAlpha, defaultRoute, QueryDecoder::nowMicros, coldStart);
         decisionLog = new DecisionLog(logSampleEvery);
         metrics = getRuntimeContext().getMetricGroup().addGroup("router");
         byRoute = new HashMap<>();
@@ -117,26 +128,39 @@ public class ConformalRouter extends ProcessFunction<QueryContext, KafkaMessage>
         windowStartMs = System.currentTimeMillis();
         lastDecisionMs = -1;
         lastVariantReportMs = System.currentTimeMillis();
+        tracer = StageTracer.open(tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
     }
 
     @Override
     public void processElement(QueryContext q, Context ctx, Collector<KafkaMessage> out) {
+        Span span = q.traced && tracer != null ? tracer.startStage(STAGE, q.traceparent, q.tracestate) : null;
         try {
-            route(q, ctx, out);
+            route(q, ctx, out, span);
         } catch (RuntimeException e) {
             internalErrors.inc();
             ctx.output(RouterOutputs.DEAD_LETTERS, DeadLetters.internalError(q, STAGE, e));
+            if (span != null) StageTracer.fail(span, "PROCESSING_ERROR", e.toString());
+        } finally {
+            if (span != null) span.end();
         }
     }
 
-    private void route(QueryContext q, Context ctx, Collector<KafkaMessage> out) {
+    private void route(QueryContext q, Context ctx, Collector<KafkaMessage> out, Span span) {
         if (q.probe != null) {
             reportHealth(q.probe, ctx);
             reportVariants(System.currentTimeMillis(), ctx);
             return;
         }
         RoutingDecision d = decider.decide(q);
-        out.collect(new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d)));
+        // The decision carries the trace on: this stage's span when traced, else the agent's own context as it came.
+        KafkaMessage decision = new KafkaMessage(q.queryId, AvroWire.DECISION.encode(d));
+        if (span != null) {
+            decision.traced(TraceParent.format(span.getSpanContext()), q.tracestate);
+            describe(span, d);
+        } else {
+            decision.traced(q.traceparent, q.tracestate);
+        }
+        out.collect(decision);
         decisionLog.record(d, q.text);
 
         double cost = d.getEstimatedCostUsd();
@@ -176,6 +200,21 @@ public class ConformalRouter extends ProcessFunction<QueryContext, KafkaMessage>
         if (now - lastVariantReportMs >= variantReportIntervalMs) {
             reportVariants(now, ctx);
         }
+    }
+
+    private static void describe(Span span, RoutingDecision d) {
+        span.setAttribute(StageAttributes.ROUTE, d.getRoute());
+        span.setAttribute(StageAttributes.MODEL, d.getModel());
+        span.setAttribute(StageAttributes.FALLBACK_LEVEL, d.getFallbackLevel().name());
+        if (d.getFallbackLevel() != FallbackLevel.NONE && d.getFallbackReason() != null) {
+            span.setAttribute(StageAttributes.FALLBACK_REASON, d.getFallbackReason());
+        }
+        if (d.getModelVersion() != null) span.setAttribute(StageAttributes.MODEL_VERSION, d.getModelVersion());
+        span.setAttribute(StageAttributes.CONFIDENCE, d.getConfidence());
+        span.setAttribute(StageAttributes.ALPHA, d.getAlpha());
+        span.setAttribute(StageAttributes.PROCESSING_MICROS, d.getProcessingLatencyUs());
+        span.setAttribute(StageAttributes.COST_USD, d.getEstimatedCostUsd());
+        span.setAttribute(StageAttributes.CONTEXT_IDS, d.getContext().size());
     }
 
     /** What the shadow challenger would have decided: conformally with its own score and calibration. */
@@ -260,5 +299,6 @@ public class ConformalRouter extends ProcessFunction<QueryContext, KafkaMessage>
     @Override
     public void close() {
         if (decider != null) decider.close();
+        if (tracer != null) tracer.close();
     }
 }

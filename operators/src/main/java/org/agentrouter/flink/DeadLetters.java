@@ -45,6 +45,7 @@ final class DeadLetters {
 
     /** {@link #internalError} for a query past decoding (its original bytes are dropped after embedding). */
     static KafkaMessage internalError(org.agentrouter.query.QueryContext q, String stage, RuntimeException e) {
-        return internalError(q.original, q.sourceTopic, q.sourcePartition, q.sourceOffset, q.queryId, stage, e);
+        return internalError(q.original, q.sourceTopic, q.sourcePartition, q.sourceOffset, q.queryId, stage, e)
+                .traced(q.traceparent, q.tracestate);
     }
 }

@@ -8,11 +8,21 @@ package org.agentrouter.flink;
 public class KafkaMessage {
     public String key;
     public byte[] value;
+    /** W3C trace context for the record's headers (the decision's: its query's trace goes on); null: none. */
+    public String traceparent;
+    public String tracestate;
 
     public KafkaMessage() {}
 
     public KafkaMessage(String key, byte[] value) {
         this.key = key;
         this.value = value;
+    }
+
+    /** This message with the trace context headers {@code traceparent} and {@code tracestate} (either may be null). */
+    public KafkaMessage traced(String traceparent, String tracestate) {
+        this.traceparent = traceparent;
+        this.tracestate = tracestate;
+        return this;
     }
 }

@@ -13,6 +13,9 @@ import org.agentrouter.memory.MemoryLedger;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.routing.CircuitBreaker;
 import org.agentrouter.query.QueryContext;
+import org.agentrouter.tracing.StageAttributes;
+import org.agentrouter.tracing.StageTracer;
+import io.opentelemetry.api.trace.Span;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -93,6 +96,8 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
     /** Coarse passes that needed their fallback pass (LiveMemoryIndex#coarseFallbacks); the index's count last seen. */
     private transient Counter coarseFallbacks;
     private transient long coarseFallbacksSeen;
+    /** Null when tracing is off. */
+    private transient StageTracer tracer;
 
     public MemoryRetriever(RouterConfig config) {
         this.config = config;
@@ -134,6 +139,7 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         lexical = config.lexicalK > 0 ? LexicalIndex.forJob(config.lexicalRefreshMs) : null;
         retriever = lexical == null ? new CandidateRetriever(index, k)
                 : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK), k);
+        tracer = StageTracer.open(config.tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
     }
 
     /** The ledger's counts as this operator's metrics (names as before the ledger had its own class). */
@@ -166,6 +172,7 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         if (lexical != null) {
             lexical.close();
         }
+        if (tracer != null) tracer.close();
         super.close();
     }
 
@@ -173,15 +180,20 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
 
     @Override
     public void processElement1(QueryContext q, Context ctx, Collector<QueryContext> out) throws Exception {
+        Span span = q.traced && tracer != null ? tracer.startStage(STAGE, q.traceparent, q.tracestate) : null;
         try {
-            retrieve(q, ctx, out);
+            retrieve(q, ctx, out, span);
         } catch (RuntimeException e) {
             internalErrors.inc();
             ctx.output(RouterOutputs.DEAD_LETTERS, DeadLetters.internalError(q, STAGE, e));
+            if (span != null) {
+                StageTracer.fail(span, "PROCESSING_ERROR", e.toString());
+                span.end();
+            }
         }
     }
 
-    private void retrieve(QueryContext q, Context ctx, Collector<QueryContext> out) throws Exception {
+    private void retrieve(QueryContext q, Context ctx, Collector<QueryContext> out, Span span) throws Exception {
         if (q.probe != null) {
             memoriesIndexed = index.size();
             q.probe.storeReachable = notIndexed == 0;
@@ -235,6 +247,15 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         // Keeps the query's vector for its feedback.
         ledger.rememberQuery(ledgerState, q.queryId, q.embedding, q.text, q.sessionId, q.tags,
                 ctx.timerService().currentProcessingTime(), effects.at(ctx));
+        if (span != null) {
+            // Ended before the hand-over: a chained scorer runs inside collect().
+            span.setAttribute(StageAttributes.NAMESPACE, q.namespace);
+            span.setAttribute(StageAttributes.CANDIDATES, n);
+            span.setAttribute(StageAttributes.RETRIEVAL_BREAKER, breaker.state().name());
+            if (q.retrievalNote != null) span.setAttribute(StageAttributes.RETRIEVAL_NOTE, q.retrievalNote);
+            if (q.retrievalFailed) StageTracer.fail(span, "retrieval_failed", q.retrievalNote);
+            span.end();
+        }
         out.collect(q);
     }
 

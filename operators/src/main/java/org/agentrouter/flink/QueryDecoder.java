@@ -8,6 +8,11 @@ import org.agentrouter.intake.InputLimits;
 import org.agentrouter.intake.QueryIntake;
 import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.tracing.StageAttributes;
+import org.agentrouter.tracing.StageTracer;
+import org.agentrouter.tracing.TraceParent;
+import org.agentrouter.tracing.TracingSettings;
+import io.opentelemetry.api.trace.Span;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -27,7 +32,10 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
 
     private final int maxContextK;
     private final InputLimits limits;
+    private final TracingSettings tracing;
     private transient QueryIntake intake;
+    /** Null when tracing is off: then no record costs any tracing work. */
+    private transient StageTracer tracer;
     private transient Map<ErrorCategory, Counter> deadLetters;
     private transient Counter internalErrors;
     private transient Counter accepted;
@@ -41,8 +49,14 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
     }
 
     public QueryDecoder(int maxContextK, InputLimits limits) {
+        this(maxContextK, limits, null);
+    }
+
+    /** With tracing: this stage decides which queries are traced ({@code tracing} null: none). */
+    public QueryDecoder(int maxContextK, InputLimits limits, TracingSettings tracing) {
         this.maxContextK = maxContextK;
         this.limits = limits;
+        this.tracing = tracing;
     }
 
     @Override
@@ -61,6 +75,12 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
         // The keyed stages run at this operator's parallelism and max parallelism (the job sets one for all).
         probeKeys = probeKeys(task.getNumberOfParallelSubtasks(), task.getMaxNumberOfParallelSubtasks());
         deadLetters = DeadLetterCounters.register(router, "deadLetters");
+        tracer = StageTracer.open(tracing, STAGE, subtask, System.getenv());
+    }
+
+    @Override
+    public void close() {
+        if (tracer != null) tracer.close();
     }
 
     @Override
@@ -77,20 +97,29 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
             out.collect(p);
             return;
         }
+        // Sampled here, before decoding, so a traced query's decode (or its refusal) is in its trace.
+        Span consume = null;
+        Span span = null;
+        if (StageTracer.sampled(tracer, raw.traceparent, raw.partition, raw.offset)) {
+            consume = tracer.startConsume(raw.traceparent, raw.tracestate, raw.topic, raw.partition, raw.offset);
+            span = tracer.startStage(STAGE, consume);
+        }
         Decoded<QueryContext> read;
         try {
             read = intake.read(raw.value);
         } catch (RuntimeException e) {
             deadLetters.get(ErrorCategory.PROCESSING_ERROR).inc();
             internalErrors.inc();
-            ctx.output(RouterOutputs.DEAD_LETTERS,
-                    DeadLetters.internalError(raw.value, raw.topic, raw.partition, raw.offset, null, STAGE, e));
+            ctx.output(RouterOutputs.DEAD_LETTERS, traced(
+                    DeadLetters.internalError(raw.value, raw.topic, raw.partition, raw.offset, null, STAGE, e), raw, consume));
+            endRefused(consume, span, ErrorCategory.PROCESSING_ERROR.name(), e.toString());
             return;
         }
         if (!read.isAccepted()) {
             deadLetters.get(read.category).inc();
-            ctx.output(RouterOutputs.DEAD_LETTERS,
-                    DeadLetters.of(raw.value, raw.topic, raw.partition, raw.offset, read.category, read.reason, read.id, STAGE));
+            ctx.output(RouterOutputs.DEAD_LETTERS, traced(
+                    DeadLetters.of(raw.value, raw.topic, raw.partition, raw.offset, read.category, read.reason, read.id, STAGE), raw, consume));
+            endRefused(consume, span, read.category.name(), read.reason);
             return;
         }
         QueryContext qc = read.value;
@@ -99,8 +128,35 @@ public class QueryDecoder extends ProcessFunction<RawRecord, QueryContext> {
         qc.sourceOffset = raw.offset;
         qc.original = raw.value;
         qc.ingestMicros = nowMicros();
+        qc.traceparent = raw.traceparent;
+        qc.tracestate = raw.tracestate;
+        if (consume != null) {
+            // Later stages' spans are children of the consume span, and so is the decision's context.
+            qc.traced = true;
+            qc.traceparent = TraceParent.format(consume.getSpanContext());
+            consume.setAttribute(StageTracer.MESSAGING_MESSAGE_ID, qc.queryId);
+            span.setAttribute(StageAttributes.NAMESPACE, qc.namespace);
+            span.setAttribute(StageAttributes.HAS_VECTOR, qc.embedding != null);
+            span.setAttribute(StageAttributes.CONTEXT_K, qc.contextK);
+            span.end();
+            consume.end();
+        }
         accepted.inc();
         out.collect(qc);
+    }
+
+    /** A dead letter carries the query's trace context on: the consume span's when traced, else the producer's. */
+    private static KafkaMessage traced(KafkaMessage deadLetter, RawRecord raw, Span consume) {
+        return consume == null ? deadLetter.traced(raw.traceparent, raw.tracestate)
+                : deadLetter.traced(TraceParent.format(consume.getSpanContext()), raw.tracestate);
+    }
+
+    private static void endRefused(Span consume, Span span, String category, String reason) {
+        if (consume == null) return;
+        StageTracer.fail(span, category, reason);
+        StageTracer.fail(consume, category, reason);
+        span.end();
+        consume.end();
     }
 
     /** For each subtask index, the first key of the form __health-probe-N that Flink's keyBy assigns to it. */

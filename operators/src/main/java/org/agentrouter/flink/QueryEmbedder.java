@@ -3,6 +3,10 @@ package org.agentrouter.flink;
 import org.agentrouter.embedding.MiniLmEmbedder;
 import org.agentrouter.query.QueryContext;
 import org.agentrouter.schema.ErrorCategory;
+import org.agentrouter.tracing.StageAttributes;
+import org.agentrouter.tracing.StageTracer;
+import org.agentrouter.tracing.TracingSettings;
+import io.opentelemetry.api.trace.Span;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -21,12 +25,19 @@ public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
     public static final String STAGE = "embed";
 
     private final MiniLmEmbedder.Variant variant;
+    private final TracingSettings tracing;
+    private transient StageTracer tracer;
     private transient MiniLmEmbedder embedder;
     private transient Counter embedded;
     private transient Counter failures;
 
     public QueryEmbedder(MiniLmEmbedder.Variant variant) {
+        this(variant, null);
+    }
+
+    public QueryEmbedder(MiniLmEmbedder.Variant variant, TracingSettings tracing) {
         this.variant = variant;
+        this.tracing = tracing;
     }
 
     @Override
@@ -34,11 +45,14 @@ public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
         embedder = new MiniLmEmbedder(variant);
         embedded = getRuntimeContext().getMetricGroup().addGroup("router").counter("queriesEmbedded");
         failures = getRuntimeContext().getMetricGroup().addGroup("router").counter("embeddingFailures");
+        tracer = StageTracer.open(tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
     }
 
     @Override
     public void processElement(QueryContext q, Context ctx, Collector<QueryContext> out) {
         if (q.embedding == null && q.probe == null) {
+            // Spanned only when it embeds: a query that brought its vector passes through in no time.
+            Span span = q.traced && tracer != null ? tracer.startStage(STAGE, q.traceparent, q.tracestate) : null;
             try {
                 q.embedding = embedder.embed(q.text);
                 embedded.inc();
@@ -46,8 +60,15 @@ public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
                 // The tokenizer and the model are local: a failure here is about this text, not transient.
                 failures.inc();
                 ctx.output(RouterOutputs.DEAD_LETTERS, DeadLetters.of(q.original, q.sourceTopic, q.sourcePartition,
-                        q.sourceOffset, ErrorCategory.PROCESSING_ERROR, "embedding failed: " + e.getMessage(), q.queryId, STAGE));
+                        q.sourceOffset, ErrorCategory.PROCESSING_ERROR, "embedding failed: " + e.getMessage(), q.queryId, STAGE)
+                        .traced(q.traceparent, q.tracestate));
+                if (span != null) StageTracer.fail(span, ErrorCategory.PROCESSING_ERROR.name(), "embedding failed: " + e.getMessage());
                 return;
+            } finally {
+                if (span != null) {
+                    span.setAttribute(StageAttributes.EMBEDDER, variant.name());
+                    span.end();
+                }
             }
         }
         // No stage after this one dead-letters a query, so its original bytes (the whole Avro record, vector
@@ -62,5 +83,6 @@ public class QueryEmbedder extends ProcessFunction<QueryContext, QueryContext> {
         if (embedder != null) {
             embedder.close();
         }
+        if (tracer != null) tracer.close();
     }
 }

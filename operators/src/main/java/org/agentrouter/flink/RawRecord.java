@@ -6,6 +6,9 @@ public class RawRecord {
     public String topic;
     public int partition;
     public long offset;
+    /** The record's W3C trace context headers, null when absent (the agent does not trace). */
+    public String traceparent;
+    public String tracestate;
     /** Set on a health tick (RouterJob's tick source) instead of Kafka bytes. */
     public org.agentrouter.query.HealthProbe probe;
 

@@ -56,6 +56,12 @@ public final class RouterConfig implements Serializable {
     public PricingTable pricing = PricingTable.defaults();
     /** The release the scorer serves until one arrives on the model topic (a classpath directory). */
     public String bundledModel = "models/default";
+    /**
+     * How a query without candidates (a namespace with no memories yet) is routed: the shared prior and the stage-0
+     * thresholds of these learner settings; null: the strongest route. Default: the bundled settings
+     * ({@link org.agentrouter.learning.LearnerFiles#BUNDLED}).
+     */
+    public org.agentrouter.learning.LearnerSettings coldStart = org.agentrouter.learning.LearnerFiles.bundled().settings();
     /** Route of the last fallback level; null means the strongest route (quality first). */
     public String defaultRoute = null;
     public CircuitBreaker.Settings scorerBreaker = CircuitBreaker.Settings.defaults();
@@ -88,6 +94,8 @@ public final class RouterConfig implements Serializable {
     public org.agentrouter.signing.TrustedModelKeys modelKeys = org.agentrouter.signing.TrustedModelKeys.none();
     /** Signs the rollout judge's rollbacks (the job's own key); null: they go unsigned. */
     public org.agentrouter.signing.ModelSigner judgeSigner = null;
+    /** Traces of sampled queries (OpenTelemetry, OTLP): off unless an endpoint is configured here or on the TaskManagers. */
+    public org.agentrouter.tracing.TracingSettings tracing = new org.agentrouter.tracing.TracingSettings();
 
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
@@ -122,6 +130,7 @@ public final class RouterConfig implements Serializable {
         }
         rollout.validate();
         limits.validate();
+        tracing.validate();
         if (modelKeys.enforced() && rollout.autoRollback && judgeSigner == null) {
             throw new IllegalArgumentException("trusted model keys are set but the rollout judge has no signing key: its"
                     + " automatic rollbacks would be refused (give the job a signing key, or turn automatic rollback off)");

@@ -28,6 +28,17 @@ public class QueryContext {
     /** Wall clock (microseconds) when the job decoded the query: processing latency starts here. */
     public long ingestMicros;
 
+    // ---- trace context (W3C, from the query record's headers) ----
+    /**
+     * The context the next span of this query is a child of: the producer's {@code traceparent} as it came (null when
+     * the record had none), replaced by the job's consume span when the job traces the query ({@link #traced}). The
+     * decision carries the last one on, so an untraced query's trace still goes on from the agent's own span.
+     */
+    public String traceparent;
+    public String tracestate;
+    /** Sampled at decode: every stage records a span. False (the default) costs the stages nothing. */
+    public boolean traced;
+
     // ---- retrieval stage ----
     public int candidateCount;
     public String[] candidateIds;

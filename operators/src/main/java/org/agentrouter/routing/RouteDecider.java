@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.agentrouter.embedding.TokenCounter;
+import org.agentrouter.learning.LearnerSettings;
+import org.agentrouter.learning.NamespaceLearner;
+import org.agentrouter.learning.SharedPrior;
 import org.agentrouter.schema.ContextItem;
 import org.agentrouter.schema.FallbackLevel;
 import org.agentrouter.schema.RoutingDecision;
@@ -15,6 +18,12 @@ import org.agentrouter.schema.RoutingDecision;
  * The conformal decision with the calibration of the release that scored, or, when the scorer could
  * not answer, the fallback ladder; then the top context ids and the cost. The Flink operator adds
  * metrics and outputs around it; the microbenchmarks call it directly, so they measure the same code.
+ *
+ * <p>A query without candidates (a namespace with no memories yet, or retrieval down) has no evidence the release's
+ * calibration knows: its p_strong is the model's answer to an empty candidate set, and the calibration was fitted on
+ * queries that had candidates. Such a query is routed cold: by the learner's {@link SharedPrior} (the query alone)
+ * against the stage-0 threshold its settings calibrated on replays of namespaces the router never saw, and strong when
+ * no settings are given or none is calibrated as strictly as the query asks. No query goes cheap for lack of evidence.
  * One per task slot: not thread-safe (it reuses its buffers and owns a tokenizer).
  */
 public final class RouteDecider implements AutoCloseable {
@@ -27,15 +36,28 @@ public final class RouteDecider implements AutoCloseable {
     private final ConformalRule.Decision decision = new ConformalRule.Decision();
     private final double[] labelProbs;
     private final double[][] thresholds;
+    private final LearnerSettings coldStart;
+    private final double[] priorFeatures = new double[SharedPrior.WIDTH];
 
-    /** @param nowMicros wall clock in microseconds, the same clock that stamped {@link QueryContext#ingestMicros} */
+    /** Without cold-start settings: a query without candidates goes to the strongest route. */
     public RouteDecider(PricingTable pricing, double defaultAlpha, int defaultRoute, LongSupplier nowMicros) {
+        this(pricing, defaultAlpha, defaultRoute, nowMicros, null);
+    }
+
+    /**
+     * @param nowMicros wall clock in microseconds, the same clock that stamped {@link QueryContext#ingestMicros}
+     * @param coldStart how a query without candidates is routed (the shared prior and its stage-0 thresholds); null:
+     *                  strong
+     */
+    public RouteDecider(PricingTable pricing, double defaultAlpha, int defaultRoute, LongSupplier nowMicros,
+                        LearnerSettings coldStart) {
         this.pricing = pricing;
         this.defaultAlpha = defaultAlpha;
         this.defaultRoute = defaultRoute;
         this.nowMicros = nowMicros;
         this.labelProbs = new double[pricing.size()];
         this.thresholds = new double[pricing.size()][];
+        this.coldStart = coldStart;
     }
 
     public PricingTable pricing() {
@@ -55,7 +77,31 @@ public final class RouteDecider implements AutoCloseable {
         double confidence;
         double alphaApplied = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
         boolean isUncertain;
-        if (q.score.failure == null) {
+        double pStrong = q.score.pStrong;
+        if (q.score.failure == null && q.candidateCount == 0) {
+            double wanted = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
+            route = pricing.strongest();
+            if (coldStart == null) {
+                reason = join(reason, "cold start: no calibrated prior; sent to the strongest route");
+            } else {
+                int a = coldStart.alphaIndex(wanted);
+                pStrong = coldStart.prior().pStrong(q.queryFeatures, q.text, priorFeatures);
+                NamespaceLearner.Decision c = NamespaceLearner.decide(coldStart, a, pStrong, null, q.queryId);
+                if (a < 0) {
+                    reason = join(reason, "cold start: alpha " + wanted + " is stricter than any calibrated alpha of the"
+                            + " shared prior; sent to the strongest route");
+                } else {
+                    alphaApplied = coldStart.alphas()[a];
+                    if (!c.strong()) route = 0;
+                    reason = join(reason, String.format(java.util.Locale.ROOT,
+                            "cold start: shared prior p_strong %.3f, cheap below %.3f", pStrong, c.cheapBelow()));
+                }
+            }
+            set.add(pricing.tier(route).route);
+            confidence = route == 0 ? 1.0 - pStrong : pStrong;
+            // Decided without the namespace's evidence: never reused by the fallback ladder as a confident decision.
+            isUncertain = true;
+        } else if (q.score.failure == null) {
             ConformalRule.Decision c = decideConformally(q.score, q.alpha);
             route = c.route;
             for (int k = 0; k < pricing.size(); k++) {
@@ -104,7 +150,7 @@ public final class RouteDecider implements AutoCloseable {
                 .setRoute(tier.route)
                 .setModel(tier.model)
                 .setConfidence(confidence)
-                .setPStrong(Double.isNaN(q.score.pStrong) ? -1.0 : q.score.pStrong)
+                .setPStrong(Double.isNaN(pStrong) ? -1.0 : pStrong)
                 .setPredictionSet(set)
                 .setUncertain(isUncertain)
                 .setAlpha(alphaApplied)

@@ -10,14 +10,14 @@ class NamespaceLearnerTest {
     private static final int[] STAGES = {0, 10, 50};
 
     private static LearnerSettings settings(double... thresholds) {
-        return new LearnerSettings(20, 0.25, 0.5, STAGES, thresholds, 1.0, 50, 7);
+        return LearnerSettings.single(SharedPrior.constant(0.2), 20, 0.25, 0.5, STAGES, 0.1, thresholds, 1.0, 1.0, 50, 7);
     }
 
     @Test
     void aNamespaceWithoutOutcomesIsDecidedByThePriorAndTheFirstStage() {
         LearnerSettings s = settings(0.1, 0.3, 0.5);
-        NamespaceLearner.Decision low = NamespaceLearner.decide(s, 0.05, new NamespaceOutcomes(), "q1");
-        NamespaceLearner.Decision high = NamespaceLearner.decide(s, 0.2, new NamespaceOutcomes(), "q2");
+        NamespaceLearner.Decision low = NamespaceLearner.decide(s, 0, 0.05, new NamespaceOutcomes(), "q1");
+        NamespaceLearner.Decision high = NamespaceLearner.decide(s, 0, 0.2, new NamespaceOutcomes(), "q2");
         assertEquals(0.05, low.pStrong(), 1e-12);
         assertFalse(low.strong());
         // 0.2 would be cheap in a later stage, not in the first: no query goes cheap for lack of evidence
@@ -31,7 +31,7 @@ class NamespaceLearnerTest {
         NamespaceOutcomes easy = new NamespaceOutcomes();
         // 60 probed strong decisions where both models answered well: nothing needed the strong model
         for (int i = 0; i < 60; i++) easy.add(true, 1, 1, true);
-        NamespaceLearner.Decision d = NamespaceLearner.decide(s, 0.3, easy, "q");
+        NamespaceLearner.Decision d = NamespaceLearner.decide(s, 0, 0.3, easy, "q");
         double rate = (0 + 2 * 0.25) / (60 + 2); // the two pseudo-observations of P(W=0 | S=1) remain
         assertEquals((60 * rate + 20 * 0.3) / 80, d.pStrong(), 1e-9);
         assertFalse(d.strong());
@@ -40,7 +40,7 @@ class NamespaceLearnerTest {
         NamespaceOutcomes hard = new NamespaceOutcomes();
         for (int i = 0; i < 60; i++) hard.add(true, 0, 1, true); // every strong answer was needed
         double hardRate = (60 + 2 * 0.25) / (60 + 2);
-        assertEquals((60 * hardRate + 20 * 0.3) / 80, NamespaceLearner.decide(s, 0.3, hard, "q").pStrong(), 1e-9);
+        assertEquals((60 * hardRate + 20 * 0.3) / 80, NamespaceLearner.decide(s, 0, 0.3, hard, "q").pStrong(), 1e-9);
     }
 
     @Test
@@ -60,21 +60,21 @@ class NamespaceLearnerTest {
 
     @Test
     void probesAreDrawnFromTheQueryIdAndShrinkWithOutcomes() {
-        LearnerSettings s = new LearnerSettings(20, 0.25, 0.5, STAGES, new double[] {0, 0, 0}, 0.5, 10, 3);
+        LearnerSettings s = LearnerSettings.single(SharedPrior.constant(0.2), 20, 0.25, 0.5, STAGES, 0.1, new double[] {0, 0, 0}, 1.0, 0.5, 10, 3);
         int first = 0, later = 0;
         NamespaceOutcomes many = new NamespaceOutcomes();
         for (int i = 0; i < 100; i++) many.add(true, 1, 1, false);
         for (int i = 0; i < 4000; i++) {
             String id = "q" + i;
-            NamespaceLearner.Decision a = NamespaceLearner.decide(s, 0.5, new NamespaceOutcomes(), id);
-            assertEquals(a.probe(), NamespaceLearner.decide(s, 0.5, new NamespaceOutcomes(), id).probe());
+            NamespaceLearner.Decision a = NamespaceLearner.decide(s, 0, 0.5, new NamespaceOutcomes(), id);
+            assertEquals(a.probe(), NamespaceLearner.decide(s, 0, 0.5, new NamespaceOutcomes(), id).probe());
             if (a.probe()) first++;
-            if (NamespaceLearner.decide(s, 0.5, many, id).probe()) later++;
+            if (NamespaceLearner.decide(s, 0, 0.5, many, id).probe()) later++;
         }
         assertEquals(0.5, first / 4000.0, 0.03);
         assertEquals(0.05, later / 4000.0, 0.015); // 0.5 x 10 / 100
         // cheap decisions are never probed by this policy (a probe there would cost the strong call)
-        LearnerSettings cheapAll = new LearnerSettings(20, 0.25, 0.5, STAGES, new double[] {1, 1, 1}, 1.0, 10, 3);
-        assertFalse(NamespaceLearner.decide(cheapAll, 0.5, new NamespaceOutcomes(), "x").probe());
+        LearnerSettings cheapAll = LearnerSettings.single(SharedPrior.constant(0.2), 20, 0.25, 0.5, STAGES, 0.1, new double[] {1, 1, 1}, 1.0, 1.0, 10, 3);
+        assertFalse(NamespaceLearner.decide(cheapAll, 0, 0.5, new NamespaceOutcomes(), "x").probe());
     }
 }

@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,7 +37,7 @@ final class DecisionListener implements AutoCloseable {
     static final String TOPIC = org.agentrouter.wire.Topics.ROUTING_DECISIONS;
 
     private final KafkaConsumer<String, byte[]> consumer;
-    private final Map<String, CompletableFuture<RoutingDecision>> pending = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<TracedDecision>> pending = new ConcurrentHashMap<>();
     private final Thread thread;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private final AtomicLong undecodable = new AtomicLong();
@@ -83,8 +82,8 @@ final class DecisionListener implements AutoCloseable {
     }
 
     /** Registers a call before its query is sent, so a fast decision cannot arrive before anyone waits for it. */
-    CompletableFuture<RoutingDecision> expect(String queryId) {
-        CompletableFuture<RoutingDecision> f = new CompletableFuture<>();
+    CompletableFuture<TracedDecision> expect(String queryId) {
+        CompletableFuture<TracedDecision> f = new CompletableFuture<>();
         pending.put(queryId, f);
         f.whenComplete((d, e) -> pending.remove(queryId, f));
         return f;
@@ -99,7 +98,7 @@ final class DecisionListener implements AutoCloseable {
             assignAtEnd();
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    CompletableFuture<RoutingDecision> f = r.key() == null ? null : pending.get(r.key());
+                    CompletableFuture<TracedDecision> f = r.key() == null ? null : pending.get(r.key());
                     if (f != null) deliver(f, r);
                 }
             }
@@ -117,9 +116,11 @@ final class DecisionListener implements AutoCloseable {
         }
     }
 
-    private void deliver(CompletableFuture<RoutingDecision> f, ConsumerRecord<String, byte[]> r) {
+    private void deliver(CompletableFuture<TracedDecision> f, ConsumerRecord<String, byte[]> r) {
         try {
-            f.complete(AvroWire.DECISION.decode(r.value()));
+            // The decision's trace context (the router's routing span) travels in its headers.
+            f.complete(new TracedDecision(AvroWire.DECISION.decode(r.value()),
+                    TraceHeaders.read(r.headers(), TraceHeaders.TRACEPARENT), TraceHeaders.read(r.headers(), TraceHeaders.TRACESTATE)));
         } catch (WireFormatException e) {
             undecodable.incrementAndGet();
             f.completeExceptionally(new PermanentRouterException("decision for " + r.key()

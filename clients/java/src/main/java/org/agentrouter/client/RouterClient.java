@@ -1,5 +1,8 @@
 package org.agentrouter.client;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.UUID;
@@ -38,8 +41,10 @@ public final class RouterClient implements AutoCloseable {
     private final CircuitBreaker breaker;
     private final ClientFallback fallback;
     private final Duration defaultDeadline;
+    private final Tracer tracer;
 
     private RouterClient(Builder b) throws InterruptedException {
+        this.tracer = (b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get()).getTracer(RouteSpan.SCOPE);
         this.breaker = new CircuitBreaker(b.failureThreshold, b.failureWindow, b.coolDown);
         this.fallback = new ClientFallback(b.cheapModel, b.strongModel);
         this.defaultDeadline = b.deadline;
@@ -62,37 +67,61 @@ public final class RouterClient implements AutoCloseable {
     }
 
     public CompletableFuture<RoutingDecision> route(AgentQuery query, Duration deadline) {
+        return routeTraced(query, deadline).thenApply(TracedDecision::decision);
+    }
+
+    /** {@link #route(AgentQuery)}, with the decision's trace context for the agent's next span (its LLM call). */
+    public CompletableFuture<TracedDecision> routeTraced(AgentQuery query) {
+        return routeTraced(query, defaultDeadline);
+    }
+
+    /**
+     * {@link #route(AgentQuery, Duration)}, with the decision's trace context. The call is a PRODUCER span
+     * {@code route} (a child of the caller's current span) whose context goes on the query record as a W3C
+     * {@code traceparent} header; the router's spans of the query are its children, and the decision comes back with
+     * the router's routing span as {@link TracedDecision#context()}.
+     */
+    public CompletableFuture<TracedDecision> routeTraced(AgentQuery query, Duration deadline) {
         String invalid = QueryValidation.problem(query);
         if (invalid != null) {
             return CompletableFuture.failedFuture(new PermanentRouterException("invalid query: " + invalid, null));
         }
+        RouteSpan span = RouteSpan.start(tracer, query);
         if (!breaker.allowsCall()) {
-            return CompletableFuture.completedFuture(fallback.decide(query, "circuit breaker open"));
+            return CompletableFuture.completedFuture(span.fallback(fallback.decide(query, "circuit breaker open")));
         }
         byte[] bytes;
         try {
             bytes = AvroWire.QUERY.encode(query);
         } catch (IllegalArgumentException e) {
+            span.failed(e);
             return CompletableFuture.failedFuture(new PermanentRouterException(e.getMessage(), e));
         }
-        CompletableFuture<RoutingDecision> answer = decisions.expect(query.getQueryId());
-        producer.send(new ProducerRecord<>(QUERIES_TOPIC, query.getNamespace(), bytes), (meta, error) -> {
+        CompletableFuture<TracedDecision> answer = decisions.expect(query.getQueryId());
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(QUERIES_TOPIC, query.getNamespace(), bytes);
+        span.inject(record.headers());
+        producer.send(record, (meta, error) -> {
             if (error != null) {
                 answer.completeExceptionally(new RetriableRouterException("broker did not take the query: " + error, error));
+            } else {
+                span.sent(meta.partition(), meta.offset());
             }
         });
         answer.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
         return answer.handle((decision, error) -> {
             if (error == null) {
                 breaker.recordSuccess();
-                return decision;
+                return span.decided(decision);
             }
             Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-            if (cause instanceof PermanentRouterException p) throw p;
+            if (cause instanceof PermanentRouterException p) {
+                span.failed(p);
+                throw p;
+            }
             breaker.recordFailure();
             String why = cause instanceof TimeoutException
                     ? "no decision within " + deadline.toMillis() + " ms" : cause.getMessage();
-            return fallback.decide(query, why);
+            return span.fallback(fallback.decide(query, why));
         });
     }
 
@@ -165,6 +194,7 @@ public final class RouterClient implements AutoCloseable {
         private String cheapModel = "mixtral-8x7b-instruct";
         private String strongModel = "gpt-4-1106-preview";
         private final Properties kafkaProperties = new Properties();
+        private OpenTelemetry openTelemetry;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -193,6 +223,15 @@ public final class RouterClient implements AutoCloseable {
             this.kafkaProperties.putAll(settings);
             return this;
         }
+        /**
+         * Where the client's spans go: the agent's OpenTelemetry SDK. Default: {@link GlobalOpenTelemetry} (the Java
+         * agent's, or a no-op that still forwards the caller's current trace context to the router).
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            this.openTelemetry = openTelemetry;
+            return this;
+        }
+
         /** Models the local fallback names for its cheap and strong routes. */
         public Builder fallbackModels(String cheap, String strong) {
             this.cheapModel = cheap;
