@@ -9,6 +9,9 @@ route) and GPT-4 (the strong route) answered it correctly, so this runs offline 
 With ``./router demo`` running (a broker on 127.0.0.1:9092 and the job):
 
     python examples/mmlu_agent.py --limit 100
+
+Exit codes as the router's command line: 0 done, 2 a wrong command line, 3 no router to talk to (no broker
+answered, the login refused), 4 the data is missing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import logging
 import random
 import sys
 import time
@@ -23,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional
 
-from agent_router_client import AsyncRouterClient, Outcome, feedback_for, make_query
+from agent_router_client import (AsyncRouterClient, KafkaSettingsError, Outcome, PermanentRouterError,
+                                 RetriableRouterError, feedback_for, make_query)
 
 if TYPE_CHECKING:
     from agent_router_client import RoutingDecision
@@ -38,6 +43,11 @@ DEFECTIVE_SUBJECT = "high_school_mathematics"
 # tokens. Used only to price a call the router did not decide (a client fallback carries no cost).
 PRICES = {"cheap": (0.60, 0.60), "strong": (10.00, 30.00)}
 OUTPUT_TOKENS = 300
+UNAVAILABLE, REFUSED = 3, 4  # the router's exit codes (README "Exit codes")
+
+
+class Refused(Exception):
+    """Input this example cannot use; the message names it and the fix."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ def list_price(route: str, text: str) -> float:
 def load_questions(data: Path, subjects: Optional[List[str]], limit: int, seed: int) -> List[Question]:
     files = sorted(data.glob("mmlu_*.csv"))
     if not files:
-        raise SystemExit(f"no mmlu_*.csv in {data}: pass --data (the RouteLLM MMLU outcome data)")
+        raise Refused(f"no mmlu_*.csv in {data} (pass --data DIR: the RouteLLM MMLU outcome data)")
     questions = []
     for path in files:
         subject = path.stem[len("mmlu_"):]
@@ -147,7 +157,11 @@ async def answer(router: AsyncRouterClient, models: StubModels, question: Questi
 
 async def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka of the router (default: %(default)s)")
+    parser.add_argument("--kafka-properties", type=Path, help="Kafka client properties file for a broker that wants "
+                        "TLS or a login (as the router's --kafka-properties)")
+    parser.add_argument("--start-timeout", type=float, default=15.0,
+                        help="seconds to wait for the broker at start (default: %(default)s)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"default: {DEFAULT_DATA}")
     parser.add_argument("--namespace", default="research-agent", help="memory namespace (a demo one by default)")
     parser.add_argument("--subjects", help="comma-separated MMLU subjects (default: all but the defective one)")
@@ -156,12 +170,35 @@ async def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--deadline", type=float, default=2.0, help="route() deadline, seconds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quiet", action="store_true", help="only the summary")
+    parser.add_argument("--debug", action="store_true", help="librdkafka's own warnings too")
     args = parser.parse_args(argv)
+    # librdkafka logs every failed connection attempt; the one-line error below says what matters.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.debug:
+        logging.getLogger("agent_router_client.kafka").setLevel(logging.CRITICAL)
+    try:
+        return await run(args)
+    except Refused as e:
+        print(f"error: {e}", file=sys.stderr)
+        return REFUSED
+    except KafkaSettingsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return REFUSED
+    except RetriableRouterError as e:
+        print(f"error: no router at {args.bootstrap}: {e} (start it: ./router demo, or pass --bootstrap HOST:PORT)",
+              file=sys.stderr)
+        return UNAVAILABLE
+    except PermanentRouterError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return UNAVAILABLE if "refused this client's login" in str(e) else REFUSED
 
+
+async def run(args: argparse.Namespace) -> int:
     questions = load_questions(args.data, args.subjects.split(",") if args.subjects else None, args.limit, args.seed)
     models, ledger = StubModels(), Ledger()
     limit = asyncio.Semaphore(args.concurrency)
-    async with AsyncRouterClient(args.bootstrap, deadline=args.deadline, client_id="mmlu-agent") as router:
+    async with AsyncRouterClient(args.bootstrap, deadline=args.deadline, client_id="mmlu-agent",
+                                 start_timeout=args.start_timeout, kafka_properties=args.kafka_properties) as router:
         async def one(index: int, question: Question) -> None:
             async with limit:
                 await answer(router, models, question, args.namespace, ledger, index, not args.quiet)

@@ -38,12 +38,15 @@ class EmbeddedStack:
     """Starts on construction; ``cancel_job``/``start_job`` drive the job; ``stop`` ends the process. With ``traces``
     the job traces every query to an OTLP receiver in the stack's process, and ``spans`` reads what it received."""
 
-    def __init__(self, start_timeout: float = 180.0, traces: bool = False) -> None:
+    def __init__(self, start_timeout: float = 180.0, traces: bool = False, authenticated: bool = False) -> None:
+        """``authenticated``: the broker wants SASL/SCRAM and enforces ACLs; the job runs as principal ``router`` and
+        ``agent_properties`` is the Java-style properties file of principal ``agent``."""
         self._dir = Path(tempfile.mkdtemp(prefix="router-stack-"))
         self._log = open(self._dir / "stack.log", "w+")
+        self.agent_properties: Optional[Path] = None
         self._process = subprocess.Popen(
             [java(), "-cp", classpath(), "org.agentrouter.runtime.EmbeddedStack", str(self._dir / "stack")]
-            + (["--traces"] if traces else []),
+            + (["--traces"] if traces else []) + (["--authenticated"] if authenticated else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=REPOSITORY)
         self._replies: "queue.Queue[str]" = queue.Queue()
         self._spans: List[Dict[str, Any]] = []
@@ -62,6 +65,9 @@ class EmbeddedStack:
     def _read(self, out: IO[str], bootstrap: "queue.Queue[Optional[str]]") -> None:
         for line in out:
             line = line.strip()
+            properties = re.match(r"^AGENT_PROPERTIES=(\S+)$", line)
+            if properties:
+                self.agent_properties = Path(properties.group(1))
             match = re.match(r"^BOOTSTRAP=(\S+)$", line)
             if match:
                 bootstrap.put(match.group(1))

@@ -2,13 +2,21 @@
 get the router's decisions; with the job cancelled they get local fallbacks within their deadline and the breaker
 opens; with the job started again routing resumes and the breaker closes. The tests run in file order and share
 one stack: the last one stops and restarts its job. The stack's job traces every query to an OTLP receiver in its
-process, so the tracing tests see the router's spans of the agent's trace."""
+process, so the tracing tests see the router's spans of the agent's trace.
+
+When this librdkafka can log in with SCRAM to a Kafka 4 broker (2.6.1 or newer; Debian 12's 2.0.2 cannot), the broker
+wants SASL/SCRAM and enforces ACLs (EmbeddedStack --authenticated): every client logs in as principal ``agent`` with
+the Java side's properties file (``kafka_properties``), as an agent in production would; a wrong password is a
+permanent error at start, no credentials at all get nothing through. Otherwise the stack is PLAINTEXT and the two
+login tests are skipped, saying why."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterator, List
 
@@ -17,7 +25,8 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from agent_router_client import (AsyncRouterClient, BreakerSettings, BreakerState, PermanentRouterError,
-                                 RouterClient, feedback_for, parse_traceparent)
+                                 RetriableRouterError, RouterClient, feedback_for, parse_properties, parse_traceparent,
+                                 scram_works_on_kafka_4)
 from stack import EmbeddedStack
 from support import query
 
@@ -25,9 +34,14 @@ DEADLINE = 2.0
 BREAKER = BreakerSettings(failure_threshold=5, window=30.0, cool_down=2.0)
 
 
+AUTHENTICATED = scram_works_on_kafka_4()
+needs_login = pytest.mark.skipif(not AUTHENTICATED, reason="this librdkafka cannot log in with SCRAM to Kafka 4 "
+                                 "(needs 2.6.1+): the stack is PLAINTEXT")
+
+
 @pytest.fixture(scope="module")
 def stack() -> Iterator[EmbeddedStack]:
-    s = EmbeddedStack(traces=True)
+    s = EmbeddedStack(traces=True, authenticated=AUTHENTICATED)
     try:
         yield s
     finally:
@@ -36,7 +50,7 @@ def stack() -> Iterator[EmbeddedStack]:
 
 def test_concurrent_async_calls_get_the_routers_decisions_matched_by_query_id(stack: EmbeddedStack) -> None:
     async def scenario() -> None:
-        async with AsyncRouterClient(stack.bootstrap, deadline=DEADLINE, breaker=BREAKER) as client:
+        async with AsyncRouterClient(stack.bootstrap, kafka_properties=stack.agent_properties, deadline=DEADLINE, breaker=BREAKER) as client:
             # The first decision waits for the job to be ready (MiniLM, ONNX sessions): a generous deadline.
             first = await client.route(query(), deadline=60.0)
             assert first["fallback_level"] == "NONE", first["fallback_reason"]
@@ -56,7 +70,7 @@ def test_concurrent_async_calls_get_the_routers_decisions_matched_by_query_id(st
 
 
 def test_threads_share_one_blocking_client(stack: EmbeddedStack) -> None:
-    with RouterClient(stack.bootstrap, deadline=DEADLINE, breaker=BREAKER) as client:
+    with RouterClient(stack.bootstrap, kafka_properties=stack.agent_properties, deadline=DEADLINE, breaker=BREAKER) as client:
         assert client.route(query(), deadline=60.0)["fallback_level"] == "NONE"
         queries = [query() for _ in range(100)]
         with ThreadPoolExecutor(max_workers=16) as pool:
@@ -69,7 +83,7 @@ def test_threads_share_one_blocking_client(stack: EmbeddedStack) -> None:
 
 
 def test_an_invalid_query_is_a_permanent_error(stack: EmbeddedStack) -> None:
-    with RouterClient(stack.bootstrap, deadline=DEADLINE) as client:
+    with RouterClient(stack.bootstrap, kafka_properties=stack.agent_properties, deadline=DEADLINE) as client:
         with pytest.raises(PermanentRouterError) as raised:
             client.route(dict(query(), text=""))
         assert not raised.value.retriable and "text is empty" in str(raised.value)
@@ -101,7 +115,7 @@ def test_the_current_trace_goes_to_the_job_and_the_llm_call_continues_from_the_d
     trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
     agent = NonRecordingSpan(SpanContext(int(trace_id, 16), int(span_id, 16), is_remote=False,
                                          trace_flags=TraceFlags(TraceFlags.SAMPLED)))
-    with RouterClient(stack.bootstrap, deadline=DEADLINE) as client:
+    with RouterClient(stack.bootstrap, kafka_properties=stack.agent_properties, deadline=DEADLINE) as client:
         with trace.use_span(agent):
             traced = client.route_traced(query(), deadline=60.0)
     assert traced.decision["fallback_level"] == "NONE", traced.decision["fallback_reason"]
@@ -123,7 +137,7 @@ def test_a_given_traceparent_goes_to_the_job_and_back_with_the_async_client(stac
     trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
 
     async def scenario() -> Any:
-        async with AsyncRouterClient(stack.bootstrap, deadline=DEADLINE) as client:
+        async with AsyncRouterClient(stack.bootstrap, kafka_properties=stack.agent_properties, deadline=DEADLINE) as client:
             return await client.route_traced(query(), deadline=60.0, traceparent=f"00-{trace_id}-{span_id}-01")
 
     traced = asyncio.run(scenario())
@@ -134,12 +148,35 @@ def test_a_given_traceparent_goes_to_the_job_and_back_with_the_async_client(stac
     assert parse_traceparent(traced.traceparent) == {"trace_id": trace_id, "span_id": routing["spanId"], "sampled": True}
 
 
+@needs_login
+def test_a_wrong_password_is_a_permanent_error_at_start(stack: EmbeddedStack, tmp_path: Path) -> None:
+    assert stack.agent_properties is not None
+    settings = parse_properties(stack.agent_properties.read_text(encoding="utf-8"))
+    assert settings["sasl.mechanism"].startswith("SCRAM-SHA-")
+    wrong = tmp_path / "wrong.properties"
+    wrong.write_text(stack.agent_properties.read_text(encoding="utf-8").replace('password="', 'password="x'), encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(PermanentRouterError, match="refused this client's login") as raised:
+        RouterClient(stack.bootstrap, kafka_properties=wrong, start_timeout=30.0)
+    # At once, not after the start timeout: retrying cannot fix a password.
+    assert time.monotonic() - started < 15.0
+    password = re.search(r'password="([^"]*)"', settings["sasl.jaas.config"]).group(1)  # type: ignore[union-attr]
+    assert password not in str(raised.value), "no secret in the message"
+
+
+@needs_login
+def test_without_credentials_the_client_never_starts(stack: EmbeddedStack) -> None:
+    # PLAINTEXT on the SASL port: the broker drops the requests, the client sees no metadata.
+    with pytest.raises(RetriableRouterError, match="no partitions of routing-decisions"):
+        RouterClient(stack.bootstrap, start_timeout=3.0)
+
+
 def test_job_down_fallbacks_within_the_deadline_and_the_breaker_opens_job_back_routing_resumes(
         stack: EmbeddedStack) -> None:
     async def scenario() -> None:
-        async with AsyncRouterClient(stack.bootstrap, deadline=DEADLINE, breaker=BREAKER) as client:
+        async with AsyncRouterClient(stack.bootstrap, kafka_properties=stack.agent_properties, deadline=DEADLINE, breaker=BREAKER) as client:
             assert (await client.route(query(), deadline=60.0))["fallback_level"] == "NONE"
-            with RouterClient(stack.bootstrap, deadline=DEADLINE, breaker=BREAKER) as blocking:
+            with RouterClient(stack.bootstrap, kafka_properties=stack.agent_properties, deadline=DEADLINE, breaker=BREAKER) as blocking:
                 await asyncio.get_running_loop().run_in_executor(None, stack.cancel_job)
 
                 started = time.monotonic()

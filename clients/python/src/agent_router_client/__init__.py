@@ -19,6 +19,8 @@ from .fallback import LONG_QUERY_CHARS, FallbackModels, client_fallback, strong_
 from .feedback import Outcome, ProbeTarget, feedback_for, probe_requested
 from .schemas import RouterSchemas, load_schemas, schema_dir
 from .tracing import TracedDecision, new_traceparent, parse_traceparent
+from .security import (KafkaSettingsError, kafka_config, kafka_config_from_properties, parse_properties,
+                       scram_works_on_kafka_4)
 from .validation import query_problem
 from .wire import SingleObjectCodec
 
@@ -41,7 +43,9 @@ __all__ = [
     "AsyncRouterClient", "RouterClient", "make_query", "feedback_for", "Outcome", "ProbeTarget",
     "probe_requested", "BreakerSettings", "BreakerState", "CircuitBreaker", "FallbackModels", "client_fallback",
     "strong_reason", "LONG_QUERY_CHARS", "RouterError", "RetriableRouterError", "PermanentRouterError",
-    "SchemaMismatchError", "TracedDecision", "new_traceparent", "parse_traceparent", "SingleObjectCodec", "RouterSchemas", "load_schemas", "schema_dir", "query_problem",
+    "SchemaMismatchError", "TracedDecision", "new_traceparent", "parse_traceparent", "SingleObjectCodec",
+    "RouterSchemas", "load_schemas", "schema_dir", "query_problem",
+    "KafkaSettingsError", "kafka_config", "kafka_config_from_properties", "parse_properties", "scram_works_on_kafka_4",
     "AgentQuery", "ContextItem", "FallbackLevel", "RoutingDecision", "RoutingFeedback",
 ]
 

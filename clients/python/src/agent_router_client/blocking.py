@@ -33,10 +33,12 @@ class RouterClient:
                  deadline: float = 0.5, breaker: BreakerSettings = BreakerSettings(),
                  fallback_models: FallbackModels = FallbackModels(), start_timeout: float = 30.0,
                  schema_dir: Optional[Union[str, Path]] = None,
-                 kafka_config: Optional[Mapping[str, Any]] = None, tracer_provider: Any = None) -> None:
+                 kafka_config: Optional[Mapping[str, Any]] = None,
+                 kafka_properties: Optional[Union[str, Path]] = None, tracer_provider: Any = None) -> None:
         self._channel = RouterChannel(bootstrap, client_id=client_id, deadline=deadline, breaker=breaker,
                                       fallback_models=fallback_models, schema_dir=schema_dir,
-                                      kafka_config=kafka_config, tracer_provider=tracer_provider)
+                                      kafka_config=kafka_config, kafka_properties=kafka_properties,
+                                      tracer_provider=tracer_provider)
         try:
             self._channel.start(start_timeout)
         except BaseException:

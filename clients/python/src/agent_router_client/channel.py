@@ -16,7 +16,8 @@ from .decisions import DecisionListener, settle
 from .errors import PermanentRouterError, RetriableRouterError, RouterError
 from .fallback import FallbackModels, client_fallback
 from .feedback import Outcome, ProbeTarget, probe_feedback, probe_target
-from .schemas import load_schemas
+from .schemas import AGENT_QUERIES, ROUTING_FEEDBACK, load_schemas
+from .security import kafka_config_from_properties
 from .tracing import RouteSpan, TracedDecision
 from .validation import query_problem
 from .wire import SingleObjectCodec
@@ -24,8 +25,6 @@ from .wire import SingleObjectCodec
 if TYPE_CHECKING:
     from .records import AgentQuery, RoutingDecision, RoutingFeedback
 
-QUERIES_TOPIC = "agent-queries"
-FEEDBACK_TOPIC = "routing-feedback"
 
 Bootstrap = Union[str, Sequence[str]]
 
@@ -41,7 +40,7 @@ class RouterChannel:
     def __init__(self, bootstrap: Bootstrap, *, client_id: Optional[str], deadline: float,
                  breaker: BreakerSettings, fallback_models: FallbackModels,
                  schema_dir: Optional[Union[str, Path]], kafka_config: Optional[Mapping[str, Any]],
-                 tracer_provider: Any = None) -> None:
+                 kafka_properties: Optional[Union[str, Path]] = None, tracer_provider: Any = None) -> None:
         if deadline <= 0:
             raise ValueError("deadline must be positive")
         servers = bootstrap if isinstance(bootstrap, str) else ",".join(bootstrap)
@@ -55,7 +54,8 @@ class RouterChannel:
         self.decisions: SingleObjectCodec[RoutingDecision] = SingleObjectCodec(schemas.routing_decision)
         self.feedbacks: SingleObjectCodec[RoutingFeedback] = SingleObjectCodec(schemas.routing_feedback)
         self._feedback_fields = schemas.field_names(schemas.routing_feedback)
-        extra = dict(kafka_config or {})
+        extra: Dict[str, Any] = kafka_config_from_properties(kafka_properties) if kafka_properties is not None else {}
+        extra.update(kafka_config or {})
         # A routing question is worth nothing after its deadline: fail fast instead of buffering for minutes.
         delivery_ms = max(int(deadline * 1000), 1000)
         producer_config: Dict[str, Any] = {
@@ -112,7 +112,7 @@ class RouterChannel:
             span.fail(e)
             raise
         answer = self._listener.expect(query["query_id"])
-        self._produce(QUERIES_TOPIC, query["namespace"], data, answer, "query", span.headers())
+        self._produce(AGENT_QUERIES, query["namespace"], data, answer, "query", span.headers())
         return span, answer
 
     def accept(self, span: RouteSpan, traced: TracedDecision) -> TracedDecision:
@@ -133,7 +133,7 @@ class RouterChannel:
     def send_feedback(self, outcome: RoutingFeedback) -> "Future[None]":
         data = self.feedbacks.encode(outcome)
         done: "Future[None]" = Future()
-        self._produce(FEEDBACK_TOPIC, outcome["namespace"], data, done, "feedback")
+        self._produce(ROUTING_FEEDBACK, outcome["namespace"], data, done, "feedback")
         return done
 
     def probe_target(self, decision: RoutingDecision) -> Optional[ProbeTarget]:

@@ -41,11 +41,16 @@ class AsyncRouterClient:
                  deadline: float = 0.5, breaker: BreakerSettings = BreakerSettings(),
                  fallback_models: FallbackModels = FallbackModels(), start_timeout: float = 30.0,
                  schema_dir: Optional[Union[str, Path]] = None,
-                 kafka_config: Optional[Mapping[str, Any]] = None, tracer_provider: Any = None) -> None:
-        """``kafka_config``: extra librdkafka settings for both the producer and the consumer (e.g. security)."""
+                 kafka_config: Optional[Mapping[str, Any]] = None,
+                 kafka_properties: Optional[Union[str, Path]] = None, tracer_provider: Any = None) -> None:
+        """``kafka_properties``: the Java side's Kafka client properties file (SASL/SCRAM or PLAIN, TLS), turned into
+        librdkafka settings (``kafka_config_from_properties``); ``kafka_config``: librdkafka settings for both the
+        producer and the consumer, applied after the file's; ``tracer_provider``: an OpenTelemetry tracer provider for
+        the client's ``route`` span (the global one when omitted)."""
         self._channel = RouterChannel(bootstrap, client_id=client_id, deadline=deadline, breaker=breaker,
                                       fallback_models=fallback_models, schema_dir=schema_dir,
-                                      kafka_config=kafka_config, tracer_provider=tracer_provider)
+                                      kafka_config=kafka_config, kafka_properties=kafka_properties,
+                                      tracer_provider=tracer_provider)
         self._start_timeout = start_timeout
 
     @classmethod

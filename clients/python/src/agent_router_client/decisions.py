@@ -12,9 +12,11 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from .errors import PermanentRouterError, RetriableRouterError
 from .tracing import TRACEPARENT, TRACESTATE, TracedDecision, header_text
+from .schemas import ROUTING_DECISIONS
+from .security import refused_login_fix
 
 LOG = logging.getLogger("agent_router_client")
-TOPIC = "routing-decisions"
+TOPIC = ROUTING_DECISIONS
 
 
 def settle(future: "Future[Any]", result: Any = None, error: "BaseException | None" = None) -> None:
@@ -47,6 +49,16 @@ class DecisionListener:
         self._lock = threading.Lock()
         self._running = True
         self.undecodable = 0
+        # Set by librdkafka's error callback when the broker refuses the login: retrying cannot fix that.
+        self._refused: Optional[str] = None
+        user_error_cb = extra_config.get("error_cb")
+
+        def on_error(error: KafkaError) -> None:
+            if error.code() in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
+                self._refused = error.str()
+            if user_error_cb is not None:
+                user_error_cb(error)
+
         config: Dict[str, Any] = {
             "bootstrap.servers": bootstrap,
             "client.id": f"{client_id}-decisions",
@@ -60,6 +72,9 @@ class DecisionListener:
             "logger": logging.getLogger("agent_router_client.kafka"),
         }
         config.update(extra_config)
+        # For the refused-login message: the mechanism only, never a secret.
+        self._mechanism = {k: config[k] for k in ("sasl.mechanism", "sasl.mechanisms") if k in config}
+        config["error_cb"] = on_error
         self._consumer = Consumer(config)
         self._thread = threading.Thread(target=self._run, name=f"{client_id}-decision-listener", daemon=True)
 
@@ -88,8 +103,13 @@ class DecisionListener:
         until = time.monotonic() + timeout
         partitions: List[int] = []
         while not partitions and time.monotonic() < until:
+            if self._refused is not None:
+                raise PermanentRouterError(f"Kafka refused this client's login: {self._refused} "
+                                           f"({refused_login_fix(self._mechanism)})")
             try:
-                topic = self._consumer.list_topics(TOPIC, timeout=max(0.1, min(5.0, until - time.monotonic())))
+                # Short rounds: a refused login shows only in the error callback, which poll() serves.
+                self._consumer.poll(0)
+                topic = self._consumer.list_topics(TOPIC, timeout=max(0.1, min(1.0, until - time.monotonic())))
                 meta = topic.topics.get(TOPIC)
                 if meta is not None and meta.error is None:
                     partitions = sorted(meta.partitions)

@@ -110,3 +110,12 @@ def self_contained(schema: Any, definitions: Dict[str, Any]) -> Any:
         return dict(node, type=walk(kind, namespace))
 
     return walk(schema, "")
+
+
+try:  # generated from topics.json when the package is built (scripts/generate_types.py)
+    from .topics import AGENT_QUERIES, ROUTING_DECISIONS, ROUTING_FEEDBACK
+except ImportError:  # a source checkout that was never built: the same names, read from the repository's file
+    _TOPICS = {t["constant"]: t["name"]
+               for t in json.loads((_REPOSITORY / "topics.json").read_text(encoding="utf-8"))["topics"]}
+    AGENT_QUERIES, ROUTING_DECISIONS, ROUTING_FEEDBACK = (
+        _TOPICS["AGENT_QUERIES"], _TOPICS["ROUTING_DECISIONS"], _TOPICS["ROUTING_FEEDBACK"])

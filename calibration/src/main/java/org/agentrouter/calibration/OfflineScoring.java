@@ -1,10 +1,10 @@
 package org.agentrouter.calibration;
 
+import org.agentrouter.progress.Progress;
+
 import ai.onnxruntime.OrtEnvironment;
 import java.nio.file.Path;
 import java.util.function.IntPredicate;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
@@ -42,8 +42,7 @@ public final class OfflineScoring {
         String[] noTags = new String[0];
         try (MemoryStore store = MemoryStore.openReadOnly(memoryDb);
              OnnxScorer scorer = new OnnxScorer(OrtEnvironment.getEnvironment(), onnxModel);
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("routing held-out questions").setInitialMax(n)
-                     .continuousUpdate().build()) {
+             Progress bar = Progress.start("routing held-out questions", n, "questions")) {
             CandidateRetriever retriever = new CandidateRetriever(store, k);
             int j = 0;
             for (int i = 0; i < table.size(); i++) {

@@ -1,5 +1,7 @@
 package org.agentrouter.calibration;
 
+import org.agentrouter.progress.Progress;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -10,8 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import org.agentrouter.embedding.MiniLmEmbedder;
 import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.FeatureLayout;
@@ -37,8 +37,7 @@ public final class PromptEmbeddings {
         }
         float[][] vectors = new float[prompts.size()][];
         try (MiniLmEmbedder embedder = new MiniLmEmbedder();
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("embedding prompts").setInitialMax(prompts.size())
-                     .continuousUpdate().build()) {
+             Progress bar = Progress.start("embedding prompts", prompts.size(), "prompts")) {
             for (int i = 0; i < vectors.length; i++) {
                 vectors[i] = embedder.embed(prompts.get(i));
                 bar.step();

@@ -1,5 +1,7 @@
 package org.agentrouter.training;
 
+import org.agentrouter.progress.Progress;
+
 import static org.agentrouter.features.FeatureLayout.CANDIDATE_WIDTH;
 import static org.agentrouter.features.FeatureLayout.MAX_CANDIDATES;
 import static org.agentrouter.features.FeatureLayout.QUERY_WIDTH;
@@ -12,8 +14,6 @@ import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import java.util.Map;
 import java.util.Random;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
  * Trains a {@link RouterNetwork} with Adam on binary cross-entropy against a target in [0, 1]. The forward and
@@ -50,8 +50,7 @@ public final class Trainer {
         float[] batchInput = new float[s.batchSize() * TrainingSet.ROW_FLOATS];
         float[] batchQuery = new float[s.batchSize() * QUERY_WIDTH];
         try (NDManager manager = TorchEngine.newManager();
-             ProgressBar bar = s.progress() ? new ProgressBarBuilder().setTaskName("training " + network.name())
-                     .setInitialMax((long) s.epochs() * batches).continuousUpdate().build() : null) {
+             Progress bar = s.progress() ? Progress.start("training " + network.name(), (long) s.epochs() * batches, "batches") : null) {
             for (int epoch = 0; epoch < s.epochs(); epoch++) {
                 shuffle(order, random);
                 double lossSum = 0;

@@ -1,5 +1,7 @@
 package org.agentrouter.agentdb;
 
+import org.agentrouter.progress.Progress;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import org.agentrouter.memory.MemoryMessages;
 import org.agentrouter.memory.MemoryRecord;
 import org.agentrouter.memory.store.MemoryStore;
@@ -97,7 +97,7 @@ public final class AgentDbImporter {
             List<String> retired = retire(rows, store.originsWithIdPrefix(mapping.idPrefix()).stream()
                     .map(o -> new Previous(o.id(), o.namespace(), o.kind(), o.sourceId())).toList(), summary);
             if (!changed.isEmpty() || !retired.isEmpty()) {
-                try (ProgressBar bar = bar("writing", changed.size())) {
+                try (Progress bar = bar("writing", changed.size())) {
                     store.write(changed, retired, written -> {
                         if (bar != null) {
                             bar.stepTo(written);
@@ -150,7 +150,7 @@ public final class AgentDbImporter {
         try (AgentDbSnapshot snapshot = AgentDbSnapshot.take(file)) {
             AgentDbReader reader = new AgentDbReader(snapshot);
             long total = reader.rowCount();
-            try (ProgressBar bar = bar("reading " + file.getFileName(), total)) {
+            try (Progress bar = bar("reading " + file.getFileName(), total)) {
                 reader.forEachRow(row -> {
                     out.add(mapping.map(row));
                     if (bar != null) {
@@ -322,7 +322,7 @@ public final class AgentDbImporter {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         try (KafkaProducer<String, byte[]> producer =
                      new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-             ProgressBar bar = bar("publishing", keys.size())) {
+             Progress bar = bar("publishing", keys.size())) {
             producer.initTransactions();
             producer.beginTransaction();
             try {
@@ -356,10 +356,10 @@ public final class AgentDbImporter {
         }
     }
 
-    private ProgressBar bar(String task, long max) {
+    private Progress bar(String task, long max) {
         if (!progress || max < PROGRESS_BAR_ROWS) {
             return null;
         }
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUnit(" rows", 1).build();
+        return Progress.start(task, max, "rows");
     }
 }

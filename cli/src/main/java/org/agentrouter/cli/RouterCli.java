@@ -1,9 +1,11 @@
 package org.agentrouter.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import org.agentrouter.cli.bench.BenchCommand;
+import org.agentrouter.cli.options.ExitCode;
 import org.agentrouter.cli.bench.RolloutLatencyCommand;
 import org.agentrouter.cli.model.BuildSeedModelCommand;
 import org.agentrouter.cli.model.CalibrateCommand;
@@ -69,14 +71,51 @@ public final class RouterCli implements Runnable {
     public static void main(String[] args) {
         // Before any Avro class reads its limits (the job of ./router demo and run decodes in this JVM).
         org.agentrouter.wire.AvroLimits.install();
-        int code = new CommandLine(new RouterCli())
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command tree as {@link #main} runs it: a usage error is one line and a pointer to --help (exit 2), a
+     * failure one line with its fix and the exit code of its kind ({@link FailureReport}, {@link ExitCode}).
+     */
+    public static CommandLine commandLine() {
+        CommandLine root = new CommandLine(new RouterCli());
+        return root
+                // The descriptions are written as lines of about 120 characters: at picocli's default 80 each
+                // would break in two, leaving a ragged column of half lines.
+                .setUsageHelpWidth(120)
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler((e, args) -> usageError(root, e))
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+                    FailureReport report = FailureReport.of(e, cmd);
+                    cmd.getErr().println(cmd.getColorScheme().errorText(report.line()));
                     if (System.getenv("ROUTER_DEBUG") != null) e.printStackTrace(cmd.getErr());
-                    return 1;
-                })
-                .execute(args);
-        System.exit(code);
+                    return report.exitCode();
+                });
+    }
+
+    /** As GNU tools do: the problem, a suggestion for a misspelt option, where the help is; not the whole usage. */
+    private static int usageError(CommandLine root, CommandLine.ParameterException e) {
+        CommandLine cmd = inTree(root, e.getCommandLine());
+        java.io.PrintWriter err = cmd.getErr();
+        err.println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("(./" + cmd.getCommandSpec().qualifiedName(" ") + " --help lists the options)");
+        return ExitCode.USAGE;
+    }
+
+    /**
+     * A command that refuses a value in call() builds its own CommandLine, which knows neither its parents (the
+     * pointer to --help would say "./router up" for "cluster up") nor the streams set on the tree: use the tree's.
+     */
+    private static CommandLine inTree(CommandLine root, CommandLine cmd) {
+        if (cmd.getParent() != null || cmd.getCommand() instanceof RouterCli) return cmd;
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(List.of(root));
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            if (c.getCommand().getClass() == cmd.getCommand().getClass()) return c;
+            todo.addAll(c.getSubcommands().values());
+        }
+        return root;
     }
 }

@@ -101,6 +101,8 @@ public final class LocalRouterJob {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
+        // Also set for the job by FlinkEnvironments.configure; here so the cluster's checkpoint storage has it too.
+        conf.set(CheckpointingOptions.FS_WRITE_BUFFER_SIZE, FlinkEnvironments.CHECKPOINT_WRITE_BUFFER_BYTES);
         conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(Math.max(2, options.parallelism)));
         conf.addAll(FlinkEnvironments.recovery(options));
         if (prometheusPort > 0) {

@@ -49,6 +49,11 @@ public class JobOptions {
     @Option(names = "--buffer-timeout-ms", description = "network buffer flush interval: lower is faster at low load (default: ${DEFAULT-VALUE})")
     public long bufferTimeoutMs = 5;
 
+    @Option(names = "--side-buffer-timeout-ms", description = "network buffer flush interval off the decision path (memories, feedback, "
+            + "model releases, health ticks, guarantee monitor, rollout judge): each output with a timeout has a thread waking this often; "
+            + "-1 for --buffer-timeout-ms (default: ${DEFAULT-VALUE})")
+    public long sideBufferTimeoutMs = 100;
+
     @Option(names = "--parallelism", description = "default: ${DEFAULT-VALUE}")
     public int parallelism = 1;
 
@@ -225,6 +230,7 @@ public class JobOptions {
         c.feedbackWindow = feedbackWindow;
         c.feedbackMinOutcomes = feedbackMinOutcomes;
         c.healthIntervalMs = healthIntervalMs;
+        c.sideBufferTimeoutMs = sideBufferTimeoutMs;
         c.embedder = embedder;
         c.bundledModel = bundledModel;
         c.coldStart = coldStartSettings();

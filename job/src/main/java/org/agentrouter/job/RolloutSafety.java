@@ -30,6 +30,8 @@ final class RolloutSafety {
                 .keyBy(s -> RolloutJudge.KEY)
                 .process(new RolloutJudge(config.rollout, config.judgeSigner)).name("rollout judge").uid("rollout-judge")
                 .setParallelism(1);
+        // Off the decision path (see RouterJob.side): a rollback waits at most this long more in a buffer.
+        if (config.sideBufferTimeoutMs >= 0) judged.setBufferTimeout(config.sideBufferTimeoutMs);
         judged.sinkTo(controls).name("router-models (rollbacks)").uid("rollout-controls-sink").setParallelism(1);
         return judged.getSideOutput(RouterOutputs.MODEL_EVENTS);
     }

@@ -91,6 +91,16 @@ public final class RouterJob {
         onKafka(env, options.kafka(bootstrap), options);
     }
 
+    /**
+     * An operator off the decision path: its network outputs flush every {@code sideBufferTimeoutMs} rather than every
+     * few milliseconds. Each output with a timeout has a flusher thread; at the job's 5 ms, some twenty of them woke
+     * 4,000 times a second in an idle job (issue 19's profile). A memory, an outcome or a model release then waits up
+     * to that long more in a buffer; decisions and the dead letters of the query path do not.
+     */
+    <T> SingleOutputStreamOperator<T> side(SingleOutputStreamOperator<T> operator) {
+        return config.sideBufferTimeoutMs < 0 ? operator : operator.setBufferTimeout(config.sideBufferTimeoutMs);
+    }
+
     /** Adds the topology to {@code env}; the caller executes it. */
     public void build(StreamExecutionEnvironment env) {
         DataStream<RawRecord> raw = env
@@ -99,13 +109,13 @@ public final class RouterJob {
             // One tick reader, each tick broadcast to every decode subtask. A reader per subtask would not survive
             // rescaling: the generator's splits are cut once for the first parallelism, so readers added by a
             // rescale get no split and finish, and their decode subtasks would send no probes.
-            raw = raw.union(env.fromSource(HealthTicks.every(config.healthIntervalMs), WatermarkStrategy.noWatermarks(),
-                    "health ticks").uid("health-ticks-source").setParallelism(1).broadcast());
+            raw = raw.union(side(env.fromSource(HealthTicks.every(config.healthIntervalMs), WatermarkStrategy.noWatermarks(),
+                    "health ticks").uid("health-ticks-source").setParallelism(1)).broadcast());
         }
         // One partition, read by one reader, fanned out to every scorer by broadcast.
-        BroadcastStream<byte[]> releases = env
+        BroadcastStream<byte[]> releases = side(env
                 .fromSource(endpoints.models(), WatermarkStrategy.noWatermarks(), "router-models").uid("router-models-source")
-                .setParallelism(1)
+                .setParallelism(1))
                 .broadcast(CandidateScorer.MODEL_STATE);
 
         SingleOutputStreamOperator<QueryContext> decoded = raw
@@ -113,13 +123,13 @@ public final class RouterJob {
         SingleOutputStreamOperator<QueryContext> embedded = decoded
                 .process(new QueryEmbedder(MiniLmEmbedder.Variant.parse(config.embedder), config.tracing)).name("embed (MiniLM)").uid("embed");
         // Outcomes reported on routing-feedback: a rolling violation rate per model version, drift on model-events.
-        SingleOutputStreamOperator<FeedbackOutcome> outcomes = env
-                .fromSource(endpoints.feedback(), WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source")
-                .process(new FeedbackDecoder(config)).name("decode feedback").uid("decode-feedback");
+        SingleOutputStreamOperator<FeedbackOutcome> outcomes = side(side(env
+                .fromSource(endpoints.feedback(), WatermarkStrategy.noWatermarks(), "routing-feedback").uid("routing-feedback-source"))
+                .process(new FeedbackDecoder(config)).name("decode feedback").uid("decode-feedback"));
         // Memories of agent-memories and outcomes of routing-feedback, keyed by namespace like the queries.
-        SingleOutputStreamOperator<MemoryEvent> memoryEvents = env
-                .fromSource(endpoints.memories(), WatermarkStrategy.noWatermarks(), "agent-memories").uid("agent-memories-source")
-                .process(new MemoryDecoder(config.limits)).name("decode memories").uid("decode-memories");
+        SingleOutputStreamOperator<MemoryEvent> memoryEvents = side(side(env
+                .fromSource(endpoints.memories(), WatermarkStrategy.noWatermarks(), "agent-memories").uid("agent-memories-source"))
+                .process(new MemoryDecoder(config.limits)).name("decode memories").uid("decode-memories"));
         DataStream<MemoryEvent> memoryChanges = memoryEvents.union(outcomes.getSideOutput(RouterOutputs.MEMORY_FEEDBACK));
         SingleOutputStreamOperator<QueryContext> retrieved = embedded
                 .keyBy(q -> q.namespace)
@@ -133,10 +143,10 @@ public final class RouterJob {
         SingleOutputStreamOperator<KafkaMessage> routed = scored
                 .process(new ConformalRouter(config)).name("route (conformal)").uid("route");
 
-        SingleOutputStreamOperator<KafkaMessage> guarantee = outcomes
+        SingleOutputStreamOperator<KafkaMessage> guarantee = side(outcomes
                 .keyBy(o -> o.modelVersion)
                 .process(new GuaranteeMonitor(config.feedbackWindow, config.feedbackMinOutcomes))
-                .name("guarantee monitor").uid("guarantee-monitor");
+                .name("guarantee monitor").uid("guarantee-monitor"));
 
         routed.sinkTo(endpoints.decisions()).name("routing-decisions").uid("routing-decisions-sink");
         routed.getSideOutput(RouterOutputs.ROUTING_METRICS)

@@ -108,6 +108,59 @@ class RouterJobGraphTest {
         assertEquals(expected, uids);
     }
 
+    /**
+     * Issue 19: each network output with a buffer timeout has a flusher thread; the decision path flushes every
+     * --buffer-timeout-ms, the paths that carry a few records a minute every --side-buffer-timeout-ms.
+     */
+    @Test
+    void onlyTheDecisionPathFlushesItsBuffersEveryFewMilliseconds() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+        JobOptions options = new JobOptions();
+        RouterJob.onKafka(env, "127.0.0.1:9", options);
+        java.util.Map<String, Long> timeouts = new java.util.TreeMap<>();
+        for (var n : env.getStreamGraph().getStreamNodes()) {
+            if (n.getTransformationUID() != null) timeouts.put(n.getTransformationUID(), n.getBufferTimeout());
+        }
+        for (String uid : List.of("agent-queries-source", "decode", "embed", "retrieve", "score", "route")) {
+            assertEquals(options.bufferTimeoutMs, timeouts.get(uid), uid);
+        }
+        for (String uid : List.of("health-ticks-source", "router-models-source", "routing-feedback-source", "decode-feedback",
+                "agent-memories-source", "decode-memories", "guarantee-monitor", "rollout-judge")) {
+            assertEquals(options.sideBufferTimeoutMs, timeouts.get(uid), uid);
+        }
+
+        options.sideBufferTimeoutMs = -1;
+        StreamExecutionEnvironment same = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+        RouterJob.onKafka(same, "127.0.0.1:9", options);
+        for (var n : same.getStreamGraph().getStreamNodes()) {
+            if (n.getTransformationUID() != null && !n.getTransformationUID().startsWith("Sink Committer")) {
+                assertEquals(options.bufferTimeoutMs, n.getBufferTimeout(), n.getTransformationUID());
+            }
+        }
+    }
+
+    @Test
+    void anIdleKafkaSourceAsksTheBrokerEveryFewSecondsUnlessTheClientSettingsSayOtherwise() {
+        KafkaEndpoints endpoints = new KafkaEndpoints("127.0.0.1:9", "g", org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE);
+        assertEquals(KafkaEndpoints.IDLE_FETCH_WAIT_MS, fetchWait(endpoints.querySource()));
+        assertEquals(KafkaEndpoints.IDLE_FETCH_WAIT_MS, fetchWait(endpoints.modelSource()));
+        java.util.Properties own = new java.util.Properties();
+        own.setProperty("fetch.max.wait.ms", "250");
+        KafkaEndpoints configured = new KafkaEndpoints(KafkaConnection.of("127.0.0.1:9", own), "g",
+                org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE);
+        assertEquals("250", fetchWait(configured.feedbackSource()));
+    }
+
+    private static String fetchWait(org.apache.flink.connector.kafka.source.KafkaSource<?> source) {
+        try {
+            var f = org.apache.flink.connector.kafka.source.KafkaSource.class.getDeclaredField("props");
+            f.setAccessible(true);
+            return ((java.util.Properties) f.get(source)).getProperty("fetch.max.wait.ms");
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void everyQueryIsDecidedOnceBadInputIsDeadLetteredAndReleasesReachEveryScorer() throws Exception {
         COLLECTED.clear();

@@ -78,6 +78,12 @@ public final class RouterConfig implements Serializable {
     public int feedbackMinOutcomes = 50;
     /** A health probe passes every stage this often and becomes a RouterHealth record (0 = no probes). */
     public long healthIntervalMs = 5_000;
+    /**
+     * Network buffer flush interval of the operators off the decision path (memories, feedback, model releases, health
+     * ticks, guarantee monitor, rollout judge): each network output with a timeout has a thread waking this often, and
+     * these paths carry a few records a minute. -1 leaves them at the job's --buffer-timeout-ms.
+     */
+    public long sideBufferTimeoutMs = 100;
     /** MiniLM build for queries that arrive without a vector: full or quantized (see MiniLmEmbedder.Variant). */
     public String embedder = "full";
     /** Automatic rollback of a challenger: window, minimum decisions, thresholds (see RolloutRules). */
@@ -122,6 +128,9 @@ public final class RouterConfig implements Serializable {
         }
         if (healthIntervalMs < 0) {
             throw new IllegalArgumentException("health interval must be >= 0 ms, got " + healthIntervalMs);
+        }
+        if (sideBufferTimeoutMs < -1) {
+            throw new IllegalArgumentException("side buffer timeout must be >= 0 ms, or -1 for the job's; got " + sideBufferTimeoutMs);
         }
         rollout.validate();
         limits.validate();

@@ -65,9 +65,12 @@ interface BenchBroker extends AutoCloseable {
         private final Process process;
         private final String bootstrap;
 
+        private final Thread stopOnExit;
+
         private BrokerProcess(Process process, String bootstrap) {
             this.process = process;
             this.bootstrap = bootstrap;
+            this.stopOnExit = new Thread(process::destroy, "stop-broker-process");
         }
 
         static BrokerProcess start(Path dataDir, int partitions) throws Exception {
@@ -89,8 +92,11 @@ interface BenchBroker extends AutoCloseable {
                 }
                 Thread.sleep(100);
             }
-            System.out.println("broker process " + process.pid() + " ready (log: " + log + ")");
-            return new BrokerProcess(process, Files.readString(readyFile).trim());
+            System.err.println("broker process " + process.pid() + " ready (log: " + log + ")");
+            BrokerProcess broker = new BrokerProcess(process, Files.readString(readyFile).trim());
+            // Ctrl-C or a kill of the benchmark must not leave the broker running on its own.
+            Runtime.getRuntime().addShutdownHook(broker.stopOnExit);
+            return broker;
         }
 
         public String bootstrap() {
@@ -102,6 +108,11 @@ interface BenchBroker extends AutoCloseable {
         }
 
         public void close() throws InterruptedException {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook stops the process
+            }
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }

@@ -29,6 +29,7 @@ final class LatencyChart {
         XYSeries p99 = new XYSeries("p99");
         XYSeries p999 = new XYSeries("p99.9");
         for (PipelineBenchResults.Step s : results.steps()) {
+            if (s.idle()) continue; // no queries, no latency
             // As-fast-as-possible steps have no offered rate: plot them at the rate actually sent.
             double x = s.offeredPerSecond() > 0 ? s.offeredPerSecond() : s.sentPerSecond();
             // A log axis cannot show 0 ms; the consumer's clock has millisecond resolution anyway.

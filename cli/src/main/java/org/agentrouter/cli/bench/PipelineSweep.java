@@ -2,17 +2,12 @@ package org.agentrouter.cli.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,22 +16,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.agentrouter.job.JobOptions;
-import org.agentrouter.runtime.EmbeddedKafkaBroker;
 import org.agentrouter.runtime.EmbeddedStack;
-import org.agentrouter.runtime.KafkaBrokerMain;
-import org.agentrouter.runtime.LocalRouterJob;
-import org.agentrouter.runtime.RandomMemoryStore;
-import org.agentrouter.wire.Topics;
 import org.agentrouter.schema.AgentQuery;
 import org.agentrouter.schema.RoutingDecision;
 import org.agentrouter.wire.AvroWire;
-import org.apache.flink.core.execution.JobClient;
+import org.agentrouter.wire.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,36 +35,42 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.HdrHistogram.Histogram;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-import org.agentrouter.runtime.TopicAdmin;
 /**
- * The rate steps of {@code ./router bench pipeline} on one running job: a generator at each offered rate (warm-up,
- * measurement, drain), a consumer of the decisions, and per step the end-to-end latency, the job's stage medians
- * (its Prometheus reporter), and CPU per process and thread.
+ * The steps of {@code ./router bench pipeline} on one running job: a generator at each offered rate (warm-up,
+ * measurement, drain) or an idle window without traffic, a consumer of the decisions, and per step the end-to-end
+ * latency, the job's stage medians (its Prometheus reporter), and the CPU of the job's process (per thread too), of the
+ * broker's and of this one (generator and consumer).
  */
 final class PipelineSweep {
-    static final String ALL_JAVA_THREADS = "all Java threads";
-    static final String JVM_INTERNAL = "JVM internal (JIT compilers, GC)";
-    /** The compiler threads' part of JVM_INTERNAL (Linux only): start-up cost rather than cost per decision. */
-    static final String JIT_COMPILERS = "of which JIT compiler threads";
-
+    /** The job's HotSpot compiler threads, summed: start-up cost rather than cost per decision. */
+    static final String JIT_COMPILERS = "JIT compiler threads (C1, C2)";
+    /** Every thread of the job alive at the end of the window, the small ones (each under 1% of a core) included. */
+    static final String ALL_THREADS = "all threads";
+    /** Offered rate of a step without traffic, and of a step sending as fast as the producer can. */
+    static final double IDLE = 0;
+    static final double AS_FAST_AS_POSSIBLE = -1;
 
     private final PipelineBenchCommand settings;
     private final BenchBroker broker;
     private final int prometheusPort;
-    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    private final CompilerThreadsCpu compilers = new CompilerThreadsCpu();
+    private final JobProcess job;
+    private final ProcessCpu jobCpu;
+    private final JobProfiler profiler;
     private volatile Window window = new Window(Long.MAX_VALUE);
     private final AtomicBoolean ready = new AtomicBoolean();
+    private volatile long lastDecisionMs;
+    private int stepNumber;
     private final AtomicBoolean consuming = new AtomicBoolean(true);
     private final List<List<Float>> vectors = new ArrayList<>();
 
-    PipelineSweep(PipelineBenchCommand settings, BenchBroker broker, int prometheusPort) {
+    PipelineSweep(PipelineBenchCommand settings, BenchBroker broker, int prometheusPort, JobProcess job, JobProfiler profiler) {
         this.settings = settings;
         this.broker = broker;
         this.prometheusPort = prometheusPort;
+        this.job = job;
+        this.jobCpu = new ProcessCpu(job.pid());
+        this.profiler = profiler;
         Random rnd = new Random(43);
         for (int i = 0; i < 1000; i++) {
             List<Float> v = new ArrayList<>();
@@ -93,11 +87,11 @@ final class PipelineSweep {
                 new ByteArraySerializer())) {
             awaitFirstDecision(producer);
             for (double r : offered) {
-                PipelineBenchResults.Step step = step(producer, r);
+                PipelineBenchResults.Step step = r == IDLE ? idle() : step(producer, r);
                 steps.add(step);
                 settings.print(step);
                 if (!step.sustained() && !settings.keepGoing && offered.size() > 1) {
-                    System.out.println("not sustained: the sweep stops here (--keep-going to continue)");
+                    settings.log().println("not sustained: the sweep stops here (--keep-going to continue)");
                     break;
                 }
             }
@@ -120,21 +114,44 @@ final class PipelineSweep {
                     .setEmbedding(vectors.get(0)).build();
             producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, first.getNamespace(), AvroWire.QUERY.encode(first))).get();
             for (int i = 0; i < 50 && !ready.get(); i++) Thread.sleep(100);
+            if (!job.alive()) throw new IllegalStateException("the job process ended; see " + job.log());
             if (System.currentTimeMillis() > deadline) throw new IllegalStateException("no decision within 180 s: the job did not start");
         }
+    }
+
+    /** What the CPU counters read at the start of a window. */
+    private final class CpuMark {
+        final double job = jobCpu.seconds();
+        final double broker = PipelineSweep.this.broker.cpuSeconds();
+        final double bench = processCpuSeconds();
+        final Map<String, Long> jobThreads = jobCpu.threadTicks();
+    }
+
+    /**
+     * No queries for {@code --idle-seconds}, once the previous step's backlog is decided (no decision for 5 s, 10 s at
+     * least, 5 minutes at most): what an idle router costs, i.e. the job's and the broker's fixed cost.
+     */
+    private PipelineBenchResults.Step idle() throws InterruptedException {
+        long start = System.currentTimeMillis();
+        Thread.sleep(10_000);
+        while (System.currentTimeMillis() - lastDecisionMs < 5_000 && System.currentTimeMillis() - start < 300_000) Thread.sleep(500);
+        Window w = new Window(System.currentTimeMillis());
+        window = w;
+        if (profiler != null) profiler.start();
+        CpuMark before = new CpuMark();
+        Thread.sleep(settings.idleSeconds.toMillis());
+        w.close(System.currentTimeMillis());
+        return measured(IDLE, before, w, 0, ++stepNumber + "-idle");
     }
 
     private PipelineBenchResults.Step step(KafkaProducer<String, byte[]> producer, double r) throws Exception {
         long sent = 0;
         long measuredSent = 0;
         long startNanos = System.nanoTime();
-        long measureStartNanos = startNanos + TimeUnit.SECONDS.toNanos(settings.warmupSeconds);
-        long endNanos = measureStartNanos + TimeUnit.SECONDS.toNanos(settings.seconds);
+        long measureStartNanos = startNanos + settings.warmupSeconds.toNanos();
+        long endNanos = measureStartNanos + settings.seconds.toNanos();
         Window w = null;
-        double cpuBefore = 0;
-        double brokerCpuBefore = 0;
-        double jitCpuBefore = 0;
-        Map<Long, Long> threadCpuBefore = null;
+        CpuMark before = null;
         while (true) {
             long nowNanos = System.nanoTime();
             if (nowNanos >= endNanos) break;
@@ -149,10 +166,8 @@ final class PipelineSweep {
             if (w == null && nowNanos >= measureStartNanos) {
                 w = new Window(System.currentTimeMillis());
                 window = w;
-                cpuBefore = processCpuSeconds();
-                brokerCpuBefore = broker.cpuSeconds();
-                threadCpuBefore = threadCpuNanos();
-                jitCpuBefore = compilers.seconds();
+                if (profiler != null) profiler.start();
+                before = new CpuMark();
             }
             String ns = PipelineBenchCommand.namespaceName((int) (sent % settings.namespaces));
             AgentQuery.Builder q = AgentQuery.newBuilder().setQueryId(UUID.randomUUID().toString()).setNamespace(ns)
@@ -165,26 +180,41 @@ final class PipelineSweep {
         }
         if (w == null) throw new IllegalStateException("the step ended before its measured window began");
         w.close(System.currentTimeMillis());
+        return measured(r, before, w, measuredSent, ++stepNumber + "-" + (r > 0 ? String.format("%.0f", r) : "max"));
+    }
+
+    private PipelineBenchResults.Step measured(double r, CpuMark before, Window w, long measuredSent, String label)
+            throws InterruptedException {
+        CpuMark after = new CpuMark();
+        String flameGraph = null;
+        if (profiler != null) {
+            Path html = profiler.stop(label);
+            flameGraph = html == null ? null : html.toString();
+        }
         double windowSeconds = (w.toMs - w.fromMs) / 1000.0;
-        double cpu = processCpuSeconds() - cpuBefore;
-        double brokerCpu = broker.cpuSeconds() - brokerCpuBefore;
-        Map<String, Double> threadCpu = busiestThreads(threadCpuBefore, threadCpuNanos(), windowSeconds);
-        // What no Java thread accounts for: the JIT compilers and the garbage collector.
-        threadCpu.put(JVM_INTERNAL, round(Math.max(0, cpu / windowSeconds - threadCpu.remove(ALL_JAVA_THREADS))));
-        double jitCpu = compilers.seconds();
-        if (jitCpu >= 0 && jitCpuBefore >= 0) threadCpu.put(JIT_COMPILERS, round((jitCpu - jitCpuBefore) / windowSeconds));
+        Map<String, Double> threadCpu = busiestThreads(before.jobThreads, after.jobThreads, windowSeconds);
         Map<String, Double> stages = stageMicrosP50();
 
-        long drainUntil = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(settings.drainSeconds);
+        long drainUntil = System.currentTimeMillis() + settings.drainSeconds.toMillis();
         while (System.currentTimeMillis() < drainUntil && w.recorded() < measuredSent) Thread.sleep(50);
         synchronized (w) {
             Histogram e2e = w.endToEndMicros;
-            return new PipelineBenchResults.Step(r, measuredSent / windowSeconds, w.arrivals / windowSeconds,
+            double decisionsPerSecond = w.arrivals / windowSeconds;
+            double jobCores = (after.job - before.job) / windowSeconds;
+            double brokerCores = (after.broker - before.broker) / windowSeconds;
+            return new PipelineBenchResults.Step(r, measuredSent / windowSeconds, decisionsPerSecond,
                     e2e.getTotalCount(), Math.max(0, measuredSent - e2e.getTotalCount()),
                     ms(e2e, 50), ms(e2e, 95), ms(e2e, 99), ms(e2e, 99.9), e2e.getMaxValue() / 1000.0,
                     ms(w.inJobMicros, 50), ms(w.inJobMicros, 99), stages,
-                    cpu / windowSeconds, brokerCpu / windowSeconds, threadCpu, PipelineBenchCommand.loadAverage()[0]);
+                    round(jobCores), round(brokerCores), round((after.bench - before.bench) / windowSeconds),
+                    perDecisionMicros(jobCores, decisionsPerSecond), perDecisionMicros(brokerCores, decisionsPerSecond),
+                    threadCpu, PipelineBenchCommand.loadAverage()[0], flameGraph);
         }
+    }
+
+    /** CPU microseconds per decision; null when the window decided nothing (an idle step). */
+    private static Double perDecisionMicros(double cores, double decisionsPerSecond) {
+        return decisionsPerSecond < 1 ? null : Math.round(cores * 1e6 / decisionsPerSecond * 10) / 10.0;
     }
 
     private Properties producerProperties() {
@@ -213,6 +243,7 @@ final class PipelineSweep {
                         continue;
                     }
                     ready.set(true);
+                    lastDecisionMs = now;
                     window.record(now, d.getEventTimeMs(), d.getProcessingLatencyUs());
                 }
             }
@@ -236,29 +267,25 @@ final class PipelineSweep {
         return stages;
     }
 
-    private Map<Long, Long> threadCpuNanos() {
-        Map<Long, Long> cpu = new HashMap<>();
-        for (long id : threads.getAllThreadIds()) {
-            long t = threads.getThreadCpuTime(id);
-            if (t >= 0) cpu.put(id, t);
-        }
-        return cpu;
-    }
-
-    /** The 15 busiest threads with at least 1% of a core over the window, busiest first, in cores, plus the sum of all. */
-    private Map<String, Double> busiestThreads(Map<Long, Long> before, Map<Long, Long> after, double windowSeconds) {
+    /**
+     * The job's 15 busiest threads with at least 1% of a core over the window, busiest first, in cores, and the
+     * compiler threads' sum ({@link #JIT_COMPILERS}).
+     */
+    static Map<String, Double> busiestThreads(Map<String, Long> before, Map<String, Long> after, double windowSeconds) {
         List<Map.Entry<String, Double>> busy = new ArrayList<>();
-        double javaThreads = 0;
-        for (Map.Entry<Long, Long> e : after.entrySet()) {
-            double cores = (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / 1e9 / windowSeconds;
-            javaThreads += cores;
-            var info = threads.getThreadInfo(e.getKey());
-            if (info != null && cores >= 0.01) busy.add(Map.entry(info.getThreadName() + " #" + e.getKey(), cores));
+        double jit = 0;
+        double all = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            double cores = (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / ProcessCpu.TICKS_PER_SECOND / windowSeconds;
+            if (e.getKey().startsWith("C1 CompilerThre") || e.getKey().startsWith("C2 CompilerThre")) jit += cores;
+            all += cores;
+            if (cores >= 0.01) busy.add(Map.entry(e.getKey(), cores));
         }
         busy.sort(Map.Entry.<String, Double>comparingByValue().reversed());
         Map<String, Double> top = new LinkedHashMap<>();
         for (Map.Entry<String, Double> e : busy.subList(0, Math.min(15, busy.size()))) top.put(e.getKey(), round(e.getValue()));
-        top.put(ALL_JAVA_THREADS, javaThreads);
+        top.put(JIT_COMPILERS, round(jit));
+        top.put(ALL_THREADS, round(all));
         return top;
     }
 

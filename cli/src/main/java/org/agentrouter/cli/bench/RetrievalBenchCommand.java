@@ -1,5 +1,7 @@
 package org.agentrouter.cli.bench;
 
+import org.agentrouter.progress.Progress;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -23,8 +25,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import org.HdrHistogram.Histogram;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
@@ -289,8 +289,7 @@ final class RetrievalBenchCommand implements Callable<Integer> {
     private void build(Path file) {
         Random rnd = new Random(seed);
         try (MemoryStore store = MemoryStore.openWritable(file);
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("building " + file.getFileName())
-                     .setInitialMax(memories).setUnit(" memories", 1).build()) {
+             Progress bar = Progress.start("building " + file.getFileName(), memories, "memories")) {
             List<MemoryRecord> batch = new ArrayList<>(BATCH);
             for (int i = 0; i < memories; i++) {
                 MemoryRecord r = new MemoryRecord();

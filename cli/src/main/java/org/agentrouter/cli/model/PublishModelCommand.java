@@ -7,16 +7,16 @@ import java.util.concurrent.Callable;
 import org.agentrouter.job.KafkaConnection;
 import org.agentrouter.wire.Topics;
 import org.agentrouter.schema.ModelRelease;
-import org.agentrouter.scoring.ModelRejectedException;
 import org.agentrouter.scoring.ModelReleases;
 import org.agentrouter.scoring.ServedModel;
 import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
+import org.agentrouter.cli.options.HelpOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "publish-model", mixinStandardHelpOptions = true,
+@Command(name = "publish-model",
         description = {"Check a release directory (model.onnx + release.json) exactly as the job will (sha256, feature",
             "layout, the ONNX graph, tensor contract, a dry run in ONNX Runtime, calibration) and publish it to router-models.",
             "The job also refuses a version not newer than the serving one (see ./router rollback) and a MAJOR",
@@ -31,6 +31,9 @@ public final class PublishModelCommand implements Callable<Integer> {
 
     @Mixin
     KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
+    @Mixin
+    HelpOption help = new HelpOption();
 
     @Option(names = "--version", description = "publish under this version instead of the one in release.json")
     String version;
@@ -81,7 +84,8 @@ public final class PublishModelCommand implements Callable<Integer> {
 
     /**
      * Checks the release locally, then publishes it with the given rollout flags, signed when a signer is given (last,
-     * so the signature covers every flag); 2 when the check refuses it.
+     * so the signature covers every flag). A release the check refuses is not sent: its ModelRejectedException is
+     * reported by RouterCli as a refused input (exit 4).
      */
     static int publish(Path dir, String version, boolean allowMajor, boolean rollback, String role, int share,
             KafkaConnection kafka, ModelSigner signer) throws Exception {
@@ -91,9 +95,6 @@ public final class PublishModelCommand implements Callable<Integer> {
                 .setAllowMajor(allowMajor).setRollback(rollback).setRole(role).setSharePercent(share).build();
         try (ServedModel checked = ServedModel.accept(OrtEnvironment.getEnvironment(), r)) {
             System.err.printf("%s %s passes every check (sha256 %s)%n", r.getName(), checked.version, r.getSha256());
-        } catch (ModelRejectedException e) {
-            System.err.println("not published: " + e.getMessage());
-            return 2;
         }
         if (signer != null) {
             r = signer.sign(r);

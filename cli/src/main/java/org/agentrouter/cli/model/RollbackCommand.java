@@ -8,11 +8,12 @@ import org.agentrouter.wire.Topics;
 import org.agentrouter.schema.ModelControl;
 import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
+import org.agentrouter.cli.options.HelpOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "rollback", mixinStandardHelpOptions = true,
+@Command(name = "rollback",
         description = {"With a challenger running: withdraw it, the champion serves every user again. Otherwise: return",
             "the champion to the release that served before it (its last-known-good, kept in broadcast state, so it",
             "survives restarts). One step only: a second rollback is refused until a new release is accepted.",
@@ -24,6 +25,9 @@ public final class RollbackCommand implements Callable<Integer> {
 
     @Mixin
     KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
+    @Mixin
+    HelpOption help = new HelpOption();
 
     @Option(names = "--reason", description = "why, recorded in the model-events entry")
     String reason;

@@ -9,11 +9,12 @@ import org.agentrouter.schema.ModelControl;
 import org.agentrouter.signing.ModelSigner;
 import org.agentrouter.wire.AvroWire;
 import picocli.CommandLine;
+import org.agentrouter.cli.options.HelpOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "rollout", mixinStandardHelpOptions = true, subcommands = RolloutReportCommand.class,
+@Command(name = "rollout", subcommands = RolloutReportCommand.class,
         description = {"Set the share of users the challenger serves (published with publish-model --role challenger);",
             "users are split by a consistent hash of their id, so raising the share (5 -> 25 -> 50) only adds users.",
             "100 promotes the challenger to champion (the old champion becomes its last-known-good).",
@@ -40,6 +41,9 @@ public final class RolloutCommand implements Callable<Integer> {
 
     @Mixin
     KafkaPropertiesOption kafkaProperties = new KafkaPropertiesOption();
+
+    @Mixin
+    HelpOption help = new HelpOption();
 
     @Override
     public Integer call() throws Exception {

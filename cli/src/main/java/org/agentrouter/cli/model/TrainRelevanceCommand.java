@@ -18,10 +18,13 @@ import org.agentrouter.training.RelevanceNetwork;
 import org.agentrouter.training.RelevanceRelease;
 import org.agentrouter.training.RelevanceTrainer;
 import org.agentrouter.training.Weights;
+import org.agentrouter.cli.options.HelpOption;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "train-relevance", mixinStandardHelpOptions = true,
+@Command(name = "train-relevance",
         description = {"Train the scorer's relevance head (which memories go into a decision's context) in Java (DJL) on",
             "LoCoMo conversations, from the candidate rows the job computes (dense + BM25 candidates, FeatureLayout v2).",
             "--protocol: leave-one-conversation-out recall@5/@10 per fold, mean +- std, against cosine, BM25, RRF and",
@@ -52,11 +55,14 @@ public final class TrainRelevanceCommand implements Callable<Integer> {
     @Option(names = "--out", description = "write the release trained on every conversation here")
     Path out;
 
+    // Its own --version (the release's) would make picocli drop the standard -h/--help with -V/--version.
+    @Mixin
+    HelpOption help = new HelpOption();
+
     @Override
     public Integer call() throws Exception {
         if (!protocol && out == null) {
-            System.err.println("nothing to do: give --protocol and/or --out");
-            return 2;
+            throw new CommandLine.ParameterException(new CommandLine(this), "nothing to do: give --protocol and/or --out");
         }
         Path dir = data != null ? data : DataPaths.locomo();
         LocomoData.Loaded loaded = LocomoData.load(dir);

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.agentrouter.cluster.ClusterLayout;
 import org.agentrouter.cluster.ClusterProcess;
 import org.agentrouter.cluster.LocalCluster;
+import org.agentrouter.cli.options.HumanDuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,8 +16,9 @@ public final class ClusterDownCommand implements Callable<Integer> {
     @Option(names = "--run-dir", description = "default: ${DEFAULT-VALUE}")
     Path runDir = Path.of(".run/cluster");
 
-    @Option(names = "--grace-s", description = "seconds to wait for a clean stop (default: ${DEFAULT-VALUE})")
-    int graceSeconds = 20;
+    @Option(names = "--grace", converter = HumanDuration.class, defaultValue = "20s",
+            description = "how long to wait for a clean stop (default: ${DEFAULT-VALUE})")
+    Duration grace;
 
     @Override
     public Integer call() {
@@ -26,7 +28,7 @@ public final class ClusterDownCommand implements Callable<Integer> {
             System.err.println("no cluster in " + runDir.toAbsolutePath());
             return 0;
         }
-        cluster.down(Duration.ofSeconds(graceSeconds));
+        cluster.down(grace);
         for (ClusterProcess p : processes) System.err.println("stopped " + p);
         return 0;
     }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import org.agentrouter.job.KafkaConnection;
+import org.agentrouter.runtime.TopicAdmin;
 import org.agentrouter.wire.Topics;
 import org.agentrouter.wire.AvroWire;
 import org.agentrouter.wire.JsonRecords;
@@ -14,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.agentrouter.cli.options.HumanDuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,13 +39,17 @@ public final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--max", description = "stop after this many records (default: no limit)")
     long max = Long.MAX_VALUE;
 
-    @Option(names = "--timeout-s", description = "stop after this many seconds without a record (default: no limit)")
-    long idleTimeoutS = 0;
+    @Option(names = "--timeout", converter = HumanDuration.class,
+            description = "stop after this long without a record, e.g. 10 (seconds) or 2m (default: no limit)")
+    Duration idleTimeout;
 
     @Override
     public Integer call() {
         AvroWire<?> wire = wireFor(topic);
-        Properties p = kafkaProperties.connect(bootstrap).clientConfig();
+        KafkaConnection kafka = kafkaProperties.connect(bootstrap);
+        // A consumer waits for a broker forever, silently: say at once that there is none, or no such topic.
+        TopicAdmin.requireExisting(kafka, List.of(topic), Duration.ofSeconds(10));
+        Properties p = kafka.clientConfig();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "router-consume-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -53,7 +60,7 @@ public final class ConsumeCommand implements Callable<Integer> {
             while (seen < max) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) {
-                    if (idleTimeoutS > 0 && System.currentTimeMillis() - idleSince > idleTimeoutS * 1000) break;
+                    if (idleTimeout != null && System.currentTimeMillis() - idleSince > idleTimeout.toMillis()) break;
                     continue;
                 }
                 idleSince = System.currentTimeMillis();

@@ -42,8 +42,9 @@ public final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--probes", description = "memories probed afterwards (default: ${DEFAULT-VALUE})")
     int probes = 300;
 
-    @Option(names = "--timeout", converter = HumanDuration.class, description = "how long to wait for the router's answers (default: ${DEFAULT-VALUE})")
-    Duration timeout = Duration.ofMinutes(3);
+    @Option(names = "--timeout", converter = HumanDuration.class, defaultValue = "3m",
+            description = "how long to wait for the router's answers (default: ${DEFAULT-VALUE})")
+    Duration timeout;
 
     @Option(names = "--flink-rest", description = "the router's Flink REST address (http://host:8081): also check that the job did not restart")
     String flinkRest;

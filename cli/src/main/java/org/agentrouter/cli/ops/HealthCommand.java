@@ -34,8 +34,8 @@ public final class HealthCommand implements Callable<Integer> {
             description = "a status older than this is stale (default: 3 health intervals, as each record states)")
     Duration maxAge;
 
-    @Option(names = "--timeout", converter = HumanDuration.class, description = "for reaching Kafka (default: 10s)")
-    Duration timeout = Duration.ofSeconds(10);
+    @Option(names = "--timeout", converter = HumanDuration.class, defaultValue = "10s", description = "for reaching Kafka (default: ${DEFAULT-VALUE})")
+    Duration timeout;
 
     @Option(names = "--json", description = "print the latest record of each subtask as a JSON line")
     boolean json;

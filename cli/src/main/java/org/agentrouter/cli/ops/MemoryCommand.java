@@ -29,7 +29,9 @@ public final class MemoryCommand implements Runnable {
         Path store;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.nio.file.NoSuchFileException {
+            // SQLite would say "out of memory" or create nothing useful: name the missing file instead.
+            if (!java.nio.file.Files.isRegularFile(store)) throw new java.nio.file.NoSuchFileException(store.toString());
             try (MemoryStore s = MemoryStore.openReadOnly(store)) {
                 Map<String, Map<String, Long>> counts = s.countsByNamespaceAndKind();
                 System.out.printf("%-30s %-10s %10s%n", "namespace", "kind", "memories");

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.agentrouter.cli.options.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,7 +75,7 @@ public final class ProduceCommand implements Callable<Integer> {
             }
         }
         System.err.printf("sent %d queries to %s at %s%s%n", sent, topic, bootstrap, refused > 0 ? ", refused " + refused : "");
-        return refused > 0 ? 2 : 0;
+        return refused > 0 ? ExitCode.REFUSED : ExitCode.OK;
     }
 
     /** Fills the two fields people never want to type, then converts with the schema's own rules. */

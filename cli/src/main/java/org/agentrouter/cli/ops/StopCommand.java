@@ -30,8 +30,9 @@ public final class StopCommand implements Callable<Integer> {
             + " (default: the cluster's execution.checkpointing.savepoint-dir)")
     String savepointDir;
 
-    @Option(names = "--timeout", converter = HumanDuration.class, description = "how long to wait for the savepoint (default: ${DEFAULT-VALUE})")
-    Duration timeout = Duration.ofMinutes(5);
+    @Option(names = "--timeout", converter = HumanDuration.class, defaultValue = "5m",
+            description = "how long to wait for the savepoint (default: ${DEFAULT-VALUE})")
+    Duration timeout;
 
     @Option(names = "--run-dir", description = "where cluster up recorded its addresses (default: ${DEFAULT-VALUE})")
     Path runDir = Path.of(".run/cluster");

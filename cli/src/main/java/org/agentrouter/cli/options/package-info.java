@@ -1,4 +1,4 @@
 /**
- * What every command's options share: where the repository and the shared data are, durations.
+ * What every command shares: where the repository and the shared data are, durations, the help option, exit codes.
  */
 package org.agentrouter.cli.options;
