@@ -164,7 +164,7 @@ class AlertsEndToEndTest {
                     .setSuccess(false).setEventTimeMs(System.currentTimeMillis()).setModelVersion(d.getModelVersion())
                     .setAlpha(d.getAlpha()).build()));
         }
-        // The reporter writes label values with every character other than [a-zA-Z0-9:_] as '_': 1.0.0 is 1_0_0.
+        // The reporter writes label values with every character other than [a-zA-Z0-9:_] as '_': 1.10.0 is 1_0_0.
         String versionLabel = championVersion.replaceAll("[^a-zA-Z0-9:_]", "_");
         JsonNode drift = awaitFiring(prometheus, "RouterGuaranteeDrift", l -> l.path("model_version").asText().equals(versionLabel));
         assertEquals("critical", drift.path("labels").path("severity").asText());
@@ -182,7 +182,7 @@ class AlertsEndToEndTest {
         // The failing graph reads the current layout's columns; the seed's release says layout 1.
         ModelReleases.write(failingDir, ModelRelease.newBuilder(seed).setFeatureLayoutVersion(org.agentrouter.features.FeatureLayout.VERSION)
                 .setOnnxModel(ByteBuffer.wrap(failing)).setSha256(ModelReleases.sha256Hex(failing)).build());
-        assertEquals(0, ModelRolloutEndToEndTest.cli("publish-model", "--release", failingDir.toString(), "--version", "1.1.0",
+        assertEquals(0, ModelRolloutEndToEndTest.cli("publish-model", "--release", failingDir.toString(), "--version", "1.11.0",
                 "--bootstrap", bootstrap));
         JsonNode open = awaitFiring(prometheus, "RouterScorerCircuitOpen", l -> true);
         assertEquals("critical", open.path("labels").path("severity").asText());

@@ -245,28 +245,28 @@ class ModelRolloutEndToEndTest {
         huge.getGraphBuilder().getInitializerBuilder(0).setDims(0, 1L << 40);
         byte[] hugeDim = huge.build().toByteArray();
         List<Step> s = new ArrayList<>();
-        s.add(valid(seed, "1.1.0"));
-        s.add(bad(seed, "1.1.1", b -> b.setSha256("0".repeat(64)), "sha256 mismatch"));
-        s.add(valid(seed, "1.2.0"));
-        s.add(bad(seed, "1.2.1", b -> b.setOnnxModel(ByteBuffer.wrap(wrongShape)).setSha256(ModelReleases.sha256Hex(wrongShape)),
+        s.add(valid(seed, "1.11.0"));
+        s.add(bad(seed, "1.11.1", b -> b.setSha256("0".repeat(64)), "sha256 mismatch"));
+        s.add(valid(seed, "1.12.0"));
+        s.add(bad(seed, "1.12.1", b -> b.setOnnxModel(ByteBuffer.wrap(wrongShape)).setSha256(ModelReleases.sha256Hex(wrongShape)),
                 "graph"));
-        s.add(bad(seed, "1.2.2", b -> b.setOnnxModel(ByteBuffer.wrap(readsAFile)).setSha256(ModelReleases.sha256Hex(readsAFile)),
+        s.add(bad(seed, "1.12.2", b -> b.setOnnxModel(ByteBuffer.wrap(readsAFile)).setSha256(ModelReleases.sha256Hex(readsAFile)),
                 "graph"));
         s.add(bad(seed, "2.0.0", b -> b, VersionRules.MAJOR_CHANGE));
-        s.add(bad(seed, "1.1.5", b -> b, VersionRules.NOT_NEWER));
-        s.add(valid(seed, "1.3.0"));
-        s.add(bad(seed, "1.3.0", b -> b, VersionRules.NOT_NEWER));
-        s.add(bad(seed, "1.3.1", b -> b.setFeatureLayoutVersion(99), "feature layout mismatch"));
-        s.add(valid(seed, "1.4.0"));
-        s.add(bad(seed, "1.4.1", b -> b.setOnnxModel(ByteBuffer.wrap(notOnnx)).setSha256(ModelReleases.sha256Hex(notOnnx)),
+        s.add(bad(seed, "1.11.5", b -> b, VersionRules.NOT_NEWER));
+        s.add(valid(seed, "1.13.0"));
+        s.add(bad(seed, "1.13.0", b -> b, VersionRules.NOT_NEWER));
+        s.add(bad(seed, "1.13.1", b -> b.setFeatureLayoutVersion(99), "feature layout mismatch"));
+        s.add(valid(seed, "1.14.0"));
+        s.add(bad(seed, "1.14.1", b -> b.setOnnxModel(ByteBuffer.wrap(notOnnx)).setSha256(ModelReleases.sha256Hex(notOnnx)),
                 "graph"));
-        s.add(bad(seed, "1.4.2", b -> b.setOnnxModel(ByteBuffer.wrap(hugeDim)).setSha256(ModelReleases.sha256Hex(hugeDim)),
+        s.add(bad(seed, "1.14.2", b -> b.setOnnxModel(ByteBuffer.wrap(hugeDim)).setSha256(ModelReleases.sha256Hex(hugeDim)),
                 "graph"));
         s.add(new Step("2.0.0", null, "--allow-major", ACCEPTED, null));
         s.add(bad(seed, "2.0.1", b -> b.setSha256(ModelReleases.sha256Hex(notOnnx)), "sha256 mismatch"));
         s.add(bad(seed, "3.0.0", b -> b, VersionRules.MAJOR_CHANGE));
         s.add(valid(seed, "2.1.0"));
-        s.add(bad(seed, "1.9.0", b -> b.setAllowMajor(true), VersionRules.NOT_NEWER));
+        s.add(bad(seed, "1.19.0", b -> b.setAllowMajor(true), VersionRules.NOT_NEWER));
         s.add(bad(seed, "2.1.1", b -> b.setOnnxModel(ByteBuffer.wrap(wrongShape)).setSha256(ModelReleases.sha256Hex(wrongShape)),
                 "graph"));
         s.add(valid(seed, "2.2.0"));

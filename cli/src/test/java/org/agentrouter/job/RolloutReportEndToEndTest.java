@@ -50,25 +50,25 @@ class RolloutReportEndToEndTest {
             Random rnd = new Random(5);
             long start = System.currentTimeMillis();
             // An older challenger, withdrawn before this one: not part of the report.
-            publish(io, rnd, "old-", 50, start - 60_000, "1.0.5", false);
+            publish(io, rnd, "old-", 50, start - 60_000, "1.10.5", false);
             champion = 0;
             challenger = 0;
             // The scorers' "accepted" events: the report reads the decision topics from the newest challenger's first one.
-            for (String[] e : new String[][] {{"1.0.5", "0", "-60000"}, {"1.1.0", "1", "5"}, {"1.1.0", "0", "0"}}) {
+            for (String[] e : new String[][] {{"1.10.5", "0", "-60000"}, {"1.11.0", "1", "5"}, {"1.11.0", "0", "0"}}) {
                 io.send(Topics.MODEL_EVENTS, "seed", AvroWire.MODEL_EVENT.encode(org.agentrouter.schema.ModelEvent.newBuilder()
-                        .setEvent("accepted").setModelName("seed").setModelVersion(e[0]).setRole("challenger").setServingVersion("1.0.0")
+                        .setEvent("accepted").setModelName("seed").setModelVersion(e[0]).setRole("challenger").setServingVersion("1.10.0")
                         .setSubtask(Integer.parseInt(e[1])).setAtMs(start + Long.parseLong(e[2])).setChallengerVersion(e[0]).build()));
             }
             assertEquals(start, org.agentrouter.runtime.RolloutTopics.challengerAcceptedAtMs(
                     KafkaConnection.plaintext(kafka.bootstrap()), Duration.ofSeconds(30)).getAsLong());
-            publish(io, rnd, "s-", 200, start, "1.1.0", true);
-            publish(io, rnd, "a-", 40, start + 20_000, "1.1.0", false);
+            publish(io, rnd, "s-", 200, start, "1.11.0", true);
+            publish(io, rnd, "a-", 40, start + 20_000, "1.11.0", false);
 
             JsonNode early = report(kafka.bootstrap());
             assertEquals("not yet known", early.path("verdict").asText(), early.toString());
-            assertEquals("1.1.0", early.path("scope").path("challenger_version").asText());
+            assertEquals("1.11.0", early.path("scope").path("challenger_version").asText());
 
-            publish(io, rnd, "b-", 1460, start + 30_000, "1.1.0", false);
+            publish(io, rnd, "b-", 1460, start + 30_000, "1.11.0", false);
             JsonNode late = report(kafka.bootstrap());
             assertEquals("worse", late.path("verdict").asText(), late.toString());
             assertTrue(late.path("reason").asText().startsWith("it violates more"), late.path("reason").asText());
@@ -109,7 +109,7 @@ class RolloutReportEndToEndTest {
             long decidedAt = at + i;
             boolean live = !shadowMode && TrafficSplit.toChallenger(user, 50);
             int tier = signal < (live ? 0.5 : 0.35) ? 0 : PRICING.strongest();
-            String version = live ? challengerVersion : "1.0.0";
+            String version = live ? challengerVersion : "1.10.0";
             io.sendNoWait(Topics.ROUTING_METRICS, id, AvroWire.METRIC.encode(metric(id, tier, tokens, version, live ? "challenger" : "champion", false, decidedAt)), failure);
             if (live) challenger++;
             else champion++;

@@ -75,8 +75,8 @@ class RolloutSafetyEndToEndTest {
     private static final int[] STEPS = {5, 25, 50, 100};
     private static final long QUERY_PAUSE_MS = 4;
     private static final long STEP_MS = 4000;
-    private static final String CHALLENGER = "1.1.0";
-    private static final String FAILING = "1.2.0";
+    private static final String CHALLENGER = "1.11.0";
+    private static final String FAILING = "1.12.0";
 
     @TempDir
     Path dir;
@@ -152,13 +152,13 @@ class RolloutSafetyEndToEndTest {
             assertFalse(io.readUntil(Topics.ROUTING_DECISIONS, got -> !got.isEmpty(), WAIT).isEmpty(), "the job decides");
 
             // 0. Signatures: what a trusted key did not sign changes nothing.
-            assertEquals(0, cli("publish-model", "--release", challengerDir.toString(), "--version", "1.0.5",
+            assertEquals(0, cli("publish-model", "--release", challengerDir.toString(), "--version", "1.10.5",
                     "--role", "challenger", "--share", "50", "--bootstrap", bootstrap), "the CLI publishes it unsigned");
             assertEquals(0, cli("rollout", "--share", "100", "--signing-key", keys.resolve("stranger.key").toString(),
                     "--bootstrap", bootstrap));
             List<ModelEvent> refusals = waitForEachSubtask(io, e -> e.getEvent().equals("refused")
                     && TrustedModelKeys.RULE.equals(e.getRule()), 2);
-            assertTrue(refusals.stream().anyMatch(e -> e.getModelVersion().equals("1.0.5") && e.getReason().contains("is unsigned")),
+            assertTrue(refusals.stream().anyMatch(e -> e.getModelVersion().equals("1.10.5") && e.getReason().contains("is unsigned")),
                     refusals.toString());
             assertTrue(refusals.stream().anyMatch(e -> e.getReason().contains("rollout control")
                     && e.getReason().contains("which this job does not trust")), refusals.toString());
