@@ -17,7 +17,7 @@ public final class FuzzSettings {
     public long seed = 1;
     /** Memories probed afterwards: accepted ones must be retrievable, refused ones never. */
     public int memoryProbes = 300;
-    /** The job's --k: the largest context_k it accepts. */
-    public int maxContextK = 100;
+    /** The job's --k, the largest context_k it accepts: its default follows the job's. */
+    public int maxContextK = new org.agentrouter.flink.RouterConfig().retrievalK;
     public InputLimits limits = new InputLimits();
 }

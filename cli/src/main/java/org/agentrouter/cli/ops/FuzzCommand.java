@@ -50,7 +50,7 @@ public final class FuzzCommand implements Callable<Integer> {
     String flinkRest;
 
     @Option(names = "--k", description = "the router's --k: the largest context_k it accepts (default: ${DEFAULT-VALUE})")
-    int k = 100;
+    int k = new org.agentrouter.flink.RouterConfig().retrievalK;
 
     @Option(names = "--max-record-bytes", description = "the router's --max-record-bytes (default: ${DEFAULT-VALUE})")
     int maxRecordBytes = new org.agentrouter.intake.InputLimits().maxRecordBytes;
