@@ -2,7 +2,6 @@ package org.agentrouter.locomo;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -135,22 +134,12 @@ public final class ContextStudy {
         return out;
     }
 
+    // The study ranks as the baselines do (same cosine, same RRF with its tie-break by id).
     static double cosine(float[] a, float[] b) {
-        double d = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return d / Math.sqrt(na * nb);
+        return BaselineRankings.cosine(a, b);
     }
 
     static List<String> rrf(List<String> a, List<String> b, int k) {
-        Map<String, Double> score = new HashMap<>();
-        for (int i = 0; i < a.size(); i++) score.merge(a.get(i), 1.0 / (k + i + 1), Double::sum);
-        for (int i = 0; i < b.size(); i++) score.merge(b.get(i), 1.0 / (k + i + 1), Double::sum);
-        List<String> ids = new ArrayList<>(score.keySet());
-        ids.sort((x, y) -> Double.compare(score.get(y), score.get(x)));
-        return ids;
+        return BaselineRankings.rrf(a, b, k);
     }
 }
