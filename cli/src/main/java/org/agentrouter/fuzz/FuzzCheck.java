@@ -80,7 +80,10 @@ public final class FuzzCheck implements AutoCloseable {
         Set<String> valid = new HashSet<>(traffic.validQueryIds);
         // Decisions are keyed by query id: the clean queries' and those of fuzzed queries the job accepted.
         Set<String> watched = new HashSet<>(valid);
-        for (FuzzTraffic.Sent s : traffic.sent) if (s.decisionId() != null) watched.add(s.decisionId());
+        for (FuzzTraffic.Sent s : traffic.sent) {
+            if (s.decisionId() != null) watched.add(s.decisionId());
+            if (s.refusedQueryId() != null) watched.add(s.refusedQueryId());
+        }
         Map<String, Integer> decided = new HashMap<>();
         BooleanSupplier done = () -> letters.size() >= report.expectedDeadLetters() && decided.keySet().containsAll(valid);
         long deadline = System.currentTimeMillis() + timeout.toMillis();
@@ -93,7 +96,7 @@ public final class FuzzCheck implements AutoCloseable {
             readDeadLetters(byCoordinates, letters, report);
             readDecisions(watched, decided, null);
         }
-        report.deadLetters(letters, byCoordinates);
+        report.deadLetters(letters, byCoordinates, decided);
         report.decisions(valid, decided);
         report.byDamage(traffic.sent, letters, decided);
         probe(traffic, producer, maxProbes, timeout, report);

@@ -24,6 +24,8 @@ public final class FuzzReport {
         public long duplicated;
         public long unexpected;
         public long wrongCategory;
+        /** Refused by the intake, yet decided by the job: the job's limits differ from the checker's (its --k?). */
+        public long decidedDespiteRefusal;
     }
 
     public final Map<String, Row> byTopic = new LinkedHashMap<>();
@@ -73,7 +75,7 @@ public final class FuzzReport {
         example("dead letter without source coordinates: stage " + d.getStage() + ", " + d.getCategory() + " " + d.getReason());
     }
 
-    void deadLetters(Map<String, Integer> letters, Map<String, FuzzTraffic.Sent> sent) {
+    void deadLetters(Map<String, Integer> letters, Map<String, FuzzTraffic.Sent> sent, Map<String, Integer> decided) {
         for (Map.Entry<String, FuzzTraffic.Sent> e : sent.entrySet()) {
             FuzzTraffic.Sent s = e.getValue();
             int n = letters.getOrDefault(e.getKey(), 0);
@@ -88,8 +90,13 @@ public final class FuzzReport {
                 example(n + " dead letters for " + s);
             }
             if (s.expectedDeadLetter() && n == 0) {
-                r.missing++;
-                example("no dead letter for " + s);
+                if (s.refusedQueryId() != null && decided.containsKey(s.refusedQueryId())) {
+                    r.decidedDespiteRefusal++;
+                    example("decided although the intake refuses it (" + s.expectedCategory() + "): " + s);
+                } else {
+                    r.missing++;
+                    example("no dead letter for " + s);
+                }
             }
             if (!s.expectedDeadLetter() && n > 0) {
                 r.unexpected++;
@@ -156,6 +163,8 @@ public final class FuzzReport {
             if (r.duplicated > 0) p.add(t + ": " + r.duplicated + " records dead-lettered more than once");
             if (r.unexpected > 0) p.add(t + ": " + r.unexpected + " dead letters for records the job should have taken");
             if (r.wrongCategory > 0) p.add(t + ": " + r.wrongCategory + " dead letters of another category than the intake's");
+            if (r.decidedDespiteRefusal > 0) p.add(t + ": " + r.decidedDespiteRefusal
+                    + " records the intake refuses were decided (do the job's limits, e.g. --k, match the checker's?)");
         });
         if (validDecided < validQueries) p.add((validQueries - validDecided) + " of " + validQueries + " clean queries not decided");
         if (validDuplicated > 0) p.add(validDuplicated + " clean queries decided more than once");
@@ -175,10 +184,10 @@ public final class FuzzReport {
     /** The table BENCHMARKS.md keeps: input kind, records tried, dead-lettered, decided, restarts. */
     public String table() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-28s %9s %12s %13s %8s %8s %9s%n", "input", "tried", "expected DLQ", "dead-lettered",
-                "missing", "twice", "unexpected"));
-        byTopic.forEach((t, r) -> b.append(String.format("%-28s %9d %12d %13d %8d %8d %9d%n", t + " (fuzzed)", r.tried,
-                r.expectedDeadLetters, r.deadLettered, r.missing, r.duplicated, r.unexpected)));
+        b.append(String.format("%-28s %9s %12s %13s %8s %8s %9s %8s%n", "input", "tried", "expected DLQ", "dead-lettered",
+                "missing", "twice", "unexpected", "decided"));
+        byTopic.forEach((t, r) -> b.append(String.format("%-28s %9d %12d %13d %8d %8d %9d %8d%n", t + " (fuzzed)", r.tried,
+                r.expectedDeadLetters, r.deadLettered, r.missing, r.duplicated, r.unexpected, r.decidedDespiteRefusal)));
         b.append(String.format("%-28s %9d %12s %13s  decided %d, twice %d%n", "clean queries", validQueries, "0", "-",
                 validDecided, validDuplicated));
         b.append(String.format("%n%-18s %9s %13s %9s %16s %8s%n", "damage", "tried", "dead-lettered", "accepted", "accepted queries", "decided"));

@@ -32,9 +32,13 @@ import org.agentrouter.wire.Embeddings;
  * do with it is known before it is sent: a dead letter of a given category, or acceptance.
  */
 public final class FuzzTraffic {
-    /** One record sent: where it landed and what the job must do with it. */
+    /**
+     * One record sent: where it landed and what the job must do with it. {@code decisionId}: the query id the job
+     * must decide; {@code refusedQueryId}: the id a query the intake refuses was generated with, watched so that a
+     * decision for it is reported as the job accepting what the intake refuses, not as a missing dead letter.
+     */
     public record Sent(String topic, int partition, long offset, ErrorCategory expectedCategory, boolean clean, String damage,
-                       String decisionId) {
+                       String decisionId, String refusedQueryId) {
         public boolean expectedDeadLetter() {
             return expectedCategory != null;
         }
@@ -85,6 +89,7 @@ public final class FuzzTraffic {
         List<Boolean> cleanOnes = new ArrayList<>(settings.records + settings.validQueries);
         List<String> damages = new ArrayList<>(settings.records + settings.validQueries);
         List<String> decisionIds = new ArrayList<>(settings.records + settings.validQueries);
+        List<String> refusedIds = new ArrayList<>(settings.records + settings.validQueries);
         List<MemoryProbe> candidates = new ArrayList<>();
         int validEvery = Math.max(1, settings.records / Math.max(1, settings.validQueries));
         int valid = 0;
@@ -99,12 +104,14 @@ public final class FuzzTraffic {
                 cleanOnes.add(true);
                 damages.add("clean");
                 decisionIds.add(id);
+                refusedIds.add(null);
             }
             double topic = rnd.nextDouble();
             boolean damage = rnd.nextDouble() < settings.damageShare;
             ByteMutator.Kind kind = ByteMutator.randomKind(rnd);
             if (topic < 0.5) {
-                byte[] bytes = AvroWire.QUERY.encode(edges.query("fuzz-" + runId + "-q" + i, ns));
+                String id = "fuzz-" + runId + "-q" + i;
+                byte[] bytes = AvroWire.QUERY.encode(edges.query(id, ns));
                 if (damage) bytes = ByteMutator.mutate(bytes, kind, rnd);
                 Decoded<org.agentrouter.query.QueryContext> oracle = queries.read(bytes);
                 acks.add(producer.send(new ProducerRecord<>(Topics.AGENT_QUERIES, ns, bytes)));
@@ -112,6 +119,8 @@ public final class FuzzTraffic {
                 cleanOnes.add(false);
                 damages.add(damage ? kind.name() : "none");
                 decisionIds.add(oracle.isAccepted() ? oracle.value.queryId : null);
+                // Watched too: a decision for a query the checker's intake refused means the job's limits differ.
+                refusedIds.add(oracle.isAccepted() ? null : id);
             } else if (topic < 0.75) {
                 String about = validQueryIds.isEmpty() || rnd.nextBoolean() ? "fuzz-" + runId + "-q" + rnd.nextInt(i + 1)
                         : validQueryIds.get(rnd.nextInt(validQueryIds.size()));
@@ -124,6 +133,7 @@ public final class FuzzTraffic {
                 cleanOnes.add(false);
                 damages.add(damage ? kind.name() : "none");
                 decisionIds.add(null);
+                refusedIds.add(null);
             } else {
                 String id = "fuzz-" + runId + "-m" + i;
                 AgentMemory m = edges.memory(id, ns);
@@ -135,6 +145,7 @@ public final class FuzzTraffic {
                 cleanOnes.add(false);
                 damages.add(damage ? kind.name() : "none");
                 decisionIds.add(null);
+                refusedIds.add(null);
                 if (oracle.isAccepted()) {
                     MemoryChange c = oracle.value;
                     acceptedMemoryIds.merge(c.namespace() + "\u0000" + c.memoryId(), 1, Integer::sum);
@@ -159,7 +170,7 @@ public final class FuzzTraffic {
                 throw e;
             }
             sent.add(new Sent(md.topic(), md.partition(), md.offset(), expected.get(i), cleanOnes.get(i), damages.get(i),
-                    decisionIds.get(i)));
+                    decisionIds.get(i), refusedIds.get(i)));
         }
         // Probes only where the answer is unambiguous: an accepted memory no other accepted change touched, and a
         // refused one whose id no accepted change carries (a flipped bit can turn one id into another).
