@@ -132,9 +132,9 @@ public final class ReplayThroughJob implements ReplayRun.StreamDecider {
                                 s >= data.goodAt && w < data.goodAt);
                         // The agent's report: the answering model's outcome, and the other's when it was asked (or told) to call both.
                         RoutingFeedback.Builder f = RoutingFeedback.newBuilder().setQueryId(d.getQueryId()).setNamespace(ns.name())
-                                .setModel(d.getModel()).setRoute(d.getRoute()).setSuccess((strong ? s : w) >= 0.5)
+                                .setModel(d.getModel()).setRoute(d.getRoute()).setSuccess((strong ? s : w) >= data.goodAt)
                                 .setEventTimeMs(0).setModelVersion(d.getModelVersion()).setAlpha(d.getAlpha());
-                        if (both) f.setProbeRoute(strong ? weakRoute : strongRoute).setProbeSuccess((strong ? w : s) >= 0.5);
+                        if (both) f.setProbeRoute(strong ? weakRoute : strongRoute).setProbeSuccess((strong ? w : s) >= data.goodAt);
                         producer.send(new ProducerRecord<>(Topics.ROUTING_FEEDBACK, ns.name(), AvroWire.FEEDBACK.encode(f.build())));
                         byEpisode.put(MemoryLedger.EPISODE_PREFIX + d.getQueryId(), c);
                         sent = true;
