@@ -29,11 +29,12 @@ import org.junit.jupiter.api.Test;
  */
 class NamespaceLearningTest {
     private static final int MAX_PARALLELISM = 128;
+    private static final double PRIOR = 0.35;
     private final Random rnd = new Random(5);
 
-    /** Cheap below 0.3 at every stage, every query may go cheap, probes until 4 outcomes: small enough to see each effect. */
+    /** Prior 0.35, cheap below 0.3 at every stage, every query may go cheap, probes until 4 outcomes: small enough to see each effect. */
     private static LearnerSettings settings() {
-        return new LearnerSettings(SharedPrior.constant(0.25), 4, 0.3, 0.5, new int[] {0, 3}, new double[] {0.1},
+        return new LearnerSettings(SharedPrior.constant(PRIOR), 4, 0.3, 0.5, new int[] {0, 3}, new double[] {0.1},
                 new double[][] {{0.3, 0.3}}, 1.0, 1.0, 4, 7);
     }
 
@@ -84,7 +85,7 @@ class NamespaceLearningTest {
             h.processElement1(query("q0", "ns"), 0);
             QueryContext first = decided(h);
             assertEquals(0, first.learned.outcomes);
-            assertEquals(0.25, first.learned.pStrong, 1e-12, "no outcome yet: the prior");
+            assertEquals(PRIOR, first.learned.pStrong, 1e-12, "no outcome yet: the prior");
             assertTrue(first.learned.strong && first.learned.probe, "above the threshold: strong, probed while learning");
             // strong answered well, the probed cheap model failed: the query needed the strong model
             h.processElement2(feedback("ns", "q0", "strong", 1f, 0f), 0);
@@ -94,7 +95,7 @@ class NamespaceLearningTest {
             for (int i = 1; i <= 3; i++) {
                 h.processElement1(query("q" + i, "ns"), 0);
                 QueryContext q = decided(h);
-                NamespaceLearner.Decision want = NamespaceLearner.decide(s, 0, 0.25, expected, "q" + i);
+                NamespaceLearner.Decision want = NamespaceLearner.decide(s, 0, PRIOR, expected, "q" + i);
                 assertEquals(want.pStrong(), q.learned.pStrong, 1e-12, "query " + i);
                 assertEquals(want.strong(), q.learned.strong, "query " + i);
                 assertEquals(want.probe(), q.learned.probe, "query " + i);
@@ -107,8 +108,8 @@ class NamespaceLearningTest {
             assertEquals(4, expected.outcomes);
             snapshot = h.snapshot(1, 1);
         }
-        double wantP = NamespaceLearner.decide(s, 0, 0.25, expected, "after").pStrong();
-        assertTrue(wantP < 0.25, "easy outcomes lowered p_strong: " + wantP);
+        double wantP = NamespaceLearner.decide(s, 0, PRIOR, expected, "after").pStrong();
+        assertTrue(wantP < PRIOR, "easy outcomes lowered p_strong: " + wantP);
         // Rescaled to 2: the namespace's outcomes are in the subtask that owns its key group, and only there.
         int owner = KeyGroupRangeAssignment.assignKeyToParallelOperator("ns", MAX_PARALLELISM, 2);
         for (int subtask = 0; subtask < 2; subtask++) {
@@ -120,7 +121,9 @@ class NamespaceLearningTest {
                 QueryContext q = decided(h);
                 assertEquals(4, q.learned.outcomes, "restored with the namespace");
                 assertEquals(wantP, q.learned.pStrong, 1e-12);
-                h.processElement1(query("other", "fresh-ns"), 0);
+                String fresh = "fresh-0";
+                for (int i = 1; KeyGroupRangeAssignment.assignKeyToParallelOperator(fresh, MAX_PARALLELISM, 2) != owner; i++) fresh = "fresh-" + i;
+                h.processElement1(query("other", fresh), 0);
                 assertEquals(0, decided(h).learned.outcomes, "another namespace starts from the prior");
             }
         }
