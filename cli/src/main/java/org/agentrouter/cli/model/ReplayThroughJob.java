@@ -109,7 +109,8 @@ public final class ReplayThroughJob implements ReplayRun.StreamDecider {
                     if (ns.size() > 0) send(new Cursor(ns), data, producer, byQuery);
                 }
                 producer.flush();
-                long deadline = System.nanoTime() + timeout.toNanos();
+                long started = System.nanoTime();
+                long deadline = started + timeout.toNanos();
                 while (remaining > 0) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException(remaining + " queries not decided within " + timeout);
@@ -143,6 +144,9 @@ public final class ReplayThroughJob implements ReplayRun.StreamDecider {
                         Cursor c = byEpisode.remove(r.key());
                         if (c == null) continue;
                         remaining--;
+                        if (remaining % 500 == 0) {
+                            System.err.printf("through the job: %d queries to go (%.0f s)%n", remaining, (System.nanoTime() - started) / 1e9);
+                        }
                         if (++c.pos < c.ns.size()) {
                             send(c, data, producer, byQuery);
                         }
