@@ -38,8 +38,9 @@ public final class LearnerReplay {
                 double w = ns.weak()[pos];
                 double s = ns.strong()[pos];
                 boolean both = probe || feedback == Feedback.BOTH;
-                double seenWeak = !strong || both ? w : Double.NaN;
-                double seenStrong = strong || both ? s : Double.NaN;
+                // An agent reports pass or fail: the outcome at or above goodAt (the learner counts 1 as good, 0 as not).
+                double seenWeak = !strong || both ? (w >= goodAt ? 1 : 0) : Double.NaN;
+                double seenStrong = strong || both ? (s >= goodAt ? 1 : 0) : Double.NaN;
                 if (learning) state.add(strong, seenWeak, seenStrong, probe);
                 double cost = (strong ? ns.strongCost()[pos] : ns.weakCost()[pos])
                         + (probe ? (strong ? ns.weakCost()[pos] : ns.strongCost()[pos]) : 0);

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the model code inside CandidateScorer, one job module) restores into today's job, with every state claimed
  * (no --allow-non-restored-state): the memories of its keyed state are retrieved, a recent query it kept (a
  * {@code RecentQuery} POJO, whose class name the savepoint records) becomes an episode when its feedback arrives,
- * and the guarantee monitor's and rollout judge's state (GuaranteeWindow, VariantStats) loads.
+ * and the guarantee monitor's and rollout judge's state (GuaranteeWindow, VariantStats) loads. It restores with
+ * {@code --learning on}: the per-namespace learner's keyed state, newer than the savepoint, starts empty.
  *
  * <p>The savepoint (src/test/resources/savepoints/pre-house, about 100 KB) was made by a program run on the
  * pre-refactor jars against an in-process broker; its Kafka source offsets lie beyond this test's fresh topics,
@@ -94,6 +95,8 @@ class PreRefactorSavepointTest {
             options.parallelism = 1;
             options.checkpointIntervalMs = 1_000;
             options.healthIntervalMs = 1_000;
+            // Learning per namespace on: its keyed state is new (not in the savepoint) and must not stop the restore.
+            options.learning = "on";
             // The savepoint's recent queries were seen when it was made; with the default ten minutes they would
             // expire at the first timer after the restore.
             options.recentQueryTtlMs = 100L * 365 * 86_400_000L;
@@ -122,6 +125,11 @@ class PreRefactorSavepointTest {
                     episode |= m.getMemoryId().equals("fb-sp-keep") && m.getText().equals("kept query sp-keep");
                 }
                 assertTrue(episode, "the restored recent query became an episode");
+                // The learner started empty (stage 0, the prior) and counts the outcome that arrived after the restore.
+                assertTrue(d.getFallbackReason().contains("learner: stage 0 (0 outcomes)"), d.getFallbackReason());
+                RoutingDecision learned = probe.awaitDecision("sp", vector(100),
+                        x -> x.getFallbackReason() != null && x.getFallbackReason().contains("(1 outcomes)"), WAIT);
+                assertNotNull(learned, "the namespace's learner applied the feedback");
             } finally {
                 cluster.cancelJob(id).get();
             }

@@ -77,6 +77,11 @@ public class JobOptions {
             + " `./router replay --write-learner`, or strong (default: ${DEFAULT-VALUE})")
     public String coldStart = "bundled";
 
+    @Option(names = "--learning", description = "on: every query is routed by its namespace's learner (the --cold-start settings"
+            + " and the namespace's own outcomes from routing-feedback, in keyed state; decisions may ask for a probe); off: the"
+            + " release's conformal decision, the shared prior for a namespace without memories only (default: ${DEFAULT-VALUE})")
+    public String learning = "off";
+
     @Option(names = "--group-id", description = "Kafka consumer group and transactional id prefix (default: ${DEFAULT-VALUE})")
     public String groupId = "agent-router";
 
@@ -234,6 +239,11 @@ public class JobOptions {
         c.embedder = embedder;
         c.bundledModel = bundledModel;
         c.coldStart = coldStartSettings();
+        c.learning = switch (learning) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--learning must be on or off, got " + learning);
+        };
         c.rollout.autoRollback = autoRollback;
         c.rollout.windowMs = rolloutWindowMs;
         c.rollout.minDecisions = rolloutMinDecisions;

@@ -32,7 +32,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  * agent-queries -> decode -> embed -> keyBy(namespace) -> retrieve -> score (+ router-models broadcast) -> route
  *  health ticks /      \________\____ dead letters      /   (keyed state: memories, recent queries,          \-> routing-metrics
- *                                                      /     applied feedback; in-memory index)               \-> router-health
+ *                                                      /     feedback, learner outcomes; index)               \-> router-health
  * agent-memories -> decode -> keyBy(namespace) -------+    \-> changed memories -> agent-memories
  * routing-feedback -> decode -+-> keyBy(namespace) ---/
  *                             \-> keyBy(model version) -> guarantee monitor (rolling violation rate) -> model-events
@@ -41,7 +41,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <p>Memory: the compacted agent-memories topic is the record of every memory; retrieval keeps each
  * namespace's memories in keyed state (checkpointed, redistributed on rescale) and searches an in-memory
  * index built from it. Outcomes on routing-feedback reach the same keyed operator, which is the one writer
- * of its namespaces, and the memories they change are published back to agent-memories.</p>
+ * of its namespaces, and the memories they change are published back to agent-memories. With --learning on, the
+ * same operator keeps each namespace's outcome counts and makes the learner's decision the route stage applies.</p>
  *
  * <p>Health: a tick source (one tick per interval and reader, independent of query traffic) is unioned
  * with the queries, so each tick becomes a probe that takes the queries' own path: decode keys it to one

@@ -61,6 +61,13 @@ public class FeedbackDecoder extends ProcessFunction<RawRecord, FeedbackOutcome>
         }
     }
 
+    /** The probe route's outcome (an answered probe names the other route), else NaN. */
+    static float probeOutcome(RoutingFeedback f) {
+        if (f.getProbeRoute() == null || f.getProbeRoute().equals(f.getRoute())) return Float.NaN;
+        if (f.getProbeSuccess() != null) return f.getProbeSuccess() ? 1f : 0f;
+        return f.getProbeQuality() == null ? Float.NaN : f.getProbeQuality().floatValue();
+    }
+
     private void emit(RoutingFeedback f, Context ctx, Collector<FeedbackOutcome> out) {
         String strongest = config.pricing.tier(config.pricing.strongest()).route;
         Boolean violation = GuaranteeWindow.isViolation(f.getRoute(), strongest, f.getSuccess(), f.getQuality(), PASS_QUALITY);
@@ -77,6 +84,7 @@ public class FeedbackDecoder extends ProcessFunction<RawRecord, FeedbackOutcome>
             String[] used = f.getContextIdsUsed().toArray(new String[0]);
             learning = MemoryEvent.feedback(f.getNamespace(), f.getQueryId(), f.getRoute(), f.getModel(), result, used,
                     f.getEventTimeMs());
+            learning.probeOutcome = probeOutcome(f);
         }
         accepted.inc();
         out.collect(outcome);

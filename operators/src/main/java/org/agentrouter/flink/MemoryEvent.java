@@ -28,6 +28,8 @@ public class MemoryEvent {
     public float outcome;
     /** The memories the agent put in the prompt (context_ids_used). */
     public String[] contextIds;
+    /** The other route's outcome when the agent answered a probe (1, 0 or a quality), else NaN. */
+    public float probeOutcome = Float.NaN;
 
     public MemoryEvent() {}
 

@@ -98,6 +98,9 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
     private transient long coarseFallbacksSeen;
     /** Null when tracing is off. */
     private transient StageTracer tracer;
+    /** The per-namespace learner (its keyed state and metrics); null when learning is off. */
+    private transient NamespaceLearning learning;
+    private transient String strongestRoute;
 
     public MemoryRetriever(RouterConfig config) {
         this.config = config;
@@ -140,6 +143,8 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         retriever = lexical == null ? new CandidateRetriever(index, k)
                 : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK), k);
         tracer = StageTracer.open(config.tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
+        strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
+        learning = config.learning ? new NamespaceLearning(config.coldStart, config.defaultAlpha, getRuntimeContext(), group) : null;
     }
 
     /** The ledger's counts as this operator's metrics (names as before the ledger had its own class). */
@@ -244,6 +249,7 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         q.candidateCount = n;
         q.candidateIds = new String[n];
         System.arraycopy(found.ids, 0, q.candidateIds, 0, n);
+        if (learning != null) learning.decide(q);
         // Keeps the query's vector for its feedback.
         ledger.rememberQuery(ledgerState, q.queryId, q.embedding, q.text, q.sessionId, q.tags,
                 ctx.timerService().currentProcessingTime(), effects.at(ctx));
@@ -281,8 +287,14 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
             case MemoryEvent.UPSERT -> ledger.upsert(ledgerState, e.memory, fx);
             case MemoryEvent.DELETE -> ledger.delete(ledgerState, ns, e.memoryId, e.eventTimeMs,
                     ctx.timerService().currentProcessingTime(), fx);
-            case MemoryEvent.FEEDBACK -> ledger.feedback(ledgerState, ns, e.queryId, e.route, e.outcome, e.contextIds,
+            case MemoryEvent.FEEDBACK -> {
+                // Learned before the ledger publishes the episode: whoever sees the episode knows the outcome counts.
+                if (learning != null && !ledger.applied(ledgerState, e.queryId)) {
+                    learning.learn(strongestRoute.equals(e.route), e.outcome, e.probeOutcome);
+                }
+                ledger.feedback(ledgerState, ns, e.queryId, e.route, e.outcome, e.contextIds,
                     e.eventTimeMs, ctx.timerService().currentProcessingTime(), fx);
+            }
             default -> LOG.warn("Unknown memory event type {} ignored", e.type);
         }
         memoriesIndexed = index.size();

@@ -66,6 +66,12 @@ public final class RouterConfig implements Serializable {
      * ({@link org.agentrouter.learning.LearnerFiles#BUNDLED}).
      */
     public org.agentrouter.learning.LearnerSettings coldStart = org.agentrouter.learning.LearnerFiles.bundled().settings();
+    /**
+     * Learning per namespace (issue 21): every query is routed by {@link org.agentrouter.learning.NamespaceLearner} with
+     * the {@link #coldStart} settings and the namespace's own outcomes (keyed state, updated from routing-feedback),
+     * and a decision may ask for a probe. Off: the release's conformal decision, the prior for a cold start only.
+     */
+    public boolean learning = false;
     /** Route of the last fallback level; null means the strongest route (quality first). */
     public String defaultRoute = null;
     public CircuitBreaker.Settings scorerBreaker = CircuitBreaker.Settings.defaults();
@@ -140,6 +146,9 @@ public final class RouterConfig implements Serializable {
                     + " automatic rollbacks would be refused (give the job a signing key, or turn automatic rollback off)");
         }
         org.agentrouter.embedding.MiniLmEmbedder.Variant.parse(embedder);
+        if (learning && coldStart == null) {
+            throw new IllegalArgumentException("learning per namespace needs learner settings (--cold-start bundled or a file, not strong)");
+        }
         if (defaultRoute != null && pricing.indexOf(defaultRoute) < 0) {
             throw new IllegalArgumentException("default route " + defaultRoute + " is not in the pricing table");
         }

@@ -46,6 +46,14 @@ public final class FeedbackIntake {
         if (f.getSuccess() == null && f.getQuality() == null) return "neither success nor quality is given";
         Double q = f.getQuality();
         if (q != null && !(q >= 0 && q <= 1)) return "quality must be in [0, 1], got " + q;
+        Double pq = f.getProbeQuality();
+        if (pq != null && !(pq >= 0 && pq <= 1)) return "probe_quality must be in [0, 1], got " + pq;
+        String probeRoute = f.getProbeRoute();
+        if (probeRoute != null) {
+            if (pricing.indexOf(probeRoute) < 0) return "unknown probe_route '" + abbreviated(probeRoute) + "'";
+            if (probeRoute.equals(f.getRoute())) return "probe_route is the decision's own route '" + abbreviated(probeRoute) + "'";
+            if (f.getProbeSuccess() == null && pq == null) return "probe_route is given but neither probe_success nor probe_quality";
+        }
         Double a = f.getAlpha();
         if (a != null && !(a > 0 && a < 1)) return "alpha must be in (0, 1), got " + a;
         if (f.getTokensUsed() < 0) return "tokens_used must be >= 0, got " + f.getTokensUsed();

@@ -172,7 +172,7 @@ public final class MemoryLedger {
     public void feedback(State s, String ns, String queryId, String route, float outcome, String[] contextIds,
                          long eventTimeMs, long nowMs, Effects fx) throws Exception {
         String episodeId = EPISODE_PREFIX + queryId;
-        if (s.applied().contains(queryId) || s.memories().contains(episodeId)) {
+        if (applied(s, queryId)) {
             counts.feedbackDuplicate();
             return;
         }
@@ -230,6 +230,11 @@ public final class MemoryLedger {
             LOG.warn("Namespace {}: {} applied feedback ids kept already; {} is not remembered", ns, count, queryId);
         }
         counts.feedbackApplied();
+    }
+
+    /** Whether the feedback of {@code queryId} was applied already (its id kept, or its episode made). */
+    public boolean applied(State s, String queryId) throws Exception {
+        return s.applied().contains(queryId) || s.memories().contains(EPISODE_PREFIX + queryId);
     }
 
     /** Drops what has expired by processing time {@code nowMs}: recent queries, applied feedback ids, delete markers. */

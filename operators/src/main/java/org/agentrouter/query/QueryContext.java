@@ -54,6 +54,9 @@ public class QueryContext {
      */
     public boolean retrievalFailed;
 
+    /** The namespace learner's decision (retrieval stage, where the namespace's outcomes are); null when learning is off. */
+    public LearnedRoute learned;
+
     // ---- scoring stage ----
     /** The score that decides: the champion's, or the live challenger's for its share of users. */
     public Score score = new Score();

@@ -1,6 +1,7 @@
 package org.agentrouter.routing;
 
 import org.agentrouter.query.QueryContext;
+import org.agentrouter.query.LearnedRoute;
 import org.agentrouter.query.Score;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +79,29 @@ public final class RouteDecider implements AutoCloseable {
         double alphaApplied = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
         boolean isUncertain;
         double pStrong = q.score.pStrong;
-        if (q.score.failure == null && q.candidateCount == 0) {
+        boolean probe = false;
+        if (q.learned != null) {
+            // Learning on: the namespace's learner decides every query (see RouterConfig#learning for why it replaces
+            // the release's conformal step rather than joining it); the release's p_strong stays in the note.
+            LearnedRoute l = q.learned;
+            route = l.strong ? pricing.strongest() : 0;
+            pStrong = l.pStrong;
+            probe = l.probe;
+            if (!Double.isNaN(l.alpha)) alphaApplied = l.alpha;
+            set.add(pricing.tier(route).route);
+            confidence = route == 0 ? 1.0 - pStrong : pStrong;
+            // The learner's promise is pooled over namespaces, not per query: never reused by the fallback ladder.
+            isUncertain = true;
+            reason = join(reason, Double.isNaN(l.cheapBelow)
+                    ? "learner: alpha " + alphaApplied + " is stricter than any calibrated alpha; sent to the strongest route"
+                    : String.format(java.util.Locale.ROOT, "learner: stage %d (%d outcomes), p_strong %.3f (prior %.3f), cheap below %.3f%s",
+                            l.stage, l.outcomes, l.pStrong, l.prior, l.cheapBelow, l.probe ? ", probe" : ""));
+            if (q.score.failure != null) {
+                reason = join(reason, "release unavailable (" + q.score.failure + ")");
+            } else if (!Double.isNaN(q.score.pStrong)) {
+                reason = join(reason, String.format(java.util.Locale.ROOT, "release p_strong %.3f", q.score.pStrong));
+            }
+        } else if (q.score.failure == null && q.candidateCount == 0) {
             double wanted = Double.isNaN(q.alpha) ? defaultAlpha : q.alpha;
             route = pricing.strongest();
             if (coldStart == null) {
@@ -165,6 +188,7 @@ public final class RouteDecider implements AutoCloseable {
                 .setEventTimeMs(q.eventTimeMs)
                 .setDecidedAtMs(now)
                 .setProcessingLatencyUs(latencyUs)
+                .setProbe(probe)
                 .build();
         rememberIfConfident(q, level, isUncertain, route, confidence, now);
         return d;

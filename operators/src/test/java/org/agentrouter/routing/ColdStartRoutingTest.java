@@ -1,6 +1,7 @@
 package org.agentrouter.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.agentrouter.features.FeatureLayout;
@@ -81,5 +82,36 @@ class ColdStartRoutingTest {
         RoutingDecision d = decide(settings(0.01), query("q", 0, 0.5, 0.05));
         assertEquals("strong", d.getRoute());
         assertTrue(d.getFallbackReason().contains("stricter"), d.getFallbackReason());
+    }
+
+    @Test
+    void withLearningOnTheNamespaceLearnerDecidesEvenWithCandidates() {
+        QueryContext q = query("q", 5, 0.9, Double.NaN);
+        q.learned = new org.agentrouter.query.LearnedRoute();
+        q.learned.pStrong = 0.04;
+        q.learned.prior = 0.12;
+        q.learned.strong = false;
+        q.learned.stage = 2;
+        q.learned.cheapBelow = 0.1;
+        q.learned.alpha = 0.1;
+        q.learned.outcomes = 30;
+        RoutingDecision cheap = decide(settings(0.5), q);
+        // the release's p_strong 0.9 would have gone strong: the learner's decision stands
+        assertEquals("cheap", cheap.getRoute());
+        assertEquals(0.04, cheap.getPStrong(), 1e-12);
+        assertFalse(cheap.getProbe());
+        assertTrue(cheap.getFallbackReason().contains("learner: stage 2"), cheap.getFallbackReason());
+
+        q.learned.strong = true;
+        q.learned.probe = true;
+        RoutingDecision probed = decide(settings(0.5), q);
+        assertEquals("strong", probed.getRoute());
+        assertTrue(probed.getProbe(), "the decision carries the learner's probe");
+    }
+
+    @Test
+    void withLearningOffNoDecisionAsksForAProbe() {
+        assertFalse(decide(settings(0.05), query("q1", 0, 0.5, Double.NaN)).getProbe());
+        assertFalse(decide(settings(0.05), query("q2", 4, 0.5, Double.NaN)).getProbe());
     }
 }

@@ -107,6 +107,17 @@ public final class ReplayCommand implements Callable<Integer> {
             + " file here (what the job reads; the shipped one is operators/src/main/resources/learner/default.json) and stop")
     Path writeLearner;
 
+    @Option(names = "--through-job", description = "decide the learner's stream through Kafka (an in-process broker) and the job on a"
+            + " MiniCluster with --learning on, one job per fold; the in-process decisions are computed too and compared")
+    boolean throughJob;
+
+    @Option(names = "--timeout", converter = org.agentrouter.cli.options.HumanDuration.class,
+            description = "with --through-job: the longest wait for a fold's decisions (default: 30m)")
+    java.time.Duration timeout = java.time.Duration.ofMinutes(30);
+
+    @Option(names = "--parallelism", description = "with --through-job: the job's parallelism (default: ${DEFAULT-VALUE})")
+    int parallelism = 1;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -148,6 +159,13 @@ public final class ReplayCommand implements Callable<Integer> {
         long start = System.nanoTime();
         ReplayRun.Result result;
         ReplayRun.StreamDecider decider = ReplayRun.IN_PROCESS;
+        ReplayComparison comparison = null;
+        Path workDir = null;
+        if (throughJob) {
+            workDir = Files.createTempDirectory("replay-through-job");
+            comparison = new ReplayComparison(new ReplayThroughJob(workDir, timeout, parallelism), ReplayRun.IN_PROCESS);
+            decider = comparison;
+        }
         if (samePublic) {
             result = run.unseenSubjects(decider);
         } else {
@@ -157,7 +175,14 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         Map<String, Object> report = run.json(result);
         report.put("data", outcomes.data.toString());
-        report.put("decided", "in process, the job's learner classes");
+        report.put("decided", throughJob ? "through Kafka and the job on a MiniCluster (--learning on, parallelism " + parallelism
+                + "), each namespace's next query after the job applied its previous feedback" : "in process, the job's learner classes");
+        if (comparison != null) {
+            report.put("through_job", comparison.json());
+            try (var files = Files.walk(workDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
         report.put("protocol", samePublic ? "unseen subjects: P1 folds of the public data, each subject a new namespace"
                 : "every file of --data a new namespace; learner fitted on all of --prior-data"
                         + (learnerFile != null ? " (here: read from " + learnerFile + ")" : ""));

@@ -140,6 +140,53 @@ public final class RouterClient implements AutoCloseable {
                 .setEventTimeMs(System.currentTimeMillis());
     }
 
+    /**
+     * Feedback for a decision with its outcome and, for a decision with {@code probe = true}, the other route's outcome
+     * (null when the decision asked for no probe or the agent did not call it).
+     */
+    public static RoutingFeedback.Builder feedbackFor(RoutingDecision decision, boolean success, Boolean probeSuccess) {
+        RoutingFeedback.Builder f = feedbackFor(decision).setSuccess(success);
+        if (probeSuccess != null) f.setProbeRoute(otherRoute(decision)).setProbeSuccess(probeSuccess);
+        return f;
+    }
+
+    /** The route a probe asks the agent to call as well: the other of the two routes ("cheap", "strong"). */
+    public static String otherRoute(RoutingDecision decision) {
+        return "strong".equals(decision.getRoute()) ? "cheap" : "strong";
+    }
+
+    /** The agent's call of the model behind a route: whether it answered well. */
+    @FunctionalInterface
+    public interface ModelCall {
+        /** @param model the decision's model for its own route; null for the probed route (the agent's model for it) */
+        boolean answeredWell(String route, String model) throws Exception;
+    }
+
+    /**
+     * Answers a decision for the agent: calls its route through {@code call}, and when the decision asks for a probe
+     * ({@code probe = true}: the namespace's learner wants both outcomes) the other route too, then publishes the
+     * feedback with both outcomes. The probe costs the agent a second call; the router counts it against the savings.
+     * A probe call that throws is reported without the probe's outcome.
+     */
+    public CompletableFuture<RoutingFeedback> answer(RoutingDecision decision, ModelCall call) {
+        boolean success;
+        try {
+            success = call.answeredWell(decision.getRoute(), decision.getModel());
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Boolean probeSuccess = null;
+        if (decision.getProbe()) {
+            try {
+                probeSuccess = call.answeredWell(otherRoute(decision), null);
+            } catch (Exception e) {
+                LOG.warn("probe call of route {} for query {} failed: {}", otherRoute(decision), decision.getQueryId(), e.toString());
+            }
+        }
+        RoutingFeedback f = feedbackFor(decision, success, probeSuccess).build();
+        return feedback(f).thenApply(v -> f);
+    }
+
     /** Publishes what happened to a routed query; the future fails with a retriable error when the broker refuses it. */
     public CompletableFuture<Void> feedback(RoutingFeedback outcome) {
         CompletableFuture<Void> done = new CompletableFuture<>();
