@@ -70,7 +70,7 @@ public final class NeighbourStudy {
         List<Sessions> sessions = new ArrayList<>();
         for (LocomoMemories.Corpus c : corpora) {
             Sessions s = Sessions.of(c);
-            List<ContextCandidates.Row> rs = ContextCandidates.of(c, k, lexicalK);
+            List<ContextCandidates.Row> rs = ContextCandidates.of(c, k, lexicalK, Integer.getInteger("neighbours", 0));
             for (ContextCandidates.Row r : rs) neighbourColumns(r, s, c.questionVectors()[r.question().index()]);
             rows.add(rs);
             sessions.add(s);
