@@ -34,6 +34,7 @@ public class ContextRetrievalBenchmark {
     private LexicalIndex lexical;
     private HybridSearch hybrid;
     private HybridSearch hybridDefaults;
+    private HybridSearch hybridNeighbours;
     private final CandidateSet out = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
     private final CandidateSet out128 = new CandidateSet(FeatureLayout.MAX_CANDIDATES);
     private final LexicalIndex.Hits hits = new LexicalIndex.Hits(64);
@@ -63,6 +64,7 @@ public class ContextRetrievalBenchmark {
         }
         hybrid = new HybridSearch(dense, lexical, FeatureLayout.MAX_CANDIDATES, 64);
         hybridDefaults = new HybridSearch(dense, lexical, FeatureLayout.MAX_CANDIDATES, 96);
+        hybridNeighbours = new HybridSearch(dense, lexical, FeatureLayout.MAX_CANDIDATES, 96, 20);
         query = unit(r);
         question = "When did Caroline go to the " + sentence(r, vocabulary, 4) + "?";
         rows = new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH];
@@ -121,10 +123,19 @@ public class ContextRetrievalBenchmark {
         return hybridDefaults.topK(NS, query, question, 128, null, out128);
     }
 
-    /** The context columns of 128 hybrid candidates (layout 3: with the coverage and feedback columns). */
+    /**
+     * The job's retrieval with round 3's defaults: round 2's, then up to 20 session neighbours of the 3 best dense and
+     * lexical hits in place of the weakest candidates.
+     */
+    @Benchmark
+    public int hybridTopK128Neighbours() {
+        return hybridNeighbours.topK(NS, query, question, 128, null, out128);
+    }
+
+    /** The context columns of 128 hybrid candidates with session neighbours (layout 3: with the coverage and feedback columns). */
     @Benchmark
     public void contextFeatures128(Blackhole bh) {
-        if (out128.size() == 0) hybridDefaults.topK(NS, query, question, 128, null, out128);
+        if (out128.size() == 0) hybridNeighbours.topK(NS, query, question, 128, null, out128);
         context.fill(out128, out128.size(), question, rows);
         bh.consume(rows);
     }

@@ -37,6 +37,11 @@ public final class ContextCandidates {
 
     /** Questions of categories 1-4 with evidence, retrieved with k candidates (k <= MAX_CANDIDATES). */
     public static List<Row> of(LocomoMemories.Corpus corpus, int k, int lexicalK) {
+        return of(corpus, k, lexicalK, new org.agentrouter.flink.RouterConfig().sessionNeighbours);
+    }
+
+    /** The same with {@code sessionNeighbours} turns added around the best hits at most (the job's default above). */
+    public static List<Row> of(LocomoMemories.Corpus corpus, int k, int lexicalK, int sessionNeighbours) {
         List<Row> rows = new ArrayList<>();
         try (LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(4)); LexicalIndex lexical = new LexicalIndex()) {
             for (MemoryRecord m : corpus.memories()) {
@@ -44,7 +49,7 @@ public final class ContextCandidates {
                 lexical.upsert(corpus.namespace(), m.id, m.text, true);
             }
             CandidateRetriever retriever = new CandidateRetriever(
-                    new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, lexicalK), k);
+                    new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, lexicalK, sessionNeighbours), k);
             long asOf = corpus.conversation().asOfMs();
             for (LocomoData.Question q : corpus.conversation().questions()) {
                 if (!scored(q)) continue;

@@ -53,7 +53,7 @@ public final class FeatureCandidateStudy {
         List<LocomoMemories.Corpus> corpora = LocomoMemories.corpora(loaded.conversations(), TextEmbeddings.defaultDir());
         List<List<ContextCandidates.Row>> rows = new ArrayList<>();
         for (LocomoMemories.Corpus c : corpora) {
-            List<ContextCandidates.Row> rs = ContextCandidates.of(c, k, lexicalK);
+            List<ContextCandidates.Row> rs = ContextCandidates.of(c, k, lexicalK, 0); // round 2: no session neighbours
             Map<String, MemoryRecord> byId = new HashMap<>();
             for (MemoryRecord m : c.memories()) byId.put(m.id, m);
             for (ContextCandidates.Row r : rs) extra(r, byId);

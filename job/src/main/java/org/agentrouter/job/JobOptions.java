@@ -165,6 +165,9 @@ public class JobOptions {
     @Option(names = "--lexical-k", description = "BM25 hits fused with the dense ones per query; 0: cosine only, no lexical index (default: ${DEFAULT-VALUE})")
     public int lexicalK = new RouterConfig().lexicalK;
 
+    @Option(names = "--session-neighbours", description = "turns next to the best hits in their session added to the candidates per query at most; 0: none (default: ${DEFAULT-VALUE})")
+    public int sessionNeighbours = new RouterConfig().sessionNeighbours;
+
     @Option(names = "--lexical-refresh-ms", description = "a namespace's lexical index catches up with its writes at most this often; a new memory is found by its words within it (default: ${DEFAULT-VALUE})")
     public long lexicalRefreshMs = new RouterConfig().lexicalRefreshMs;
 
@@ -229,6 +232,7 @@ public class JobOptions {
         c.deleteMarkerRetentionMs = deleteMarkerRetentionMs;
         c.retrievalK = k;
         c.lexicalK = lexicalK;
+        c.sessionNeighbours = sessionNeighbours;
         c.lexicalRefreshMs = lexicalRefreshMs;
         c.defaultAlpha = alpha;
         c.decisionLogSampleEvery = logDecisionsEvery;

@@ -141,7 +141,8 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
                 .coarseFactor(config.indexCoarseFactor));
         lexical = config.lexicalK > 0 ? LexicalIndex.forJob(config.lexicalRefreshMs) : null;
         retriever = lexical == null ? new CandidateRetriever(index, k)
-                : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK), k);
+                : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK,
+                        config.sessionNeighbours), k);
         tracer = StageTracer.open(config.tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
         strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
         learning = config.learning ? new NamespaceLearning(config.coldStart, config.defaultAlpha, getRuntimeContext(), group) : null;

@@ -90,6 +90,7 @@ public final class TrainRelevanceCommand implements Callable<Integer> {
             ModelRelease baseRelease = base != null ? ModelReleases.read(base) : ModelReleases.fromClasspath("models/default");
             metadata.put("relevance.data", "LoCoMo " + String.join(",", corpora.stream().map(c -> c.conversation().id()).toList())
                     + ", " + examples.size() + " questions (categories 1-4 with evidence), k=" + k + ", lexical k " + lexicalK
+                    + ", session neighbours " + new org.agentrouter.flink.RouterConfig().sessionNeighbours
                     + ", seed " + seed + ", " + epochs + " epochs");
             ModelRelease release = RelevanceRelease.build(baseRelease, network, weights, version, metadata);
             RelevanceRelease.write(out, release, weights);

@@ -206,6 +206,17 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
     }
 
     /**
+     * The memory {@code offset} places after the memory {@code id} in its session, by creation time (before it when
+     * negative), or null: none there, no session, or not indexed. What {@link HybridSearch} adds around its best hits.
+     */
+    public MemoryRecord sessionNeighbour(String namespace, String id, int offset) {
+        Space s = spaces.get(namespace);
+        if (s == null) return null;
+        Integer row = s.rowOf.get(id);
+        return row == null ? null : s.timeline.step(s.records[row], offset);
+    }
+
+    /**
      * Adds or replaces {@code r} in its namespace (opened when new). The record is held by reference and
      * must not be changed afterwards: replace it with a new one. Throws when its vector is not a valid one.
      */
@@ -217,6 +228,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         if (existing != null) {
             row = existing;
             clearTags(s, row);
+            s.timeline.remove(s.records[row]);
         } else {
             s.ensureCapacity(s.size + 1);
             row = s.size++;
@@ -233,6 +245,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
             Int8Codes.quantize(r.embedding, s.codes, row * DIM, DIM, s.scale, row);
         }
         s.records[row] = r;
+        s.timeline.add(r);
         s.kind[row] = MemoryKinds.code(MemoryKinds.canonical(r.kind) == null ? MemoryRecord.EPISODE
                 : MemoryKinds.canonical(r.kind));
         s.confidence[row] = Float.isNaN(r.confidence) ? MemoryKinds.UNKNOWN_CONFIDENCE : r.confidence;
@@ -251,6 +264,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         if (boxed == null) return false;
         int row = boxed;
         clearTags(s, row);
+        s.timeline.remove(s.records[row]);
         int last = s.size - 1;
         if (row != last) {
             MemoryRecord moved = s.records[last];
@@ -428,7 +442,7 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         long b = 0;
         for (Space s : spaces.values()) {
             b += s.codes.length + (s.coarse == null ? 0 : s.coarse.length) + 4L * s.scale.length + s.kind.length + 4L * s.confidence.length + 8L * s.records.length
-                    + 48L * s.rowOf.size();
+                    + 48L * s.rowOf.size() + 40L * s.size; // + a tree node per memory in the session timeline
         }
         return b;
     }
@@ -447,6 +461,8 @@ public final class LiveMemoryIndex implements MemorySearch, AutoCloseable {
         MemoryRecord[] records = new MemoryRecord[16];
         final Map<String, Integer> rowOf = new HashMap<>();
         final Map<String, BitSet> tagRows = new HashMap<>();
+        /** The rows by session and time (session neighbours). */
+        final SessionTimeline timeline = new SessionTimeline();
 
         Space(int rowBytes, int coarseRowBytes) {
             this.rowBytes = rowBytes;
