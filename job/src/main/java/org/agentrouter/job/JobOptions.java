@@ -46,8 +46,9 @@ public class JobOptions {
             + "disk; incremental checkpoints write only what changed, for large memory sets) (default: the cluster's state.backend.type; hashmap when embedded)")
     public String stateBackend;
 
-    @Option(names = "--buffer-timeout-ms", description = "network buffer flush interval: lower is faster at low load (default: ${DEFAULT-VALUE})")
-    public long bufferTimeoutMs = 5;
+    @Option(names = "--buffer-timeout-ms", description = "network buffer flush interval of the decision path; 0 flushes after every "
+            + "record and runs no flusher thread (default: ${DEFAULT-VALUE})")
+    public long bufferTimeoutMs = 0;
 
     @Option(names = "--side-buffer-timeout-ms", description = "network buffer flush interval off the decision path (memories, feedback, "
             + "model releases, health ticks, guarantee monitor, rollout judge): each output with a timeout has a thread waking this often; "

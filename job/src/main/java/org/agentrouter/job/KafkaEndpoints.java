@@ -25,6 +25,14 @@ public final class KafkaEndpoints {
      */
     static final String IDLE_FETCH_WAIT_MS = "5000";
 
+    /**
+     * How long the topic sinks' producers wait to fill a batch. Every decision writes one record to routing-decisions
+     * and one to routing-metrics; at 2 ms each producer sent ~500 requests a second at 1,000 decisions/s (two records
+     * per request), and the broker's and the producers' cost is per request. 5 ms adds at most 3 ms to a decision's
+     * latency at low rates (exactly-once decisions wait for the checkpoint anyway).
+     */
+    static final String SINK_LINGER_MS = "5";
+
     private final KafkaConnection kafka;
     private final String groupId;
     private final DeliveryGuarantee guarantee;
@@ -152,7 +160,7 @@ public final class KafkaEndpoints {
     public KafkaSink<KafkaMessage> sink(String topic) {
         Properties producer = kafka.settings();
         producer.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
-        producer.setProperty("linger.ms", "2");
+        producer.setProperty("linger.ms", producer.getProperty("linger.ms", SINK_LINGER_MS));
         producer.setProperty("enable.idempotence", "true");
         return KafkaSink.<KafkaMessage>builder()
                 .setBootstrapServers(kafka.bootstrap())

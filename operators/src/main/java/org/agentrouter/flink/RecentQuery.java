@@ -9,7 +9,10 @@ package org.agentrouter.flink;
  * names the class and its fields. The ledger sees it as a {@code MemoryLedger.PendingQuery}.
  */
 public class RecentQuery {
-    /** The query's vector, float32 little-endian (a byte[] restores in one read, a float[] float by float). */
+    /**
+     * The query's vector in {@code PendingVectors}' form: float16 after a tag byte, or float32 little-endian in state
+     * written before (a byte[] restores in one read, a float[] float by float).
+     */
     public byte[] vector;
     public String text;
     public String sessionId;

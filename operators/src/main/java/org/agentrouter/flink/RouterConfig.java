@@ -9,8 +9,13 @@ import org.agentrouter.routing.PricingTable;
 public final class RouterConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Rows of the index's first pass (4-bit codes) rescored exactly per requested candidate. */
-    public int indexShortlistFactor = 4;
+    /**
+     * Rows of the index's first pass (4-bit codes) rescored exactly per requested candidate. 3, not 4 since issue 19:
+     * the exact rescoring reads each row's float vector from memory (1.5 KB) and was a quarter of the job's CPU at
+     * 1,000 queries/s; recall@100 at 3 is 0.998 at 100k random memories and 0.995 at 1M (BENCHMARKS.md, 4-bit first
+     * pass), and ~1.0 on real embeddings, whose neighbours stand clear of the rest.
+     */
+    public int indexShortlistFactor = 3;
     /**
      * Rows of the index's 2-bit coarse pass per requested candidate, whose 4-bit scores pick the shortlist (up
      * to 100k memories in the namespace; beyond, it grows with the square root of the size: 3.2x at 1M); 0 scans

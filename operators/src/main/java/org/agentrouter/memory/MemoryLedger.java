@@ -57,7 +57,10 @@ public final class MemoryLedger {
         void set(int value) throws Exception;
     }
 
-    /** A query the namespace answered, kept for its feedback: the feedback carries neither its text nor its vector. */
+    /**
+     * A query the namespace answered, kept for its feedback: the feedback carries neither its text nor its vector.
+     * {@code vector} is in {@link PendingVectors}' form.
+     */
     public record PendingQuery(byte[] vector, String text, String sessionId, String[] tags, long seenAtMs) {}
 
     /**
@@ -159,7 +162,7 @@ public final class MemoryLedger {
         if (c >= settings.recentQueriesMax() || s.recent().contains(queryId)) {
             return;
         }
-        s.recent().put(queryId, new PendingQuery(Embeddings.toBytes(embedding), text == null ? "" : text, sessionId,
+        s.recent().put(queryId, new PendingQuery(PendingVectors.encode(embedding), text == null ? "" : text, sessionId,
                 tags == null ? new String[0] : tags, nowMs));
         s.recentCount().set(c + 1);
         fx.wakeAt(nowMs + settings.recentQueryTtlMs());
@@ -209,7 +212,7 @@ public final class MemoryLedger {
             else m.cheapOutcome = outcome;
             m.tags = q.tags() == null ? new String[0] : q.tags();
             m.sourceId = "feedback:" + queryId;
-            m.embedding = Embeddings.fromBytes(q.vector());
+            m.embedding = PendingVectors.decode(q.vector());
             m.updatedAtMs = nowMs;
             byte[] bytes = encode(m);
             s.memories().put(m.id, bytes);

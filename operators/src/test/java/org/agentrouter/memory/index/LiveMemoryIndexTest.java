@@ -217,14 +217,14 @@ class LiveMemoryIndexTest {
     }
 
     /**
-     * Recall@100 of the default index (2-bit coarse pass of 30 k, then 4-bit for a shortlist of 4 k, as the job
-     * configures it) against exact search over 20,000 random unit memories: at least 0.99 (the 4-bit pass alone
-     * gives ~0.82 without rescoring).
+     * Recall@100 of the default index (2-bit coarse pass of 30 k, then 4-bit for a shortlist of 3 k, as the job
+     * configures it: RouterConfig.indexShortlistFactor) against exact search over 20,000 random unit memories: at
+     * least 0.99 (the 4-bit pass alone gives ~0.82 without rescoring).
      */
     @Test
     void coarseAndInt4PassesKeepRecallAt100AboveTheTarget() {
         Random rnd = new Random(21);
-        LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(4));
+        LiveMemoryIndex index = new LiveMemoryIndex(IndexSettings.of(3));
         assertEquals(LiveMemoryIndex.DEFAULT_COARSE_FACTOR, index.coarseFactor());
         int size = 20_000;
         List<MemoryRecord> all = new ArrayList<>();
