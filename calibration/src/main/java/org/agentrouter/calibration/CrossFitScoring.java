@@ -24,7 +24,8 @@ public final class CrossFitScoring {
      * @return every row of {@code table}, scored, in table order
      */
     public static OfflineScoring.Scored score(OutcomeTable table, float[][] vectors, int folds, long seed, Path work,
-                                              String namespace, byte[] onnxModel, int k, double goodAt) throws Exception {
+                                              String namespace, byte[] onnxModel, OfflineRetrieval retrieval,
+                                              double goodAt) throws Exception {
         int[] foldOfSubject = SubjectFolds.assign(table, folds, seed);
         double[] p = new double[table.size()];
         int[] labels = new int[table.size()];
@@ -38,7 +39,7 @@ public final class CrossFitScoring {
             try {
                 OutcomeMemory.write(store, table, vectors, namespace, goodAt,
                         i -> foldOfSubject[table.subjectIndex(i)] != fold);
-                OfflineScoring.Scored part = OfflineScoring.score(table, vectors, store, namespace, onnxModel, k, goodAt,
+                OfflineScoring.Scored part = OfflineScoring.score(table, vectors, store, namespace, onnxModel, retrieval, goodAt,
                         i -> foldOfSubject[table.subjectIndex(i)] == fold);
                 System.arraycopy(part.pStrong(), 0, p, filled, part.size());
                 System.arraycopy(part.labels(), 0, labels, filled, part.size());

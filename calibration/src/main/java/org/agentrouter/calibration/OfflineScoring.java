@@ -9,12 +9,12 @@ import org.agentrouter.eval.OutcomeTable;
 import org.agentrouter.features.CandidateRetriever;
 import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.memory.CandidateSet;
-import org.agentrouter.memory.store.MemoryStore;
 import org.agentrouter.scoring.OnnxScorer;
 
 /**
- * Scores held-out questions exactly as the job does: the same retrieval from a sqlite-vec store,
- * the same feature assembly ({@link CandidateRetriever}) and the same ONNX scorer.
+ * Scores held-out questions exactly as the job does: the same retrieval ({@link OfflineRetrieval#job()}: the job's
+ * indexes loaded from a memory store file), the same feature assembly ({@link CandidateRetriever}) and the same ONNX
+ * scorer.
  */
 public final class OfflineScoring {
     private OfflineScoring() {}
@@ -30,7 +30,7 @@ public final class OfflineScoring {
     }
 
     public static Scored score(OutcomeTable table, float[][] vectors, Path memoryDb, String namespace, byte[] onnxModel,
-                               int k, double goodAt, IntPredicate include) throws Exception {
+                               OfflineRetrieval retrieval, double goodAt, IntPredicate include) throws Exception {
         int n = 0;
         for (int i = 0; i < table.size(); i++) if (include.test(i)) n++;
         double[] p = new double[n];
@@ -40,10 +40,10 @@ public final class OfflineScoring {
         float[] query = new float[FeatureLayout.QUERY_WIDTH];
         float[] relevance = new float[FeatureLayout.MAX_CANDIDATES];
         String[] noTags = new String[0];
-        try (MemoryStore store = MemoryStore.openReadOnly(memoryDb);
+        try (OfflineRetrieval.Opened memory = retrieval.open(memoryDb, namespace);
              OnnxScorer scorer = new OnnxScorer(OrtEnvironment.getEnvironment(), onnxModel);
              Progress bar = Progress.start("routing held-out questions", n, "questions")) {
-            CandidateRetriever retriever = new CandidateRetriever(store, k);
+            CandidateRetriever retriever = memory.retriever();
             int j = 0;
             for (int i = 0; i < table.size(); i++) {
                 if (!include.test(i)) continue;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.agentrouter.eval.OutcomeTable;
+import org.agentrouter.features.FeatureLayout;
 import org.agentrouter.modelbuild.SeedModelBuilder;
 import org.agentrouter.routing.PricingTable;
 import org.agentrouter.schema.ConformalCalibration;
@@ -48,16 +49,36 @@ class OfflineScoringTest {
         OutcomeMemory.write(withIt, table, vectors, "ns", 0.5, i -> true);
         OutcomeMemory.write(without, table, vectors, "ns", 0.5, i -> i != probe);
         byte[] model = SeedModelBuilder.build();
-        double a = OfflineScoring.score(table, vectors, withIt, "ns", model, 100, 0.5, i -> i == probe).pStrong()[0];
-        double b = OfflineScoring.score(table, vectors, without, "ns", model, 100, 0.5, i -> i == probe).pStrong()[0];
-        assertEquals(b, a, 1e-9);
+        for (OfflineRetrieval retrieval : List.of(OfflineRetrieval.job(), OfflineRetrieval.cosine(100))) {
+            double a = OfflineScoring.score(table, vectors, withIt, "ns", model, retrieval, 0.5, i -> i == probe).pStrong()[0];
+            double b = OfflineScoring.score(table, vectors, without, "ns", model, retrieval, 0.5, i -> i == probe).pStrong()[0];
+            assertEquals(b, a, 1e-9, retrieval.describe());
+        }
+    }
+
+    @Test
+    void theJobsRetrievalFindsMemoriesByTheirWordsWhereCosineDoesNot() throws Exception {
+        Path db = dir.resolve("words.db");
+        OutcomeMemory.write(db, table, vectors, "ns", 0.5, i -> true);
+        // A "capital" question's vector with a "prove" question's text: cosine sees capitals only, BM25 the proof.
+        String proof = table.subject(1) + "-1";
+        for (OfflineRetrieval retrieval : List.of(new OfflineRetrieval(false, 3, 3, 0), OfflineRetrieval.cosine(3))) {
+            try (OfflineRetrieval.Opened memory = retrieval.open(db, "ns")) {
+                var found = memory.retriever().retrieve("ns", vectors[0], table.prompt(1), new String[0], null,
+                        OutcomeMemory.REFERENCE_TIME_MS, null, new float[FeatureLayout.MAX_CANDIDATES * FeatureLayout.CANDIDATE_WIDTH],
+                        new float[FeatureLayout.QUERY_WIDTH]);
+                assertEquals(3, found.size());
+                boolean hasProof = java.util.Arrays.asList(found.ids).subList(0, 3).contains(proof);
+                assertEquals(!retrieval.cosineStore(), hasProof, retrieval.describe() + ": " + java.util.Arrays.toString(found.ids));
+            }
+        }
     }
 
     @Test
     void memoryOfPastOutcomesSeparatesHardFromEasyAndTheReportIsComplete() throws Exception {
         Path db = dir.resolve("half.db");
         OutcomeMemory.write(db, table, vectors, "ns", 0.5, i -> i < 30);
-        OfflineScoring.Scored s = OfflineScoring.score(table, vectors, db, "ns", SeedModelBuilder.build(), 100, 0.5, i -> i >= 30);
+        OfflineScoring.Scored s = OfflineScoring.score(table, vectors, db, "ns", SeedModelBuilder.build(), OfflineRetrieval.job(), 0.5, i -> i >= 30);
         assertEquals(10, s.size());
         double easy = 0, hard = 0;
         for (int j = 0; j < s.size(); j++) {
@@ -113,12 +134,12 @@ class OfflineScoringTest {
         byte[] model = SeedModelBuilder.build();
 
         // Two folds over two subjects: one subject each, so each is scored against the other alone.
-        OfflineScoring.Scored crossFit = CrossFitScoring.score(t, v, 2, 1L, dir.resolve("crossfit"), "ns", model, 100, 0.5);
+        OfflineScoring.Scored crossFit = CrossFitScoring.score(t, v, 2, 1L, dir.resolve("crossfit"), "ns", model, OfflineRetrieval.job(), 0.5);
         assertEquals(t.size(), crossFit.size());
         for (int j = 0; j < crossFit.size(); j++) assertEquals(j, crossFit.rows()[j], "table order");
         Path onlyB = dir.resolve("only-b.db");
         OutcomeMemory.write(onlyB, t, v, "ns", 0.5, i -> t.subject(i).equals("b"));
-        OfflineScoring.Scored aAgainstB = OfflineScoring.score(t, v, onlyB, "ns", model, 100, 0.5, i -> t.subject(i).equals("a"));
+        OfflineScoring.Scored aAgainstB = OfflineScoring.score(t, v, onlyB, "ns", model, OfflineRetrieval.job(), 0.5, i -> t.subject(i).equals("a"));
         for (int j = 0; j < aAgainstB.size(); j++) {
             assertEquals(aAgainstB.pStrong()[j], crossFit.pStrong()[aAgainstB.rows()[j]], 1e-12);
         }

@@ -2,6 +2,8 @@ package org.agentrouter.features;
 
 import org.agentrouter.memory.CandidateSet;
 import org.agentrouter.memory.index.HybridSearch;
+import org.agentrouter.memory.index.LiveMemoryIndex;
+import org.agentrouter.memory.lexical.LexicalIndex;
 import org.agentrouter.memory.MemorySearch;
 import org.agentrouter.memory.RetrievalFilter;
 
@@ -34,6 +36,17 @@ public final class CandidateRetriever {
         this.store = null;
         this.hybrid = hybrid;
         this.k = Math.min(k, FeatureLayout.MAX_CANDIDATES);
+    }
+
+    /**
+     * The job's retrieval over its two indexes: hybrid (dense k + BM25 {@code lexicalK}, {@link HybridSearch}), or the
+     * dense index alone when there is no lexical index ({@code lexical} null or {@code lexicalK} 0).
+     */
+    public static CandidateRetriever over(LiveMemoryIndex dense, LexicalIndex lexical, int k, int lexicalK,
+                                          int sessionNeighbours) {
+        return lexical == null || lexicalK == 0 ? new CandidateRetriever(dense, k)
+                : new CandidateRetriever(new HybridSearch(dense, lexical, FeatureLayout.MAX_CANDIDATES, lexicalK,
+                        sessionNeighbours), k);
     }
 
     /**

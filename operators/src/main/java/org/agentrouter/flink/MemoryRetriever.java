@@ -31,7 +31,6 @@ import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.agentrouter.memory.index.IndexSettings;
 /**
  * The memory of the router and its retrieval, keyed by namespace: input 1 are the queries, input 2 the
  * changes of the namespace's memories (upserts and deletes from agent-memories, outcomes from
@@ -137,12 +136,9 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         group.gauge("retrievalBreakerState", () -> breaker.stateCode());
         // Read by the reporter thread: a copy the task thread refreshes, never the index's own maps.
         group.gauge("memoriesIndexed", () -> memoriesIndexed);
-        index = new LiveMemoryIndex(IndexSettings.of(config.indexShortlistFactor).scanThreads(config.retrievalScanThreads)
-                .coarseFactor(config.indexCoarseFactor));
+        index = new LiveMemoryIndex(config.indexSettings());
         lexical = config.lexicalK > 0 ? LexicalIndex.forJob(config.lexicalRefreshMs) : null;
-        retriever = lexical == null ? new CandidateRetriever(index, k)
-                : new CandidateRetriever(new HybridSearch(index, lexical, FeatureLayout.MAX_CANDIDATES, config.lexicalK,
-                        config.sessionNeighbours), k);
+        retriever = CandidateRetriever.over(index, lexical, k, config.lexicalK, config.sessionNeighbours);
         tracer = StageTracer.open(config.tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
         strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
         learning = config.learning ? new NamespaceLearning(config.coldStart, config.defaultAlpha, getRuntimeContext(), group) : null;

@@ -118,6 +118,12 @@ public final class RouterConfig implements Serializable {
     /** Traces of sampled queries (OpenTelemetry, OTLP): off unless an endpoint is configured here or on the TaskManagers. */
     public org.agentrouter.tracing.TracingSettings tracing = new org.agentrouter.tracing.TracingSettings();
 
+    /** The in-memory index's settings from the fields above (the retrieval operator's, and offline tools' that retrieve as it does). */
+    public org.agentrouter.memory.index.IndexSettings indexSettings() {
+        return org.agentrouter.memory.index.IndexSettings.of(indexShortlistFactor).scanThreads(retrievalScanThreads)
+                .coarseFactor(indexCoarseFactor);
+    }
+
     public RouterConfig validate() {
         if (retrievalK < 1 || retrievalK > FeatureLayout.MAX_CANDIDATES) {
             throw new IllegalArgumentException("retrieval k must be in [1, " + FeatureLayout.MAX_CANDIDATES + "], got " + retrievalK);

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.agentrouter.calibration.ConformalFit;
 import org.agentrouter.calibration.CrossFitScoring;
 import org.agentrouter.calibration.SubjectFolds;
+import org.agentrouter.calibration.OfflineRetrieval;
 import org.agentrouter.calibration.OfflineScoring;
 import org.agentrouter.calibration.ShippedMemory;
 import org.agentrouter.calibration.PromptEmbeddings;
@@ -27,7 +28,7 @@ import org.agentrouter.cli.options.DataPaths;
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
         description = {"Conformal calibration of a model release on real outcomes of subjects its memory has not seen.",
             "group-risk (default): every subject is routed exactly as the job routes (MiniLM, sqlite-vec retrieval,",
-            "the release's ONNX model) against a memory of the other subjects only (--calibration-folds subject folds),",
+            "the release's ONNX model; --retrieval) against a memory of the other subjects only (--calibration-folds subject folds),",
             "and per alpha the cheapest threshold is kept whose conformal risk control bound over subjects is <= alpha:",
             "the expected violation rate of a new subject is at most alpha. mondrian / split: per-question thresholds",
             "fitted on the held-out side of one memory / held-out subject split (--held-out-share).",
@@ -71,8 +72,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--fold-seed", description = "with --test-fold (default: ${DEFAULT-VALUE})")
     long foldSeed = SubjectFolds.STUDY_SEED;
 
-    @Option(names = "--k", description = "memory candidates per question (default: ${DEFAULT-VALUE})")
-    int k = 100;
+    @Mixin
+    RetrievalOptions retrievalOptions = new RetrievalOptions();
 
     @Option(names = "--memory-out", description = "the memory store the release is used with: every calibration subject with"
             + " --calibration-folds, else the memory side of the split (default: ${DEFAULT-VALUE})")
@@ -85,6 +86,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         int crossFolds = calibrationFolds != null ? calibrationFolds : method.equals(ConformalFit.GROUP_RISK) ? 10 : 0;
         if (crossFolds == 1 || crossFolds < 0) throw new IllegalArgumentException("--calibration-folds must be 0 or at least 2");
+        OfflineRetrieval retrieval = retrievalOptions.retrieval();
         OutcomeTable all = OutcomeTable.load(outcomes.data, outcomes.promptColumn, outcomes.weak, outcomes.strong);
         Set<String> leftOut = new TreeSet<>(exclude);
         if (testFold != null) {
@@ -110,7 +112,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                     table.size(), table.subjects().size(), all.size() - table.size(), crossFolds);
             int memories = ShippedMemory.build(memoryOut, table, vectors, split, outcomes.goodAt);
             scored = CrossFitScoring.score(table, vectors, crossFolds, seed, memoryOut.toAbsolutePath().getParent(),
-                    ShippedMemory.NAMESPACE, onnx, k, outcomes.goodAt);
+                    ShippedMemory.NAMESPACE, onnx, retrieval, outcomes.goodAt);
             protocol = "unseen subjects, cross-fitted: each of " + table.subjects().size() + " subjects (" + scored.size()
                     + " questions) scored against a memory of the other " + (crossFolds - 1) + " of " + crossFolds
                     + " subject folds, seed " + seed + "; the release's memory holds all of them (" + memories
@@ -121,7 +123,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                     table.size(), table.subjects().size(), all.size() - table.size(),
                     split.memorySubjects().size(), split.heldOutSubjects().size());
             int memories = ShippedMemory.build(memoryOut, table, vectors, split, outcomes.goodAt);
-            scored = OfflineScoring.score(table, vectors, memoryOut, ShippedMemory.NAMESPACE, onnx, k, outcomes.goodAt,
+            scored = OfflineScoring.score(table, vectors, memoryOut, ShippedMemory.NAMESPACE, onnx, retrieval, outcomes.goodAt,
                     i -> split.heldOutSubjects().contains(table.subject(i)));
             protocol = "unseen subjects: memory " + split.memorySubjects().size() + " subjects (" + memories
                     + " questions), calibration " + split.heldOutSubjects().size() + " subjects (" + scored.size()
@@ -137,6 +139,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         Map<String, String> metadata = new TreeMap<>(release.getMetadata());
         metadata.put("calibration.data", outcomes.data.getFileName() + " (" + outcomes.weak + " vs " + outcomes.strong + ")");
         metadata.put("calibration.protocol", protocol);
+        metadata.put("calibration.retrieval", retrieval.describe());
         metadata.put("calibration.heldout_subjects", String.join(",", split.heldOutSubjects()));
         metadata.put("calibration.memory_subjects", String.join(",", split.memorySubjects()));
         double[] weakOut = new double[scored.size()];

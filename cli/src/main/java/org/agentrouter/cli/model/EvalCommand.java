@@ -47,8 +47,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--namespace", description = "memory namespace to retrieve from (default: ${DEFAULT-VALUE})")
     String namespace = ShippedMemory.NAMESPACE;
 
-    @Option(names = "--k", description = "default: ${DEFAULT-VALUE}")
-    int k = 100;
+    @Mixin
+    RetrievalOptions retrievalOptions = new RetrievalOptions();
 
     @Option(names = "--alpha", split = ",", description = "also report the conformal decision at this quality target"
             + " (several, comma-separated: one JSON object per alpha in by_alpha)")
@@ -87,7 +87,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (!Files.isRegularFile(memory)) rebuildShippedMemory(release);
 
         OfflineScoring.Scored scored = OfflineScoring.score(table, vectors, memory, namespace,
-                ModelReleases.modelBytes(release), k, outcomes.goodAt, i -> true);
+                ModelReleases.modelBytes(release), retrievalOptions.retrieval(), outcomes.goodAt, i -> true);
         double[] w = new double[scored.size()];
         double[] s = new double[scored.size()];
         int[] tokens = new int[scored.size()];
@@ -107,6 +107,8 @@ public final class EvalCommand implements Callable<Integer> {
         String calibratedOn = release.getMetadata().getOrDefault("calibration.heldout_subjects", "");
         long inCalibration = table.subjects().stream().filter(List.of(calibratedOn.split(","))::contains).count();
         report.put("subjects_in_calibration_set", inCalibration);
+        report.put("retrieval", retrievalOptions.retrieval().describe());
+        report.put("calibration_retrieval", release.getMetadata().getOrDefault("calibration.retrieval", "not recorded"));
         report.put("subjects", String.join(",", table.subjects()));
         if (plot != null) {
             CurvePlot.writePng(RoutingCurve.evaluate(scored.pStrong(), w, s), release.getName() + " " + release.getVersion()
