@@ -141,7 +141,8 @@ public class MemoryRetriever extends KeyedCoProcessFunction<String, QueryContext
         retriever = CandidateRetriever.over(index, lexical, k, config.lexicalK, config.sessionNeighbours);
         tracer = StageTracer.open(config.tracing, STAGE, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), System.getenv());
         strongestRoute = config.pricing.tier(config.pricing.strongest()).route;
-        learning = config.learning ? new NamespaceLearning(config.coldStart, config.defaultAlpha, getRuntimeContext(), group) : null;
+        NamespaceLearning.Metrics learnerMetrics = new NamespaceLearning.Metrics(group);
+        learning = config.learning ? new NamespaceLearning(config.coldStart, config.defaultAlpha, getRuntimeContext(), learnerMetrics) : null;
     }
 
     /** The ledger's counts as this operator's metrics (names as before the ledger had its own class). */

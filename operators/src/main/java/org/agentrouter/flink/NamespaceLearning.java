@@ -31,25 +31,37 @@ final class NamespaceLearning {
     private final double defaultAlpha;
     private final double[] priorFeatures = new double[SharedPrior.WIDTH];
     private final ValueState<NamespaceOutcomes> outcomes;
-    private final Counter decisions;
-    private final Counter cheap;
-    private final Counter probesAsked;
-    private final Counter outcomesLearned;
-    private final Counter probesAnswered;
-    private final Counter namespacesLearning;
+    private final Metrics metrics;
 
-    NamespaceLearning(LearnerSettings settings, double defaultAlpha, RuntimeContext runtime, MetricGroup router) {
+    /**
+     * The learner's counters (group {@code learner}). Registered with learning off too, where they stay 0, so that
+     * dashboards and alerts find the series whatever the job's mode.
+     */
+    static final class Metrics {
+        final Counter decisions;
+        final Counter cheap;
+        final Counter probesAsked;
+        final Counter outcomesLearned;
+        final Counter probesAnswered;
+        /** Namespaces whose first outcome this subtask applied since it started (restored ones are not recounted). */
+        final Counter namespacesLearning;
+
+        Metrics(MetricGroup router) {
+            MetricGroup m = router.addGroup("learner");
+            decisions = m.counter("decisions");
+            cheap = m.counter("cheapDecisions");
+            probesAsked = m.counter("probesAsked");
+            outcomesLearned = m.counter("outcomes");
+            probesAnswered = m.counter("probesAnswered");
+            namespacesLearning = m.counter("namespacesLearning");
+        }
+    }
+
+    NamespaceLearning(LearnerSettings settings, double defaultAlpha, RuntimeContext runtime, Metrics metrics) {
         this.settings = settings;
         this.defaultAlpha = defaultAlpha;
         this.outcomes = runtime.getState(new ValueStateDescriptor<>(STATE, TypeInformation.of(NamespaceOutcomes.class)));
-        MetricGroup m = router.addGroup("learner");
-        decisions = m.counter("decisions");
-        cheap = m.counter("cheapDecisions");
-        probesAsked = m.counter("probesAsked");
-        outcomesLearned = m.counter("outcomes");
-        probesAnswered = m.counter("probesAnswered");
-        // Namespaces whose first outcome this subtask applied since it started (restored namespaces are not recounted).
-        namespacesLearning = m.counter("namespacesLearning");
+        this.metrics = metrics;
     }
 
     /** Decides the query (keyed context: its namespace) from the shared prior and the namespace's outcomes so far. */
@@ -69,9 +81,9 @@ final class NamespaceLearning {
         r.alpha = a < 0 ? Double.NaN : settings.alphas()[a];
         r.outcomes = state.outcomes;
         q.learned = r;
-        decisions.inc();
-        if (!r.strong) cheap.inc();
-        if (r.probe) probesAsked.inc();
+        metrics.decisions.inc();
+        if (!r.strong) metrics.cheap.inc();
+        if (r.probe) metrics.probesAsked.inc();
     }
 
     /**
@@ -85,14 +97,14 @@ final class NamespaceLearning {
         NamespaceOutcomes state = outcomes.value();
         if (state == null) {
             state = new NamespaceOutcomes();
-            namespacesLearning.inc();
+            metrics.namespacesLearning.inc();
         }
         boolean probed = !Float.isNaN(probeOutcome);
         double weak = strongRoute ? probeOutcome : outcome;
         double strong = strongRoute ? outcome : probeOutcome;
         state.add(strongRoute, weak, strong, probed);
         outcomes.update(state);
-        outcomesLearned.inc();
-        if (probed) probesAnswered.inc();
+        metrics.outcomesLearned.inc();
+        if (probed) metrics.probesAnswered.inc();
     }
 }
