@@ -19,8 +19,8 @@ import org.agentrouter.memory.MemoryRecord;
  * as-of time through {@link CandidateRetriever}, so the candidate rows are exactly the scorer's input in the job.
  */
 public final class ContextCandidates {
-    /** Lexical hits fused per query by the job (RouterConfig's default). */
-    public static final int LEXICAL_K = 64;
+    /** Lexical hits fused per query by the job (RouterConfig's default; round 1 of the study used 64). */
+    public static final int LEXICAL_K = new org.agentrouter.flink.RouterConfig().lexicalK;
 
     /** One question: its candidates' ids (by cosine) and model rows, and the evidence as memory ids. */
     public record Row(LocomoMemories.Corpus corpus, LocomoData.Question question, Set<String> evidence,

@@ -42,11 +42,7 @@ public final class LearnerReplay {
                 double seenWeak = !strong || both ? (w >= goodAt ? 1 : 0) : Double.NaN;
                 double seenStrong = strong || both ? (s >= goodAt ? 1 : 0) : Double.NaN;
                 if (learning) state.add(strong, seenWeak, seenStrong, probe);
-                double cost = (strong ? ns.strongCost()[pos] : ns.weakCost()[pos])
-                        + (probe ? (strong ? ns.weakCost()[pos] : ns.strongCost()[pos]) : 0);
-                boolean needs = s >= goodAt && w < goodAt;
-                out.add(new Step(new ReplayMetrics.Decision(ns.name(), pos, ns.rows()[pos], strong, probe, d.pStrong(),
-                        cost, ns.strongCost()[pos], w >= goodAt ? 1 : 0, s >= goodAt ? 1 : 0, needs), d.stage(),
+                out.add(new Step(ReplayMetrics.Decision.of(ns, pos, strong, probe, d.pStrong(), goodAt), d.stage(),
                         NamespaceLearner.mayGoCheap(settings, ns.queryIds()[pos])));
             }
         }

@@ -23,6 +23,20 @@ public final class ReplayMetrics {
     public record Decision(String namespace, int position, int row, boolean strong, boolean probe, double pStrong,
                            double costUsd, double strongCostUsd, double weakOutcome, double strongOutcome,
                            boolean needsStrong) {
+        /**
+         * The decision the router made on the namespace's query at {@code pos}, with what it cost (the other model's
+         * call included for a probe) and what the row's outcomes say (pass or fail at {@code goodAt}). The one place
+         * both replays (in process and through the job) turn a route into a measured decision.
+         */
+        public static Decision of(ReplayNamespace ns, int pos, boolean strong, boolean probe, double pStrong, double goodAt) {
+            double w = ns.weak()[pos];
+            double s = ns.strong()[pos];
+            double cost = (strong ? ns.strongCost()[pos] : ns.weakCost()[pos])
+                    + (probe ? (strong ? ns.weakCost()[pos] : ns.strongCost()[pos]) : 0);
+            return new Decision(ns.name(), pos, ns.rows()[pos], strong, probe, pStrong, cost, ns.strongCost()[pos],
+                    w >= goodAt ? 1 : 0, s >= goodAt ? 1 : 0, s >= goodAt && w < goodAt);
+        }
+
         /** Answered by the weak model alone: a violation when the query needed the strong model. */
         boolean weakOnly() {
             return !strong && !probe;

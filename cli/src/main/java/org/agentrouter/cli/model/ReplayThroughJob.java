@@ -126,11 +126,7 @@ public final class ReplayThroughJob implements ReplayRun.StreamDecider {
                         boolean probe = d.getProbe();
                         double w = ns.weak()[pos], s = ns.strong()[pos];
                         boolean both = probe || feedback == LearnerReplay.Feedback.BOTH;
-                        double cost = (strong ? ns.strongCost()[pos] : ns.weakCost()[pos])
-                                + (probe ? (strong ? ns.weakCost()[pos] : ns.strongCost()[pos]) : 0);
-                        decided.get(ns.name())[pos] = new ReplayMetrics.Decision(ns.name(), pos, ns.rows()[pos], strong, probe,
-                                d.getPStrong(), cost, ns.strongCost()[pos], w >= data.goodAt ? 1 : 0, s >= data.goodAt ? 1 : 0,
-                                s >= data.goodAt && w < data.goodAt);
+                        decided.get(ns.name())[pos] = ReplayMetrics.Decision.of(ns, pos, strong, probe, d.getPStrong(), data.goodAt);
                         // The agent's report: the answering model's outcome, and the other's when it was asked (or told) to call both.
                         RoutingFeedback.Builder f = RoutingFeedback.newBuilder().setQueryId(d.getQueryId()).setNamespace(ns.name())
                                 .setModel(d.getModel()).setRoute(d.getRoute()).setSuccess((strong ? s : w) >= data.goodAt)
